@@ -1,0 +1,1 @@
+"""Everything that imports qgis: the plugin class, dock, map tools, tasks, Processing provider."""

@@ -1,0 +1,103 @@
+"""The plugin object QGIS creates: toolbar action, Raster menu entry, dock widget, Processing provider.
+
+Everything added in initGui/initProcessing is remembered and removed again in unload, so reloading
+the plugin (Plugin Reloader, upgrades) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import Qgis, QgsApplication
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QMessageBox, QPushButton
+
+from .deps import install_hint, missing_dependencies
+from .i18n import install_translator, remove_translator, tr
+
+ICON = Path(__file__).resolve().parents[1] / "resources" / "icon.png"
+MENU = "&DiffusionSat"
+
+
+class DiffusionSatPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.translator = None
+        self.actions: list[QAction] = []
+        self.dock = None
+        self.provider = None
+        self.missing = []
+
+    # ------------------------------------------------------------------ QGIS hooks
+    def initProcessing(self):  # noqa: N802 (QGIS API name)
+        from .processing.provider import DiffusionSatProvider
+
+        if self.provider is None:
+            self.provider = DiffusionSatProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self):  # noqa: N802 (QGIS API name)
+        self.translator = install_translator()
+        self.missing = missing_dependencies()
+
+        action = QAction(QIcon(str(ICON)), tr("DiffusionSat"), self.iface.mainWindow())
+        action.setObjectName("diffusionsat_show_dock")
+        action.setToolTip(tr("Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat"))
+        action.setCheckable(True)
+        action.toggled.connect(self._toggle_dock)
+        self.iface.addToolBarIcon(action)
+        self.iface.addPluginToRasterMenu(MENU, action)
+        self.actions.append(action)
+
+        from .dock import DiffusionSatDock
+
+        self.dock = DiffusionSatDock(self.iface, missing=self.missing, parent=self.iface.mainWindow())
+        self.dock.setObjectName("diffusionsat_dock")
+        self.dock.visibilityChanged.connect(action.setChecked)
+        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+
+        self.initProcessing()
+        if self.missing:
+            self._report_missing()
+
+    def unload(self):
+        for action in self.actions:
+            self.iface.removePluginRasterMenu(MENU, action)
+            self.iface.removeToolBarIcon(action)
+            action.deleteLater()
+        self.actions = []
+        if self.dock is not None:
+            self.dock.close_tools()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.setParent(None)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        remove_translator(self.translator)
+        self.translator = None
+
+    # ------------------------------------------------------------------ helpers
+    def _toggle_dock(self, checked: bool):
+        if self.dock is not None:
+            self.dock.setVisible(checked)
+
+    def _report_missing(self):
+        names = ", ".join(m.module for m in self.missing)
+        text = tr("DiffusionSat needs Python packages that this QGIS cannot import: {}").format(names)
+        bar = self.iface.messageBar()
+        widget = bar.createMessage(tr("DiffusionSat"), text)
+        button = QPushButton(tr("Details…"), widget)
+        button.clicked.connect(self.show_missing_details)
+        widget.layout().addWidget(button)
+        bar.pushWidget(widget, Qgis.Warning)
+
+    def show_missing_details(self):
+        QMessageBox.information(
+            self.iface.mainWindow(),
+            tr("DiffusionSat: missing Python packages"),
+            tr("These packages are missing:") + "\n" + install_hint(self.missing),
+        )

@@ -1,0 +1,58 @@
+"""Run a Python script inside the real QGIS desktop application (under Xvfb) and get JSON back.
+
+The script sees `iface` (the real QgisApp interface) and must call `report(dict)` once; the
+application then exits. Used to test what pytest-qgis's stand-in interface cannot show: real
+menus, toolbars, dock widgets, plugin loading from a plugin path and the Processing registry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+PRELUDE = """
+import json as _json, os as _os, traceback as _tb
+from qgis.utils import iface
+def report(data):
+    with open({out!r}, "w") as fh:
+        _json.dump(data, fh)
+try:
+{body}
+except Exception:
+    report({{"error": _tb.format_exc()}})
+_os._exit(0)
+"""
+
+
+def available() -> bool:
+    return bool(shutil.which("qgis") and shutil.which("xvfb-run"))
+
+
+def run_in_qgis(body: str, tmp_path: Path, plugin_path: Path | None = None, with_venv: bool = True,
+                env: dict | None = None, timeout: int = 180) -> dict:
+    out = tmp_path / "qgis_report.json"
+    script = tmp_path / "qgis_script.py"
+    script.write_text(PRELUDE.format(out=str(out), body=textwrap.indent(textwrap.dedent(body), "    ")))
+    run_env = {k: v for k, v in os.environ.items() if k not in {"QT_QPA_PLATFORM", "PYTHONPATH", "DISPLAY"}}
+    paths = []
+    if with_venv:
+        # QGIS runs the system Python: make the venv's packages (torch, diffusers, ...) visible to it.
+        paths += [p for p in sys.path if p.endswith("site-packages") and ".venv" in p]
+    run_env["PYTHONPATH"] = os.pathsep.join(paths)
+    if plugin_path is not None:
+        run_env["QGIS_PLUGINPATH"] = str(plugin_path)
+    run_env.update(env or {})
+    cmd = ["xvfb-run", "-a", "qgis", "--nologo", "--noversioncheck", "--noplugins",
+           "--profiles-path", str(tmp_path / "profiles"), "--code", str(script)]
+    proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True, timeout=timeout)
+    if not out.exists():
+        raise RuntimeError(f"QGIS exited ({proc.returncode}) without a report:\n{proc.stdout}\n{proc.stderr}")
+    data = json.loads(out.read_text())
+    if "error" in data:
+        raise RuntimeError("the script failed inside QGIS:\n" + data["error"])
+    return data
