@@ -135,7 +135,8 @@ def _system_numpy() -> str:
 def ensure_requirements() -> None:
     # Debian's rasterio and QGIS are built against the system numpy: pin it so no wheel upgrades it.
     numpy_version = _system_numpy()
-    key = hashlib.sha256(REQUIREMENTS.read_bytes() + numpy_version.encode()).hexdigest()
+    pyproject = ROOT / "pyproject.toml"
+    key = hashlib.sha256(REQUIREMENTS.read_bytes() + pyproject.read_bytes() + numpy_version.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == key:
         return
     constraints = VENV / "constraints.txt"
@@ -145,6 +146,11 @@ def ensure_requirements() -> None:
            "-r", REQUIREMENTS, "-c", constraints]
     if run(cmd).returncode != 0:
         fail("pip install of requirements.txt failed (see above)")
+    # the backend itself, editable, for the `diffusionsat` console script
+    cmd = [VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+           "--no-build-isolation", "-e", ROOT]
+    if run(cmd).returncode != 0:
+        fail("pip install -e . (the diffusionsat command) failed (see above)")
     STAMP.write_text(key + "\n")
 
 
@@ -165,6 +171,7 @@ def venv_env() -> dict:
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    env.setdefault("GDAL_PAM_ENABLED", "NO")  # no .aux.xml files beside test data
     env.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub at run time
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     return env

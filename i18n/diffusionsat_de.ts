@@ -4,42 +4,42 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/generate_page.py" line="110"/>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/generate_page.py" line="33"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Zeichnen Sie eine Ausdehnung und erzeugen Sie ein Bild dafür.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/superres_page.py" line="52"/>
         <source>Super-resolve</source>
         <translation>Superauflösung</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/superres_page.py" line="24"/>
         <source>Sentinel-2 bands to high-resolution RGB, aligned to the input grid.</source>
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="42"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/predict_page.py" line="89"/>
         <source>Multi-date predict</source>
         <translation>Multitemporale Vorhersage</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/predict_page.py" line="28"/>
         <source>Predict an image at another date from dated layers.</source>
         <translation>Ein Bild zu einem anderen Datum aus datierten Layern vorhersagen.</translation>
     </message>
@@ -49,32 +49,32 @@
         <translation>DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="29"/>
+        <location filename="../plugin/dock.py" line="46"/>
         <source>Missing Python packages: {}. The tasks are disabled until they are installed.</source>
         <translation>Fehlende Python-Pakete: {}. Die Werkzeuge sind deaktiviert, bis sie installiert sind.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="46"/>
+        <location filename="../plugin/main.py" line="49"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Satellitenbilder mit DiffusionSat erzeugen, hochauflösen, auffüllen oder vorhersagen</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="90"/>
+        <location filename="../plugin/main.py" line="93"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="93"/>
+        <location filename="../plugin/pages/common.py" line="338"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="99"/>
+        <location filename="../plugin/main.py" line="102"/>
         <source>DiffusionSat: missing Python packages</source>
         <translation>DiffusionSat: fehlende Python-Pakete</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="99"/>
+        <location filename="../plugin/main.py" line="102"/>
         <source>These packages are missing:</source>
         <translation>Diese Pakete fehlen:</translation>
     </message>
@@ -82,6 +82,1081 @@
         <location filename="../plugin/processing/provider.py" line="23"/>
         <source>DiffusionSat generative satellite imagery</source>
         <translation>DiffusionSat – generative Satellitenbilder</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="97"/>
+        <source>missing</source>
+        <translation>fehlt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="115"/>
+        <source>torch cannot be imported: {}</source>
+        <translation>torch kann nicht importiert werden: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="119"/>
+        <source>CUDA device {}: {}</source>
+        <translation>CUDA-Gerät {}: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="121"/>
+        <source>CUDA: not available, the CPU is used</source>
+        <translation>CUDA: nicht verfügbar, die CPU wird verwendet</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="124"/>
+        <source>Apple MPS: available</source>
+        <translation>Apple MPS: verfügbar</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <source>Python interpreter for pip: {}</source>
+        <translation>Python-Interpreter für pip: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <source>not found</source>
+        <translation>nicht gefunden</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>Packages folder: {} ({})</source>
+        <translation>Paketordner: {} ({})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>on sys.path</source>
+        <translation>in sys.path</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>not used</source>
+        <translation>nicht verwendet</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="150"/>
+        <source>Device: not checked (press Check device)</source>
+        <translation>Gerät: nicht geprüft (auf „Gerät prüfen“ klicken)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="153"/>
+        <source>Device setting: {}, precision {}</source>
+        <translation>Geräteeinstellung: {}, Genauigkeit {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="156"/>
+        <source>Model for {}: {}</source>
+        <translation>Modell für {}: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="157"/>
+        <source>Output folder: {}</source>
+        <translation>Ausgabeordner: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="165"/>
+        <source>DiffusionSat: dependencies and diagnostics</source>
+        <translation>DiffusionSat: Abhängigkeiten und Diagnose</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="174"/>
+        <source>Install the missing packages</source>
+        <translation>Fehlende Pakete installieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="177"/>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <source>Packages are installed into {} with {}.</source>
+        <translation>Die Pakete werden in {} mit {} installiert.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <source>(no Python interpreter found)</source>
+        <translation>(kein Python-Interpreter gefunden)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="195"/>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="198"/>
+        <source>Check device</source>
+        <translation>Gerät prüfen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="212"/>
+        <source>All the packages DiffusionSat needs are installed.</source>
+        <translation>Alle Pakete, die DiffusionSat benötigt, sind installiert.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
+        <source>No Python interpreter was found next to {}.</source>
+        <translation>Neben {} wurde kein Python-Interpreter gefunden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="254"/>
+        <source>Installed. Restart QGIS to use DiffusionSat.</source>
+        <translation>Installiert. Starten Sie QGIS neu, um DiffusionSat zu verwenden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="256"/>
+        <source>pip failed (exit code {}): see the messages above.</source>
+        <translation>pip ist fehlgeschlagen (Exit-Code {}): siehe die Meldungen oben.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="50"/>
+        <source>Install…</source>
+        <translation>Installieren…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="69"/>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="145"/>
+        <source>Band {}</source>
+        <translation>Band {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="191"/>
+        <source>Run</source>
+        <translation>Ausführen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="194"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="266"/>
+        <source>DiffusionSat: {}</source>
+        <translation>DiffusionSat: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="273"/>
+        <source>Running…</source>
+        <translation>Läuft…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="280"/>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="320"/>
+        <source>DiffusionSat {} {}</source>
+        <translation>DiffusionSat {} {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="324"/>
+        <source>{} uncertainty</source>
+        <translation>{} Unsicherheit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="326"/>
+        <source>Done in {} s (seed {}): {}</source>
+        <translation>Fertig in {} s (Seed {}): {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="336"/>
+        <source>DiffusionSat {}</source>
+        <translation>DiffusionSat {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="339"/>
+        <source>DiffusionSat error</source>
+        <translation>DiffusionSat-Fehler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="80"/>
+        <source>Cancelled: nothing was written.</source>
+        <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="355"/>
+        <source>The output {} could not be opened as a layer.</source>
+        <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="38"/>
+        <source>Draw extent</source>
+        <translation>Ausdehnung zeichnen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="41"/>
+        <source>Press, drag and release on the map to draw the extent to generate.</source>
+        <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <source>Clear</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="159"/>
+        <source>No extent drawn yet.</source>
+        <translation>Noch keine Ausdehnung gezeichnet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="56"/>
+        <source>Size (pixels)</source>
+        <translation>Größe (Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="58"/>
+        <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
+        <translation>Die Ausgabebreite in Pixeln beibehalten, wenn sich die Ausdehnung ändert; die Auflösung folgt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <source>Resolution (m/pixel)</source>
+        <translation>Auflösung (m/Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
+        <translation>Die Auflösung beibehalten, wenn sich die Ausdehnung ändert; die Größe in Pixeln folgt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="71"/>
+        <source> px wide</source>
+        <translation> px breit</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="74"/>
+        <source>metres per pixel</source>
+        <translation>Meter pro Pixel</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="80"/>
+        <source>Output:</source>
+        <translation>Ausgabe:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="76"/>
+        <source>YYYY-MM-DD</source>
+        <translation>JJJJ-MM-TT</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="93"/>
+        <source>e.g. a satellite image of farmland</source>
+        <translation>z. B. ein Satellitenbild von Ackerland</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <source>Centre longitude (°):</source>
+        <translation>Länge des Mittelpunkts (°):</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <source>Centre latitude (°):</source>
+        <translation>Breite des Mittelpunkts (°):</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <source>Date:</source>
+        <translation>Datum:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <source>Cloud cover (%):</source>
+        <translation>Wolkenbedeckung (%):</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <source>Prompt:</source>
+        <translation>Prompt:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="137"/>
+        <source>Extent: {} ({})</source>
+        <translation>Ausdehnung: {} ({})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="204"/>
+        <source>draw an extent</source>
+        <translation>zeichnen Sie eine Ausdehnung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="210"/>
+        <source>{} × {} px, {} × {} km</source>
+        <translation>{} × {} px, {} × {} km</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <source>Longitude must be a number between -180 and 180 degrees.</source>
+        <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <source>Centre longitude, WGS84 degrees</source>
+        <translation>Länge des Mittelpunkts, WGS84-Grad</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <source>Latitude must be a number between -90 and 90 degrees.</source>
+        <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <source>Centre latitude, WGS84 degrees</source>
+        <translation>Breite des Mittelpunkts, WGS84-Grad</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <source>The resolution must be a number of metres per pixel above 0.</source>
+        <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <source>Ground sample distance</source>
+        <translation>Bodenauflösung (GSD)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
+        <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <source>Acquisition date; empty when unknown</source>
+        <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <source>Cloud cover must be a percentage between 0 and 100.</source>
+        <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <source>Cloud cover of the image to generate</source>
+        <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="239"/>
+        <source>Draw an extent on the map first.</source>
+        <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
+        <translation>Sentinel-2 SCL Wolken/Schatten: 3,8,9,10</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Landsat QA_PIXEL: 1,2,3,4</source>
+        <translation>Landsat QA_PIXEL: 1,2,3,4</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Custom</source>
+        <translation>Benutzerdefiniert</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="51"/>
+        <source>Raster layer:</source>
+        <translation>Rasterlayer:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="53"/>
+        <source>RGB bands:</source>
+        <translation>RGB-Bänder:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="57"/>
+        <source>Mask</source>
+        <translation>Maske</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="61"/>
+        <source>Polygon layer</source>
+        <translation>Polygonlayer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="62"/>
+        <source>Raster values</source>
+        <translation>Rasterwerte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <source>Shape drawn on the map</source>
+        <translation>Auf der Karte gezeichnete Form</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <source>Polygons:</source>
+        <translation>Polygone:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
+        <source>Mask layer:</source>
+        <translation>Maskenlayer:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <source>Preset:</source>
+        <translation>Vorgabe:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Classes (pixel values)</source>
+        <translation>Klassen (Pixelwerte)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Bits set</source>
+        <translation>Gesetzte Bits</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Any non-zero pixel</source>
+        <translation>Jedes Pixel ungleich null</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="99"/>
+        <source>Values are:</source>
+        <translation>Die Werte sind:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="102"/>
+        <source>comma-separated integers</source>
+        <translation>durch Kommas getrennte Ganzzahlen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <source>Values:</source>
+        <translation>Werte:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <source>Draw shape</source>
+        <translation>Form zeichnen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <source>Click the corners on the map; right-click to finish.</source>
+        <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="220"/>
+        <source>No shape drawn yet.</source>
+        <translation>Noch keine Form gezeichnet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <source> m</source>
+        <translation> m</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
+        <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
+        <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <source>Grow mask by:</source>
+        <translation>Maske vergrößern um:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="80"/>
+        <source>optional</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="211"/>
+        <source>A shape with {} corners ({}).</source>
+        <translation>Eine Form mit {} Ecken ({}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="80"/>
+        <source>Choose a raster layer.</source>
+        <translation>Wählen Sie einen Rasterlayer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="261"/>
+        <source>Choose a polygon layer for the mask.</source>
+        <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="244"/>
+        <source>Choose a mask raster layer.</source>
+        <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="67"/>
+        <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
+        <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="276"/>
+        <source>Draw a shape on the map for the mask.</source>
+        <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="267"/>
+        <source>The polygon layer &apos;{}&apos; has no polygons.</source>
+        <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/layers.py" line="38"/>
+        <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
+        <translation>Der Layer „{}“ ist kein Datei-Raster: Speichern Sie ihn zuerst als GeoTIFF (Exportieren, Speichern unter…).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="36"/>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="38"/>
+        <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
+        <translation>Den Layer mit dem daraus gelesenen Datum hinzufügen (Dateiname oder GeoTIFF-Tags).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <source>Layer</source>
+        <translation>Layer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <source>Date (YYYY-MM-DD)</source>
+        <translation>Datum (JJJJ-MM-TT)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="57"/>
+        <source>Up</source>
+        <translation>Nach oben</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="60"/>
+        <source>Down</source>
+        <translation>Nach unten</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="63"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <source>Predict the date:</source>
+        <translation>Vorherzusagendes Datum:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="96"/>
+        <source>At most {} dated layers.</source>
+        <translation>Höchstens {} datierte Layer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="149"/>
+        <source>Add 1 to 4 dated layers of the same place.</source>
+        <translation>Fügen Sie 1 bis 4 datierte Layer desselben Ortes hinzu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="155"/>
+        <source>The layer of row {} was removed from the project.</source>
+        <translation>Der Layer in Zeile {} wurde aus dem Projekt entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="157"/>
+        <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
+        <translation>Zeile {}: Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="51"/>
+        <source>The target date must be a real date written YYYY-MM-DD.</source>
+        <translation>Das Zieldatum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="164"/>
+        <source>The date to predict</source>
+        <translation>Das vorherzusagende Datum</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="175"/>
+        <source>A layer of the list was removed from the project.</source>
+        <translation>Ein Layer der Liste wurde aus dem Projekt entfernt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="22"/>
+        <source>The model cannot be checked because the backend cannot be loaded: {}</source>
+        <translation>Das Modell kann nicht geprüft werden, weil das Backend nicht geladen werden kann: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="43"/>
+        <source>Models</source>
+        <translation>Modelle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Generate:</source>
+        <translation>Erzeugen:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Super-resolve:</source>
+        <translation>Superauflösung:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Inpaint:</source>
+        <translation>Auffüllen:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Multi-date predict:</source>
+        <translation>Multitemporale Vorhersage:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="52"/>
+        <source>Model folder</source>
+        <translation>Modellordner</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <source>bundled {}</source>
+        <translation>mitgeliefertes {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="62"/>
+        <source>Choose a model folder to check it; empty uses the bundled model.</source>
+        <translation>Wählen Sie einen Modellordner, um ihn zu prüfen; leer verwendet das mitgelieferte Modell.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="68"/>
+        <source>Sampling</source>
+        <translation>Sampling</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>Automatic</source>
+        <translation>Automatisch</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="73"/>
+        <source>CUDA (NVIDIA GPU)</source>
+        <translation>CUDA (NVIDIA-GPU)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
+        <source>Device:</source>
+        <translation>Gerät:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>float32 (exact)</source>
+        <translation>float32 (exakt)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>bfloat16 (faster)</source>
+        <translation>bfloat16 (schneller)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>float16 (CUDA only)</source>
+        <translation>float16 (nur CUDA)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="81"/>
+        <source>Precision:</source>
+        <translation>Genauigkeit:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="85"/>
+        <source>Steps:</source>
+        <translation>Schritte:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="88"/>
+        <source>DDIM (as in the paper)</source>
+        <translation>DDIM (wie im Artikel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <source>DPM-Solver++ (fewer steps)</source>
+        <translation>DPM-Solver++ (weniger Schritte)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <source>Scheduler:</source>
+        <translation>Scheduler:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <source>Guidance:</source>
+        <translation>Guidance:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <source>Random</source>
+        <translation>Zufällig</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <source>Fixed</source>
+        <translation>Fest</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <source>Seed:</source>
+        <translation>Seed:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="110"/>
+        <source>Reuse</source>
+        <translation>Wiederverwenden</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="112"/>
+        <source>Fix the seed to the one of the latest run, to reproduce it.</source>
+        <translation>Den Seed auf den des letzten Laufs festlegen, um ihn zu reproduzieren.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <source>Latest seed:</source>
+        <translation>Letzter Seed:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <source>Tiles and output</source>
+        <translation>Kacheln und Ausgabe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <source>model&apos;s native size</source>
+        <translation>native Größe des Modells</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="135"/>
+        <source> px</source>
+        <translation> px</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <source>Tile size:</source>
+        <translation>Kachelgröße:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <source>Tile overlap:</source>
+        <translation>Kachelüberlappung:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <source>Output folder:</source>
+        <translation>Ausgabeordner:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="145"/>
+        <source>Dependencies and diagnostics…</source>
+        <translation>Abhängigkeiten und Diagnose…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="202"/>
+        <source>none yet</source>
+        <translation>noch keiner</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="216"/>
+        <source>{}: the bundled model {}.</source>
+        <translation>{}: das mitgelieferte Modell {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <source>Model folder usable.</source>
+        <translation>Modellordner verwendbar.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <source>This folder cannot be used as a model:</source>
+        <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="33"/>
+        <source>Sentinel-2 layer:</source>
+        <translation>Sentinel-2-Layer:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="36"/>
+        <source>Bands (model order)</source>
+        <translation>Bänder (Reihenfolge des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="58"/>
+        <source>Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</source>
+        <translation>Wählen Sie einen Sentinel-2-Layer mit den Bändern B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="62"/>
+        <source>Not recognised from the band names: {}. Choose them by hand.</source>
+        <translation>Anhand der Bandnamen nicht erkannt: {}. Wählen Sie sie von Hand.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <source>All ten bands recognised from the band names.</source>
+        <translation>Alle zehn Bänder wurden anhand der Bandnamen erkannt.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="87"/>
+        <source>Choose the band {}.</source>
+        <translation>Wählen Sie das Band {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="99"/>
+        <source>Choose all ten bands.</source>
+        <translation>Wählen Sie alle zehn Bänder.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="45"/>
+        <source>Output GeoTIFF</source>
+        <translation>Ausgabe-GeoTIFF</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <source>Seed used</source>
+        <translation>Verwendeter Seed</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="70"/>
+        <source>The DiffusionSat backend cannot be loaded: {}</source>
+        <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="84"/>
+        <source>Seed {}, {} s: {}</source>
+        <translation>Seed {}, {} s: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="96"/>
+        <source>Model folder (empty: the bundled model)</source>
+        <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="99"/>
+        <source>Sampling steps</source>
+        <translation>Sampling-Schritte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="101"/>
+        <source>Guidance scale (1 = off)</source>
+        <translation>Guidance-Skala (1 = aus)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <source>Scheduler</source>
+        <translation>Scheduler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="105"/>
+        <source>Seed (-1: random)</source>
+        <translation>Seed (-1: zufällig)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>Device</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <source>Tile size in pixels (0: the model&apos;s own)</source>
+        <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <source>Tile overlap in pixels</source>
+        <translation>Kachelüberlappung in Pixeln</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="17"/>
+        <source>Generate image for extent</source>
+        <translation>Bild für eine Ausdehnung erzeugen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="20"/>
+        <source>Generates a georeferenced image covering the extent at the given ground sample distance (metres per pixel). The model is conditioned on the extent&apos;s centre longitude and latitude, the GSD, the date, the cloud cover and the prompt. The CRS is the one chosen, else the extent&apos;s own.</source>
+        <translation>Erzeugt ein georeferenziertes Bild, das die Ausdehnung mit der angegebenen Bodenauflösung (Meter pro Pixel) abdeckt. Das Modell wird auf Länge und Breite des Mittelpunkts der Ausdehnung, die GSD, das Datum, die Wolkenbedeckung und den Prompt konditioniert. Das KBS ist das gewählte, sonst das der Ausdehnung.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="26"/>
+        <source>Extent</source>
+        <translation>Ausdehnung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="27"/>
+        <source>CRS of the output (empty: the extent&apos;s CRS)</source>
+        <translation>KBS der Ausgabe (leer: das KBS der Ausdehnung)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="29"/>
+        <source>Ground sample distance (metres per pixel)</source>
+        <translation>Bodenauflösung (Meter pro Pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="29"/>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="32"/>
+        <source>Date (YYYY-MM-DD, empty: unknown)</source>
+        <translation>Datum (JJJJ-MM-TT, leer: unbekannt)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="34"/>
+        <source>Cloud cover (%)</source>
+        <translation>Wolkenbedeckung (%)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="44"/>
+        <source>The extent has no CRS: choose one in the CRS parameter.</source>
+        <translation>Die Ausdehnung hat kein KBS: Wählen Sie eines im KBS-Parameter.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="47"/>
+        <source>The extent is empty: give one with a non-zero width and height.</source>
+        <translation>Die Ausdehnung ist leer: Geben Sie eine mit Breite und Höhe ungleich null an.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="44"/>
+        <source>The date must be a real date written YYYY-MM-DD, got {}.</source>
+        <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein, erhalten: {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="21"/>
+        <source>Inpaint masked area</source>
+        <translation>Maskierten Bereich auffüllen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
+        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
+        <translation>Erzeugt die maskierten Pixel eines Rasters neu und behält die übrigen. Die Maske ist ein Polygonlayer oder ein Maskenraster mit Klassenwerten (Sentinel-2 SCL Wolken und Schatten: 3,8,9,10), Bits (Landsat QA_PIXEL: 1,2,3,4) oder jedem Pixel ungleich null; sie kann um eine Distanz in Metern vergrößert werden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="29"/>
+        <source>Raster to inpaint</source>
+        <translation>Aufzufüllendes Raster</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="30"/>
+        <source>RGB bands (empty: the first three)</source>
+        <translation>RGB-Bänder (leer: die ersten drei)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <source>Mask polygons</source>
+        <translation>Maskenpolygone</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <source>Mask raster</source>
+        <translation>Maskenraster</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Mask raster values are</source>
+        <translation>Die Werte des Maskenrasters sind</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <source>Mask values, e.g. 3,8,9,10</source>
+        <translation>Maskenwerte, z. B. 3,8,9,10</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <source>Grow the mask by (metres)</source>
+        <translation>Maske vergrößern um (Meter)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="52"/>
+        <source>Give exactly one mask: polygons or a mask raster.</source>
+        <translation>Geben Sie genau eine Maske an: Polygone oder ein Maskenraster.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="72"/>
+        <source>Choose three RGB bands, or none; got {}.</source>
+        <translation>Wählen Sie drei RGB-Bänder oder keines; erhalten: {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="16"/>
+        <source>Predict image at another date</source>
+        <translation>Bild zu einem anderen Datum vorhersagen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="19"/>
+        <source>Predicts the image of a place at the target date from 1 to 4 dated rasters of that place on the same grid. The dates are given in the same order as the rasters, separated by commas (YYYY-MM-DD); an empty entry is read from the raster (product name or GeoTIFF tags).</source>
+        <translation>Sagt das Bild eines Ortes zum Zieldatum aus 1 bis 4 datierten Rastern dieses Ortes auf demselben Raster vorher. Die Daten werden in derselben Reihenfolge wie die Raster angegeben, durch Kommas getrennt (JJJJ-MM-TT); ein leerer Eintrag wird aus dem Raster gelesen (Produktname oder GeoTIFF-Tags).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="24"/>
+        <source>Dated rasters (1 to 4)</source>
+        <translation>Datierte Raster (1 bis 4)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="26"/>
+        <source>Their dates, comma-separated YYYY-MM-DD (empty: read from the rasters)</source>
+        <translation>Ihre Daten, JJJJ-MM-TT durch Kommas getrennt (leer: aus den Rastern gelesen)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="28"/>
+        <source>Date to predict (YYYY-MM-DD)</source>
+        <translation>Vorherzusagendes Datum (JJJJ-MM-TT)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="38"/>
+        <source>{} dates for {} rasters.</source>
+        <translation>{} Daten für {} Raster.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="46"/>
+        <source>No date for {}: give it in the dates parameter.</source>
+        <translation>Kein Datum für {}: Geben Sie es im Datumsparameter an.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="16"/>
+        <source>Super-resolve Sentinel-2</source>
+        <translation>Sentinel-2-Superauflösung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="19"/>
+        <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
+        <translation>Rechnet ein Sentinel-2-Raster in hochaufgelöstes RGB auf einem an der Eingabe ausgerichteten Pixelraster hoch. Die Bänder sind B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge: hier gewählt oder, wenn keine gewählt sind, anhand ihrer Bandbeschreibungen gefunden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="24"/>
+        <source>Sentinel-2 raster</source>
+        <translation>Sentinel-2-Raster</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
+        <translation>Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge (leer: nach Bandnamen)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="35"/>
+        <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
+        <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
 </context>
 </TS>

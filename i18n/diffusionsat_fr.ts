@@ -4,42 +4,42 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/generate_page.py" line="110"/>
         <source>Generate</source>
         <translation>Générer</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/generate_page.py" line="33"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Dessinez une emprise et générez une image pour celle-ci.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/superres_page.py" line="52"/>
         <source>Super-resolve</source>
         <translation>Super-résolution</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/superres_page.py" line="24"/>
         <source>Sentinel-2 bands to high-resolution RGB, aligned to the input grid.</source>
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="42"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/predict_page.py" line="89"/>
         <source>Multi-date predict</source>
         <translation>Prédiction multidate</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="12"/>
+        <location filename="../plugin/pages/predict_page.py" line="28"/>
         <source>Predict an image at another date from dated layers.</source>
         <translation>Prédisez une image à une autre date à partir de couches datées.</translation>
     </message>
@@ -49,32 +49,32 @@
         <translation>DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="29"/>
+        <location filename="../plugin/dock.py" line="46"/>
         <source>Missing Python packages: {}. The tasks are disabled until they are installed.</source>
         <translation>Paquets Python manquants : {}. Les traitements sont désactivés jusqu’à leur installation.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="46"/>
+        <location filename="../plugin/main.py" line="49"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Générer, super-résoudre, reconstruire ou prédire des images satellite avec DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="90"/>
+        <location filename="../plugin/main.py" line="93"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="93"/>
+        <location filename="../plugin/pages/common.py" line="338"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="99"/>
+        <location filename="../plugin/main.py" line="102"/>
         <source>DiffusionSat: missing Python packages</source>
         <translation>DiffusionSat : paquets Python manquants</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="99"/>
+        <location filename="../plugin/main.py" line="102"/>
         <source>These packages are missing:</source>
         <translation>Ces paquets sont manquants :</translation>
     </message>
@@ -82,6 +82,1081 @@
         <location filename="../plugin/processing/provider.py" line="23"/>
         <source>DiffusionSat generative satellite imagery</source>
         <translation>DiffusionSat, imagerie satellite générative</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="97"/>
+        <source>missing</source>
+        <translation>absent</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="115"/>
+        <source>torch cannot be imported: {}</source>
+        <translation>torch ne peut pas être importé : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="119"/>
+        <source>CUDA device {}: {}</source>
+        <translation>Périphérique CUDA {} : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="121"/>
+        <source>CUDA: not available, the CPU is used</source>
+        <translation>CUDA : indisponible, le processeur est utilisé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="124"/>
+        <source>Apple MPS: available</source>
+        <translation>Apple MPS : disponible</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <source>Python interpreter for pip: {}</source>
+        <translation>Interpréteur Python pour pip : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <source>not found</source>
+        <translation>introuvable</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>Packages folder: {} ({})</source>
+        <translation>Dossier des paquets : {} ({})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>on sys.path</source>
+        <translation>dans sys.path</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <source>not used</source>
+        <translation>non utilisé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="150"/>
+        <source>Device: not checked (press Check device)</source>
+        <translation>Périphérique : non vérifié (cliquez sur Vérifier le périphérique)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="153"/>
+        <source>Device setting: {}, precision {}</source>
+        <translation>Périphérique choisi : {}, précision {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="156"/>
+        <source>Model for {}: {}</source>
+        <translation>Modèle pour {} : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="157"/>
+        <source>Output folder: {}</source>
+        <translation>Dossier de sortie : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="165"/>
+        <source>DiffusionSat: dependencies and diagnostics</source>
+        <translation>DiffusionSat : dépendances et diagnostic</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="174"/>
+        <source>Install the missing packages</source>
+        <translation>Installer les paquets manquants</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="177"/>
+        <source>Stop</source>
+        <translation>Arrêter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <source>Packages are installed into {} with {}.</source>
+        <translation>Les paquets sont installés dans {} avec {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <source>(no Python interpreter found)</source>
+        <translation>(aucun interpréteur Python trouvé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="195"/>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="198"/>
+        <source>Check device</source>
+        <translation>Vérifier le périphérique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="212"/>
+        <source>All the packages DiffusionSat needs are installed.</source>
+        <translation>Tous les paquets nécessaires à DiffusionSat sont installés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
+        <source>No Python interpreter was found next to {}.</source>
+        <translation>Aucun interpréteur Python n’a été trouvé à côté de {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="254"/>
+        <source>Installed. Restart QGIS to use DiffusionSat.</source>
+        <translation>Installé. Redémarrez QGIS pour utiliser DiffusionSat.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="256"/>
+        <source>pip failed (exit code {}): see the messages above.</source>
+        <translation>pip a échoué (code de sortie {}) : voir les messages ci-dessus.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="50"/>
+        <source>Install…</source>
+        <translation>Installer…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="69"/>
+        <source>Settings</source>
+        <translation>Paramètres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="145"/>
+        <source>Band {}</source>
+        <translation>Bande {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="191"/>
+        <source>Run</source>
+        <translation>Lancer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="194"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="266"/>
+        <source>DiffusionSat: {}</source>
+        <translation>DiffusionSat : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="273"/>
+        <source>Running…</source>
+        <translation>En cours…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="280"/>
+        <source>Cancelling…</source>
+        <translation>Annulation…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="320"/>
+        <source>DiffusionSat {} {}</source>
+        <translation>DiffusionSat {} {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="324"/>
+        <source>{} uncertainty</source>
+        <translation>{} incertitude</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="326"/>
+        <source>Done in {} s (seed {}): {}</source>
+        <translation>Terminé en {} s (graine {}) : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="336"/>
+        <source>DiffusionSat {}</source>
+        <translation>DiffusionSat {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="339"/>
+        <source>DiffusionSat error</source>
+        <translation>Erreur DiffusionSat</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="80"/>
+        <source>Cancelled: nothing was written.</source>
+        <translation>Annulé : rien n’a été écrit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="355"/>
+        <source>The output {} could not be opened as a layer.</source>
+        <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="38"/>
+        <source>Draw extent</source>
+        <translation>Dessiner l’emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="41"/>
+        <source>Press, drag and release on the map to draw the extent to generate.</source>
+        <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <source>Clear</source>
+        <translation>Effacer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="159"/>
+        <source>No extent drawn yet.</source>
+        <translation>Aucune emprise dessinée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="56"/>
+        <source>Size (pixels)</source>
+        <translation>Taille (pixels)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="58"/>
+        <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
+        <translation>Conserver la largeur de sortie en pixels quand l’emprise change ; la résolution suit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <source>Resolution (m/pixel)</source>
+        <translation>Résolution (m/pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
+        <translation>Conserver la résolution quand l’emprise change ; la taille en pixels suit.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="71"/>
+        <source> px wide</source>
+        <translation> px de large</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="74"/>
+        <source>metres per pixel</source>
+        <translation>mètres par pixel</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="80"/>
+        <source>Output:</source>
+        <translation>Sortie :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="76"/>
+        <source>YYYY-MM-DD</source>
+        <translation>AAAA-MM-JJ</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="93"/>
+        <source>e.g. a satellite image of farmland</source>
+        <translation>p. ex. une image satellite de terres agricoles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <source>Centre longitude (°):</source>
+        <translation>Longitude du centre (°) :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <source>Centre latitude (°):</source>
+        <translation>Latitude du centre (°) :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <source>Date:</source>
+        <translation>Date :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <source>Cloud cover (%):</source>
+        <translation>Couverture nuageuse (%) :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <source>Prompt:</source>
+        <translation>Invite :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="137"/>
+        <source>Extent: {} ({})</source>
+        <translation>Emprise : {} ({})</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="204"/>
+        <source>draw an extent</source>
+        <translation>dessinez une emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="210"/>
+        <source>{} × {} px, {} × {} km</source>
+        <translation>{} × {} px, {} × {} km</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <source>Longitude must be a number between -180 and 180 degrees.</source>
+        <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <source>Centre longitude, WGS84 degrees</source>
+        <translation>Longitude du centre, en degrés WGS84</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <source>Latitude must be a number between -90 and 90 degrees.</source>
+        <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <source>Centre latitude, WGS84 degrees</source>
+        <translation>Latitude du centre, en degrés WGS84</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <source>The resolution must be a number of metres per pixel above 0.</source>
+        <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <source>Ground sample distance</source>
+        <translation>Distance d’échantillonnage au sol</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
+        <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <source>Acquisition date; empty when unknown</source>
+        <translation>Date d’acquisition ; vide si inconnue</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <source>Cloud cover must be a percentage between 0 and 100.</source>
+        <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <source>Cloud cover of the image to generate</source>
+        <translation>Couverture nuageuse de l’image à générer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="239"/>
+        <source>Draw an extent on the map first.</source>
+        <translation>Dessinez d’abord une emprise sur la carte.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
+        <translation>Sentinel-2 SCL nuages/ombres : 3,8,9,10</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Landsat QA_PIXEL: 1,2,3,4</source>
+        <translation>Landsat QA_PIXEL : 1,2,3,4</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <source>Custom</source>
+        <translation>Personnalisé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="51"/>
+        <source>Raster layer:</source>
+        <translation>Couche raster :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="53"/>
+        <source>RGB bands:</source>
+        <translation>Bandes RVB :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="57"/>
+        <source>Mask</source>
+        <translation>Masque</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="61"/>
+        <source>Polygon layer</source>
+        <translation>Couche de polygones</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="62"/>
+        <source>Raster values</source>
+        <translation>Valeurs d’un raster</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <source>Shape drawn on the map</source>
+        <translation>Forme dessinée sur la carte</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <source>Polygons:</source>
+        <translation>Polygones :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
+        <source>Mask layer:</source>
+        <translation>Couche de masque :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <source>Preset:</source>
+        <translation>Préréglage :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Classes (pixel values)</source>
+        <translation>Classes (valeurs de pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Bits set</source>
+        <translation>Bits activés</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Any non-zero pixel</source>
+        <translation>Tout pixel non nul</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="99"/>
+        <source>Values are:</source>
+        <translation>Les valeurs sont :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="102"/>
+        <source>comma-separated integers</source>
+        <translation>entiers séparés par des virgules</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <source>Values:</source>
+        <translation>Valeurs :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <source>Draw shape</source>
+        <translation>Dessiner une forme</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <source>Click the corners on the map; right-click to finish.</source>
+        <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="220"/>
+        <source>No shape drawn yet.</source>
+        <translation>Aucune forme dessinée.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <source> m</source>
+        <translation> m</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
+        <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
+        <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <source>Grow mask by:</source>
+        <translation>Agrandir le masque de :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="80"/>
+        <source>optional</source>
+        <translation>facultatif</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="211"/>
+        <source>A shape with {} corners ({}).</source>
+        <translation>Une forme à {} sommets ({}).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="80"/>
+        <source>Choose a raster layer.</source>
+        <translation>Choisissez une couche raster.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="261"/>
+        <source>Choose a polygon layer for the mask.</source>
+        <translation>Choisissez une couche de polygones pour le masque.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="244"/>
+        <source>Choose a mask raster layer.</source>
+        <translation>Choisissez une couche raster de masque.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="67"/>
+        <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
+        <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="276"/>
+        <source>Draw a shape on the map for the mask.</source>
+        <translation>Dessinez une forme sur la carte pour le masque.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="267"/>
+        <source>The polygon layer &apos;{}&apos; has no polygons.</source>
+        <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/layers.py" line="38"/>
+        <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
+        <translation>La couche « {} » n’est pas un raster fichier : enregistrez-la d’abord en GeoTIFF (Exporter, Enregistrer sous…).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="36"/>
+        <source>Add</source>
+        <translation>Ajouter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="38"/>
+        <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
+        <translation>Ajouter la couche avec la date lue dans celle-ci (nom de fichier ou balises GeoTIFF).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <source>Layer</source>
+        <translation>Couche</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <source>Date (YYYY-MM-DD)</source>
+        <translation>Date (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="57"/>
+        <source>Up</source>
+        <translation>Monter</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="60"/>
+        <source>Down</source>
+        <translation>Descendre</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="63"/>
+        <source>Remove</source>
+        <translation>Retirer</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <source>Predict the date:</source>
+        <translation>Date à prédire :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="96"/>
+        <source>At most {} dated layers.</source>
+        <translation>Au plus {} couches datées.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="149"/>
+        <source>Add 1 to 4 dated layers of the same place.</source>
+        <translation>Ajoutez 1 à 4 couches datées du même lieu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="155"/>
+        <source>The layer of row {} was removed from the project.</source>
+        <translation>La couche de la ligne {} a été retirée du projet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="157"/>
+        <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
+        <translation>Ligne {} : la date doit être une date réelle écrite AAAA-MM-JJ.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="51"/>
+        <source>The target date must be a real date written YYYY-MM-DD.</source>
+        <translation>La date cible doit être une date réelle écrite AAAA-MM-JJ.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="164"/>
+        <source>The date to predict</source>
+        <translation>La date à prédire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="175"/>
+        <source>A layer of the list was removed from the project.</source>
+        <translation>Une couche de la liste a été retirée du projet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="22"/>
+        <source>The model cannot be checked because the backend cannot be loaded: {}</source>
+        <translation>Le modèle ne peut pas être vérifié car le moteur ne peut pas être chargé : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="43"/>
+        <source>Models</source>
+        <translation>Modèles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Generate:</source>
+        <translation>Générer :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Super-resolve:</source>
+        <translation>Super-résolution :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Inpaint:</source>
+        <translation>Reconstruire :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <source>Multi-date predict:</source>
+        <translation>Prédiction multidate :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="52"/>
+        <source>Model folder</source>
+        <translation>Dossier du modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <source>bundled {}</source>
+        <translation>{} fourni</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="62"/>
+        <source>Choose a model folder to check it; empty uses the bundled model.</source>
+        <translation>Choisissez un dossier de modèle pour le vérifier ; vide utilise le modèle fourni.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="68"/>
+        <source>Sampling</source>
+        <translation>Échantillonnage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>Automatic</source>
+        <translation>Automatique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>CPU</source>
+        <translation>Processeur (CPU)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="73"/>
+        <source>CUDA (NVIDIA GPU)</source>
+        <translation>CUDA (GPU NVIDIA)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
+        <source>Device:</source>
+        <translation>Périphérique :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>float32 (exact)</source>
+        <translation>float32 (exact)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>bfloat16 (faster)</source>
+        <translation>bfloat16 (plus rapide)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <source>float16 (CUDA only)</source>
+        <translation>float16 (CUDA uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="81"/>
+        <source>Precision:</source>
+        <translation>Précision :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="85"/>
+        <source>Steps:</source>
+        <translation>Étapes :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="88"/>
+        <source>DDIM (as in the paper)</source>
+        <translation>DDIM (comme dans l’article)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <source>DPM-Solver++ (fewer steps)</source>
+        <translation>DPM-Solver++ (moins d’étapes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <source>Scheduler:</source>
+        <translation>Planificateur :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <source>Guidance:</source>
+        <translation>Guidage :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <source>Random</source>
+        <translation>Aléatoire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <source>Fixed</source>
+        <translation>Fixe</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <source>Seed:</source>
+        <translation>Graine :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="110"/>
+        <source>Reuse</source>
+        <translation>Réutiliser</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="112"/>
+        <source>Fix the seed to the one of the latest run, to reproduce it.</source>
+        <translation>Fixer la graine à celle de la dernière exécution, pour la reproduire.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <source>Latest seed:</source>
+        <translation>Dernière graine :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <source>Tiles and output</source>
+        <translation>Tuiles et sortie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <source>model&apos;s native size</source>
+        <translation>taille native du modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="135"/>
+        <source> px</source>
+        <translation> px</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <source>Tile size:</source>
+        <translation>Taille des tuiles :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <source>Tile overlap:</source>
+        <translation>Recouvrement des tuiles :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <source>Output folder</source>
+        <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <source>Output folder:</source>
+        <translation>Dossier de sortie :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="145"/>
+        <source>Dependencies and diagnostics…</source>
+        <translation>Dépendances et diagnostic…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="202"/>
+        <source>none yet</source>
+        <translation>aucune pour l’instant</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="216"/>
+        <source>{}: the bundled model {}.</source>
+        <translation>{} : le modèle fourni {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <source>Model folder usable.</source>
+        <translation>Dossier de modèle utilisable.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <source>This folder cannot be used as a model:</source>
+        <translation>Ce dossier ne peut pas servir de modèle :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="33"/>
+        <source>Sentinel-2 layer:</source>
+        <translation>Couche Sentinel-2 :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="36"/>
+        <source>Bands (model order)</source>
+        <translation>Bandes (ordre du modèle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="58"/>
+        <source>Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</source>
+        <translation>Choisissez une couche Sentinel-2 avec les bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="62"/>
+        <source>Not recognised from the band names: {}. Choose them by hand.</source>
+        <translation>Non reconnues d’après les noms de bandes : {}. Choisissez-les à la main.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <source>All ten bands recognised from the band names.</source>
+        <translation>Les dix bandes ont été reconnues d’après leurs noms.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="87"/>
+        <source>Choose the band {}.</source>
+        <translation>Choisissez la bande {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="99"/>
+        <source>Choose all ten bands.</source>
+        <translation>Choisissez les dix bandes.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="45"/>
+        <source>Output GeoTIFF</source>
+        <translation>GeoTIFF de sortie</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <source>Seed used</source>
+        <translation>Graine utilisée</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="70"/>
+        <source>The DiffusionSat backend cannot be loaded: {}</source>
+        <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="84"/>
+        <source>Seed {}, {} s: {}</source>
+        <translation>Graine {}, {} s : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="96"/>
+        <source>Model folder (empty: the bundled model)</source>
+        <translation>Dossier du modèle (vide : le modèle fourni)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="99"/>
+        <source>Sampling steps</source>
+        <translation>Étapes d’échantillonnage</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="101"/>
+        <source>Guidance scale (1 = off)</source>
+        <translation>Échelle de guidage (1 = désactivé)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <source>Scheduler</source>
+        <translation>Planificateur</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="105"/>
+        <source>Seed (-1: random)</source>
+        <translation>Graine (-1 : aléatoire)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>Device</source>
+        <translation>Périphérique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <source>Tile size in pixels (0: the model&apos;s own)</source>
+        <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <source>Tile overlap in pixels</source>
+        <translation>Recouvrement des tuiles en pixels</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="17"/>
+        <source>Generate image for extent</source>
+        <translation>Générer une image pour une emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="20"/>
+        <source>Generates a georeferenced image covering the extent at the given ground sample distance (metres per pixel). The model is conditioned on the extent&apos;s centre longitude and latitude, the GSD, the date, the cloud cover and the prompt. The CRS is the one chosen, else the extent&apos;s own.</source>
+        <translation>Génère une image géoréférencée couvrant l’emprise à la distance d’échantillonnage au sol donnée (mètres par pixel). Le modèle est conditionné par la longitude et la latitude du centre de l’emprise, la GSD, la date, la couverture nuageuse et l’invite. Le SCR est celui choisi, sinon celui de l’emprise.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="26"/>
+        <source>Extent</source>
+        <translation>Emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="27"/>
+        <source>CRS of the output (empty: the extent&apos;s CRS)</source>
+        <translation>SCR de la sortie (vide : le SCR de l’emprise)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="29"/>
+        <source>Ground sample distance (metres per pixel)</source>
+        <translation>Distance d’échantillonnage au sol (mètres par pixel)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="29"/>
+        <source>Prompt</source>
+        <translation>Invite</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="32"/>
+        <source>Date (YYYY-MM-DD, empty: unknown)</source>
+        <translation>Date (AAAA-MM-JJ, vide : inconnue)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="34"/>
+        <source>Cloud cover (%)</source>
+        <translation>Couverture nuageuse (%)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="44"/>
+        <source>The extent has no CRS: choose one in the CRS parameter.</source>
+        <translation>L’emprise n’a pas de SCR : choisissez-en un dans le paramètre SCR.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_generate.py" line="47"/>
+        <source>The extent is empty: give one with a non-zero width and height.</source>
+        <translation>L’emprise est vide : donnez-en une de largeur et de hauteur non nulles.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="44"/>
+        <source>The date must be a real date written YYYY-MM-DD, got {}.</source>
+        <translation>La date doit être une date réelle écrite AAAA-MM-JJ, reçu {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="21"/>
+        <source>Inpaint masked area</source>
+        <translation>Reconstruire la zone masquée</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
+        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
+        <translation>Régénère les pixels masqués d’un raster et conserve les autres. Le masque est une couche de polygones, ou un raster de masque avec des valeurs de classes (nuages et ombres Sentinel-2 SCL : 3,8,9,10), des bits (Landsat QA_PIXEL : 1,2,3,4) ou tout pixel non nul ; il peut être agrandi d’une distance en mètres.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="29"/>
+        <source>Raster to inpaint</source>
+        <translation>Raster à reconstruire</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="30"/>
+        <source>RGB bands (empty: the first three)</source>
+        <translation>Bandes RVB (vide : les trois premières)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <source>Mask polygons</source>
+        <translation>Polygones du masque</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <source>Mask raster</source>
+        <translation>Raster de masque</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <source>Mask raster values are</source>
+        <translation>Les valeurs du raster de masque sont</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <source>Mask values, e.g. 3,8,9,10</source>
+        <translation>Valeurs du masque, p. ex. 3,8,9,10</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <source>Grow the mask by (metres)</source>
+        <translation>Agrandir le masque de (mètres)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="52"/>
+        <source>Give exactly one mask: polygons or a mask raster.</source>
+        <translation>Donnez exactement un masque : des polygones ou un raster de masque.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="72"/>
+        <source>Choose three RGB bands, or none; got {}.</source>
+        <translation>Choisissez trois bandes RVB, ou aucune ; reçu {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="16"/>
+        <source>Predict image at another date</source>
+        <translation>Prédire l’image à une autre date</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="19"/>
+        <source>Predicts the image of a place at the target date from 1 to 4 dated rasters of that place on the same grid. The dates are given in the same order as the rasters, separated by commas (YYYY-MM-DD); an empty entry is read from the raster (product name or GeoTIFF tags).</source>
+        <translation>Prédit l’image d’un lieu à la date cible à partir de 1 à 4 rasters datés de ce lieu sur la même grille. Les dates sont données dans le même ordre que les rasters, séparées par des virgules (AAAA-MM-JJ) ; une entrée vide est lue dans le raster (nom de produit ou balises GeoTIFF).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="24"/>
+        <source>Dated rasters (1 to 4)</source>
+        <translation>Rasters datés (1 à 4)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="26"/>
+        <source>Their dates, comma-separated YYYY-MM-DD (empty: read from the rasters)</source>
+        <translation>Leurs dates, AAAA-MM-JJ séparées par des virgules (vide : lues dans les rasters)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="28"/>
+        <source>Date to predict (YYYY-MM-DD)</source>
+        <translation>Date à prédire (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="38"/>
+        <source>{} dates for {} rasters.</source>
+        <translation>{} dates pour {} rasters.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_predict.py" line="46"/>
+        <source>No date for {}: give it in the dates parameter.</source>
+        <translation>Aucune date pour {} : indiquez-la dans le paramètre des dates.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="16"/>
+        <source>Super-resolve Sentinel-2</source>
+        <translation>Super-résolution Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="19"/>
+        <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
+        <translation>Convertit un raster Sentinel-2 en RVB haute résolution sur une grille de pixels alignée sur l’entrée. Les bandes sont B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 dans cet ordre : choisies ici ou, à défaut, trouvées d’après leurs descriptions.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="24"/>
+        <source>Sentinel-2 raster</source>
+        <translation>Raster Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
+        <translation>Bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, dans cet ordre (vide : d’après le nom des bandes)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_superres.py" line="35"/>
+        <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
+        <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
 </context>
 </TS>

@@ -1,8 +1,13 @@
-"""The DiffusionSat dock: one page per task."""
+"""The DiffusionSat dock: one page per task, and a settings page.
+
+Module-level imports stay light (no backend): the pages import the backend when a job is built.
+"""
 
 from __future__ import annotations
 
-from qgis.PyQt.QtWidgets import QDockWidget, QLabel, QTabWidget, QVBoxLayout, QWidget
+from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBox, QVBoxLayout, QWidget
 
 from .i18n import tr
 
@@ -17,34 +22,89 @@ def task_pages():
     )
 
 
+def _page_classes():
+    from .pages.generate_page import GeneratePage
+    from .pages.inpaint_page import InpaintPage
+    from .pages.predict_page import PredictPage
+    from .pages.superres_page import SuperResolvePage
+
+    return {"generate": GeneratePage, "superres": SuperResolvePage, "inpaint": InpaintPage, "predict": PredictPage}
+
+
 class DiffusionSatDock(QDockWidget):
     def __init__(self, iface, missing=(), parent=None):
         super().__init__(tr("DiffusionSat"), parent)
         self.iface = iface
         self.missing = list(missing)
+        self.deps_dialog = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
         if self.missing:
+            row = QHBoxLayout()
             names = ", ".join(m.module for m in self.missing)
             warning = QLabel(tr("Missing Python packages: {}. The tasks are disabled until they are installed.")
                              .format(names), body)
             warning.setWordWrap(True)
             warning.setObjectName("missing_label")
-            layout.addWidget(warning)
-        self.tabs = QTabWidget(body)
+            install = QPushButton(tr("Install…"), body)
+            install.setObjectName("install_button")
+            install.clicked.connect(self.show_dependencies)
+            row.addWidget(warning, 1)
+            row.addWidget(install)
+            layout.addLayout(row)
+        # a tool box rather than tabs: the five titles stay readable in a narrow dock
+        self.tabs = QToolBox(body)
         self.tabs.setObjectName("task_tabs")
-        for name, title, description in task_pages():
-            page = QWidget(self.tabs)
-            page.setObjectName(f"page_{name}")
-            page_layout = QVBoxLayout(page)
-            label = QLabel(description, page)
-            label.setWordWrap(True)
-            page_layout.addWidget(label)
-            page_layout.addStretch(1)
+        self.pages = {}
+        classes = _page_classes()
+        for name, title, _description in task_pages():
+            page = classes[name](self)
             page.setEnabled(not self.missing)
-            self.tabs.addTab(page, title)
+            self.pages[name] = page
+            self.tabs.addItem(self._scrolled(page), title)
+        for page in self.pages.values():
+            for form in page.findChildren(QFormLayout):
+                form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # long (translated) labels go above their field
+        from .pages.settings_page import SettingsPage
+
+        self.settings_page = SettingsPage(self)
+        self.tabs.addItem(self.settings_page, QgsApplication.getThemeIcon("/mActionOptions.svg"), tr("Settings"))
         layout.addWidget(self.tabs)
+        body.setMinimumWidth(330)  # room for the forms; narrower docks would squeeze every field
         self.setWidget(body)
+
+    def _scrolled(self, page: QWidget) -> QScrollArea:
+        area = QScrollArea(self.tabs)
+        area.setObjectName(f"scroll_{page.task}")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        area.setWidget(page)
+        return area
+
+    def page(self, name: str):
+        return self.pages[name]
+
+    def seed_used(self, seed: int):
+        self.settings_page.show_last_seed(seed)
+
+    def show_dependencies(self):
+        from .deps_dialog import DependenciesDialog
+
+        if self.deps_dialog is None:
+            self.deps_dialog = DependenciesDialog(self.iface.mainWindow() if self.iface else self)
+        self.deps_dialog.refresh()
+        self.deps_dialog.show()
+        self.deps_dialog.raise_()
 
     def close_tools(self):
         """Release map tools and running tasks before the dock goes away."""
+        for page in self.pages.values():
+            release = getattr(page, "release", None)
+            (release or page.stop)()
+        if self.deps_dialog is not None:
+            self.deps_dialog.stop()
+            self.deps_dialog.close()
+            self.deps_dialog.deleteLater()
+            self.deps_dialog = None

@@ -39,6 +39,9 @@ class DiffusionSatPlugin:
 
     def initGui(self):  # noqa: N802 (QGIS API name)
         self.translator = install_translator()
+        from .deps_dialog import activate_deps_folder
+
+        activate_deps_folder()  # packages installed by the dependencies dialog, outside the plugin folder
         self.missing = missing_dependencies()
 
         action = QAction(QIcon(str(ICON)), tr("DiffusionSat"), self.iface.mainWindow())

@@ -29,6 +29,10 @@ def crop(src_path, dst_name, window=None, bands=None, extra_tags=None):
             width=int(window.width), height=int(window.height), count=len(bands),
             transform=src.window_transform(window), compress="deflate",
         )
+        if len(bands) != 3:
+            # GDAL makes 4-band Byte GeoTIFFs RGB + *alpha* by default: the 4th band (NIR, a cloud mask)
+            # would become a transparency mask. Keep every band a plain data band.
+            profile["photometric"] = "MINISBLACK"
         if profile["dtype"] in ("float32", "float64"):
             profile["predictor"] = 3
         elif data.dtype.itemsize > 1:

@@ -1,0 +1,325 @@
+"""Command-line interface: ``python -m backend`` or ``diffusionsat``.
+
+    diffusionsat generate --bbox XMIN YMIN XMAX YMAX --crs EPSG:32633 --gsd 10 --date 2020-05-18 -o out.tif
+    diffusionsat super-resolve S2_tile.tif -o sr.tif
+    diffusionsat inpaint scene.tif --mask-raster SCL.tif --mask-classes 3 8 9 10 -o filled.tif
+    diffusionsat predict a.tif:2020-05-01 b.tif:2020-06-01 --target-date 2020-07-01 -o pred.tif
+    diffusionsat models [list | download NAME | add PATH | remove NAME]
+    diffusionsat convert OFFICIAL_FOLDER CLEAN_FOLDER
+    diffusionsat info RASTER
+
+Errors are one clear line on stderr (``--debug`` shows the traceback). Exit codes: 0 success,
+1 unexpected internal error, 2 bad arguments or input, 3 file not found / not writable,
+4 model missing or invalid, 130 cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from .version import __version__
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_FILE, EXIT_MODEL, EXIT_CANCELLED = 0, 1, 2, 3, 4, 130
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+# ----------------------------------------------------------------------------------------- parsing
+def _sampling_args(p: argparse.ArgumentParser) -> None:
+    from .jobs import SamplingOptions, TilingOptions
+
+    s, t = SamplingOptions(), TilingOptions()
+    g = p.add_argument_group("sampling")
+    g.add_argument("--model", default="diffusionsat-mini",
+                   help="model folder or registered name (default: the bundled diffusionsat-mini)")
+    g.add_argument("--steps", type=int, default=s.steps, help=f"denoising steps (default {s.steps})")
+    g.add_argument("--guidance", type=float, default=s.guidance,
+                   help=f"classifier-free guidance scale; 1 disables it (default {s.guidance})")
+    g.add_argument("--scheduler", choices=["ddim", "dpm++"], default=s.scheduler)
+    g.add_argument("--seed", type=int, default=None, help="random seed (default: random, recorded in the output)")
+    g.add_argument("--samples", type=int, default=s.num_samples,
+                   help="number of samples; >1 writes the mean and a per-pixel spread (uncertainty) image")
+    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=s.device)
+    g.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=s.precision)
+    g.add_argument("--tile-size", type=int, default=None, help="tile size in output pixels (default: model size)")
+    g.add_argument("--overlap", type=int, default=t.overlap, help=f"tile overlap in output pixels (default {t.overlap})")
+    g.add_argument("--batch", type=int, default=t.batch_size, help="tiles per batch")
+
+
+def _common_out(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("-o", "--output", required=required, help="output GeoTIFF (written atomically)")
+    p.add_argument("--no-quicklook", action="store_true", help="do not write a PNG quick-look beside the output")
+
+
+def _global_flags(default) -> argparse.ArgumentParser:
+    # accepted before or after the sub-command (the sub-command's copy must not reset the main one)
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--json", action="store_true", default=default, help="print a JSON summary on stdout")
+    flags.add_argument("--debug", action="store_true", default=default, help="show tracebacks")
+    flags.add_argument("--quiet", action="store_true", default=default, help="no progress bar")
+    return flags
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diffusionsat", parents=[_global_flags(False)],
+                                     description="DiffusionSat: generative satellite imagery, locally.")
+    parser.add_argument("--version", action="version", version=f"diffusionsat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    flags = _global_flags(argparse.SUPPRESS)
+    _add = sub.add_parser
+
+    def add_parser(name, **kw):
+        return _add(name, parents=[flags], **kw)
+
+    sub.add_parser = add_parser
+
+    p = sub.add_parser("generate", help="generate an image for an extent")
+    p.add_argument("--bbox", nargs=4, type=float, metavar=("XMIN", "YMIN", "XMAX", "YMAX"), required=True)
+    p.add_argument("--crs", required=True, help="CRS of the bbox, e.g. EPSG:32633 or a WKT string")
+    p.add_argument("--gsd", type=float, required=True, help="ground sample distance of the output, metres/pixel")
+    p.add_argument("--prompt", default="", help="text prompt, e.g. 'a satellite image of farmland'")
+    p.add_argument("--date", default=None, help="acquisition date to condition on (YYYY-MM-DD; default unknown)")
+    p.add_argument("--cloud-cover", type=float, default=0.0, help="cloud cover fraction 0..1 (default 0)")
+    _common_out(p)
+    _sampling_args(p)
+
+    p = sub.add_parser("super-resolve", help="super-resolve a (Sentinel-2) raster onto an aligned finer grid")
+    p.add_argument("input")
+    p.add_argument("--bands", nargs="+", default=None,
+                   help="bands by index (1-based) or name (default: the model's Sentinel-2 bands by name)")
+    _common_out(p)
+    _sampling_args(p)
+
+    p = sub.add_parser("inpaint", help="fill masked pixels (clouds, or any mask)")
+    p.add_argument("input")
+    m = p.add_mutually_exclusive_group(required=True)
+    m.add_argument("--mask-vector", help="polygon file (any OGR format)")
+    m.add_argument("--mask-raster", help="raster whose values or bits give the mask")
+    p.add_argument("--mask-layer", help="layer name inside --mask-vector (GeoPackage)")
+    p.add_argument("--mask-classes", nargs="+", type=int, help="mask where the raster equals one of these (e.g. SCL 3 8 9 10)")
+    p.add_argument("--mask-bits", nargs="+", type=int, help="mask where any of these bits is set (e.g. QA_PIXEL 1 2 3 4)")
+    p.add_argument("--dilate", type=float, default=0.0, help="grow the mask by this many metres")
+    p.add_argument("--bands", nargs="+", default=None, help="RGB bands by index or name (default: first three)")
+    p.add_argument("--prompt", default="")
+    _common_out(p)
+    _sampling_args(p)
+
+    p = sub.add_parser("predict", help="predict the image at a date from dated frames of the same place")
+    p.add_argument("frames", nargs="+", help="FRAME.tif:YYYY-MM-DD (date may be empty to read it from the file)")
+    p.add_argument("--target-date", required=True)
+    p.add_argument("--bands", nargs="+", default=None)
+    p.add_argument("--prompt", default="")
+    _common_out(p)
+    _sampling_args(p)
+
+    p = sub.add_parser("models", help="list, download, add or remove models")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "download", "add", "remove"])
+    p.add_argument("target", nargs="?", help="model name (download/remove) or folder (add)")
+    p.add_argument("--name", help="name to register a folder under (add)")
+
+    p = sub.add_parser("convert", help="convert an official checkpoint folder into a clean diffusers folder (safetensors)")
+    p.add_argument("source")
+    p.add_argument("destination")
+
+    p = sub.add_parser("info", help="what the backend reads from a raster (CRS, bands, metadata) or a model folder")
+    p.add_argument("path")
+    return parser
+
+
+def _bands(values: Optional[List[str]]):
+    if not values:
+        return None
+    return [int(v) if v.isdigit() else v for v in values]
+
+
+def _sampling(args):
+    from .jobs import SamplingOptions, TilingOptions
+
+    sampling = SamplingOptions(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler, seed=args.seed,
+                               num_samples=args.samples, device=args.device, precision=args.precision)
+    tiling = TilingOptions(tile_size=args.tile_size, overlap=args.overlap, batch_size=args.batch)
+    return sampling, tiling
+
+
+def build_job(args):
+    """argparse namespace -> a validated backend job."""
+    from . import jobs
+
+    sampling, tiling = _sampling(args)
+    if args.command == "generate":
+        job = jobs.GenerateJob(bbox=tuple(args.bbox), crs=args.crs, gsd=args.gsd, prompt=args.prompt,
+                               date=args.date, cloud_cover=args.cloud_cover, output=args.output,
+                               sampling=sampling, tiling=tiling)
+    elif args.command == "super-resolve":
+        job = jobs.SuperResolveJob(input=args.input, bands=_bands(args.bands), output=args.output,
+                                   sampling=sampling, tiling=tiling)
+    elif args.command == "inpaint":
+        mask = jobs.MaskSpec(vector=args.mask_vector, vector_layer=args.mask_layer, raster=args.mask_raster,
+                             classes=args.mask_classes, bits=args.mask_bits, dilate_m=args.dilate)
+        job = jobs.InpaintJob(input=args.input, mask=mask, bands=_bands(args.bands), prompt=args.prompt,
+                              output=args.output, sampling=sampling, tiling=tiling)
+    elif args.command == "predict":
+        frames = []
+        for item in args.frames:
+            path, sep, date = item.rpartition(":")
+            if not sep:
+                path, date = item, ""
+            frames.append((path, date or None))
+        job = jobs.PredictJob(frames=frames, target_date=args.target_date, bands=_bands(args.bands),
+                              prompt=args.prompt, output=args.output, sampling=sampling, tiling=tiling)
+    else:  # pragma: no cover - argparse guards this
+        raise CliError(f"unknown command {args.command}")
+    if args.output and not Path(args.output).parent.is_dir():
+        raise CliError(f"the output folder does not exist: {Path(args.output).parent}", EXIT_FILE)
+    job.validate()
+    return job
+
+
+# ---------------------------------------------------------------------------------------- progress
+class _Progress:
+    """A tqdm bar over the job's progress fraction (steps x tiles), or nothing when quiet."""
+
+    def __init__(self, enabled: bool, label: str):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=1000, desc=label, unit="‰", file=sys.stderr, leave=False,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining} {postfix}")
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        if self.bar is None:
+            return
+        target = int(round(max(0.0, min(1.0, fraction)) * 1000))
+        self.bar.update(target - self.bar.n)
+        if message:
+            self.bar.set_postfix_str(message, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------------------------------- commands
+def cmd_task(args) -> dict:
+    from .api import run_job
+
+    job = build_job(args)
+    progress = _Progress(not args.quiet, args.command)
+    try:
+        result = run_job(job, model=args.model, progress=progress, quicklook=not args.no_quicklook)
+    finally:
+        progress.close()
+    return result.to_dict()
+
+
+def cmd_models(args) -> dict:
+    from . import hub
+
+    if args.action == "list":
+        entries = hub.list_models()
+        return {"models": [e if isinstance(e, dict) else e.to_dict() for e in entries]}
+    if not args.target:
+        raise CliError(f"models {args.action} needs a {'folder' if args.action == 'add' else 'model name'}")
+    if args.action == "download":
+        progress = _Progress(not args.quiet, f"download {args.target}")
+        try:
+            path = hub.download_model(args.target, progress=lambda done, total: progress(done / total if total else 0.0))
+        finally:
+            progress.close()
+        return {"downloaded": args.target, "path": str(path)}
+    if args.action == "add":
+        entry = hub.add_model(args.target, name=args.name)
+        return {"added": entry if isinstance(entry, dict) else entry.to_dict()}
+    hub.remove_model(args.target)
+    return {"removed": args.target}
+
+
+def cmd_convert(args) -> dict:
+    from .checkpoints import convert_to_diffusers
+
+    out = convert_to_diffusers(args.source, args.destination)
+    return {"converted": str(args.source), "destination": str(out)}
+
+
+def cmd_info(args) -> dict:
+    from .api import describe_path
+
+    return describe_path(args.path)
+
+
+def _print_human(command: str, summary: dict) -> None:
+    if command == "models" and "models" in summary:
+        for entry in summary["models"]:
+            print(f"{entry.get('name', '?'):32s} {entry.get('status', ''):16s} {entry.get('title', '')}")
+        return
+    for key, value in summary.items():
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, default=str)
+        print(f"{key}: {value}")
+
+
+def _classify(exc: BaseException) -> int:
+    from .jobs import JobError
+    from .metadata import MetadataError
+
+    if isinstance(exc, CliError):
+        return exc.code
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return EXIT_FILE
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    if module.startswith(("backend.checkpoints", "backend.hub")) or "Checkpoint" in name or "Model" in name:
+        return EXIT_MODEL
+    if "OutputPath" in name:
+        return EXIT_FILE
+    if isinstance(exc, (JobError, MetadataError, ValueError)):
+        return EXIT_INPUT
+    return EXIT_INTERNAL
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"generate": cmd_task, "super-resolve": cmd_task, "inpaint": cmd_task, "predict": cmd_task,
+                "models": cmd_models, "convert": cmd_convert, "info": cmd_info}
+    started = time.time()
+    try:
+        summary = handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("diffusionsat: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception as exc:  # one clear line, unless --debug
+        from .cancel import Cancelled
+
+        if isinstance(exc, Cancelled):
+            print("diffusionsat: cancelled", file=sys.stderr)
+            return EXIT_CANCELLED
+        if args.debug:
+            raise
+        code = _classify(exc)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"diffusionsat: error: {message}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"ok": False, "error": message, "exit_code": code}))
+        return code
+    summary = {"ok": True, "command": args.command, "seconds": round(time.time() - started, 2), **summary}
+    if args.json:
+        print(json.dumps(summary, default=str))
+    else:
+        _print_human(args.command, summary)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

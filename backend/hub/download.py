@@ -1,0 +1,358 @@
+"""Resumable, verified HTTP(S) download with the standard library only (urllib).
+
+``download(name_or_url, dest, sha256=None, progress=None, cancel=None)``:
+
+* the body goes to ``<dest>.part``; a later call resumes it with ``Range: bytes=<n>-``.
+  A ``206`` answer whose ``Content-Range`` starts at ``n`` is appended; a server that ignores
+  ``Range`` (``200``) makes the download restart from byte 0; ``416`` with the part already
+  complete is accepted;
+* connection errors, time-outs, truncated bodies and HTTP 408/425/429/5xx are retried with
+  exponential back-off. The retry budget counts consecutive failures *without progress*, so a
+  flaky link that delivers a little on every attempt still finishes, while a dead one fails after
+  ``retries`` attempts (there is also a hard cap on the number of attempts);
+* when the transfer is complete the size (if known) and the sha256 (if known) are checked. A
+  mismatch deletes the ``.part`` file and raises :class:`ChecksumError` naming expected and actual
+  values. The computed sha256 is always returned so the caller can record it;
+* on success ``<dest>.part`` is renamed atomically onto ``dest``;
+* ``progress(bytes_done, bytes_total_or_None)`` is called as bytes arrive;
+* ``cancel`` is a ``threading.Event`` (or anything with ``is_set()``) or a no-argument callable
+  returning true to stop. Cancelling raises :class:`DownloadCancelled` and keeps the ``.part``
+  file, so the next call resumes.
+
+Loopback hosts (127.0.0.1, ::1, localhost) never go through a proxy configured in the
+environment; other hosts honour the usual ``*_proxy`` variables as urllib does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import http.client
+import logging
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Callable, Optional, Tuple, Union
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, Optional[int]], None]
+
+USER_AGENT = "diffusionsat-qgis-hub/1 (+https://github.com/diffusionsat-qgis/diffusionsat-qgis)"
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_MAX_BACKOFF_S = 30.0
+_HASH_BLOCK = 1 << 20
+
+
+class HubError(Exception):
+    """Base class of every error the model manager raises (download, archive, registry)."""
+
+
+class DownloadError(HubError):
+    """The download failed for good (bad URL, HTTP error, retries exhausted, server inconsistency)."""
+
+
+class DownloadCancelled(HubError):
+    """The cancel flag was raised. The ``.part`` file is kept so that a later call resumes."""
+
+
+class ChecksumError(DownloadError):
+    """The downloaded file does not match its expected sha256 or size; it has been deleted."""
+
+    def __init__(self, what: str, expected, actual, source: str = ""):
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+        self.source = source
+        where = f" for {source}" if source else ""
+        super().__init__(
+            f"{what} mismatch{where}: expected {expected}, got {actual}. "
+            "The downloaded file was deleted; download it again (if it fails again the file on the "
+            "server differs from the one this version knows)."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadResult:
+    path: Path          # the final file
+    url: str
+    sha256: str         # computed over the whole file
+    size: int
+    resumed: bool       # at least one transfer continued a partial file
+    attempts: int       # HTTP requests made
+
+
+class _Transient(Exception):
+    """A failure worth retrying; ``progressed`` tells whether bytes arrived before it."""
+
+    def __init__(self, message: str, progressed: bool = False):
+        super().__init__(message)
+        self.progressed = progressed
+
+
+class _Restart(Exception):
+    """The partial file cannot be continued: start again from byte 0 (does not use a retry)."""
+
+
+def is_cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    if callable(is_set):
+        return bool(is_set())
+    if callable(cancel):
+        return bool(cancel())
+    return bool(cancel)
+
+
+def sha256_file(path: Union[str, Path]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def filename_from_url(url: str) -> str:
+    """The last path segment of ``url``, made safe as a file name ('download' if there is none)."""
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return name or "download"
+
+
+def _part_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def _opener_for(url: str) -> urllib.request.OpenerDirector:
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host in _LOOPBACK:
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
+
+
+def _parse_content_range(value: Optional[str]) -> Tuple[Optional[int], Optional[int], Optional[int]]:
+    """'bytes a-b/total' -> (a, b, total); 'bytes */total' -> (None, None, total); total may be None."""
+    if not value:
+        return None, None, None
+    match = re.fullmatch(r"\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*", value)
+    if not match:
+        return None, None, None
+    start = int(match.group(1)) if match.group(1) is not None else None
+    end = int(match.group(2)) if match.group(2) is not None else None
+    total = int(match.group(3)) if match.group(3) != "*" else None
+    return start, end, total
+
+
+def _int_header(value: Optional[str]) -> Optional[int]:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _resolve_source(name_or_url: str, sha256: Optional[str], size: Optional[int]):
+    if "://" in name_or_url:
+        return name_or_url, sha256, size
+    from . import registry  # the catalogue; imported lazily (registry imports this module)
+
+    entry = registry.get_entry(name_or_url)
+    if not entry.url:
+        raise DownloadError(
+            f"no download URL is known for {entry.name!r}; get it by hand from {entry.page or entry.source}"
+        )
+    return entry.url, sha256 or entry.sha256, size if size is not None else entry.size
+
+
+def download(
+    name_or_url: str,
+    dest: Union[str, Path],
+    sha256: Optional[str] = None,
+    progress: Optional[ProgressCallback] = None,
+    cancel=None,
+    *,
+    size: Optional[int] = None,
+    retries: int = 5,
+    backoff: float = 1.0,
+    timeout: float = 60.0,
+    chunk_size: int = 1 << 20,
+) -> DownloadResult:
+    """Download ``name_or_url`` (a URL, or the name of a catalogue model) to the file ``dest``.
+
+    ``dest`` may be an existing folder: the file is then named after the URL. ``sha256`` and
+    ``size`` are checked when given (a catalogue name supplies its own when known). Returns a
+    :class:`DownloadResult` whose ``sha256`` is always the computed one. Raises
+    :class:`ChecksumError`, :class:`DownloadCancelled` or :class:`DownloadError`.
+    """
+    url, sha256, size = _resolve_source(name_or_url, sha256, size)
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise DownloadError(f"only http:// and https:// URLs can be downloaded, not {url!r}")
+    if sha256 is not None:
+        sha256 = sha256.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError(f"sha256 must be 64 hexadecimal digits, got {sha256!r}")
+    if retries < 0:
+        raise ValueError("retries must be >= 0")
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        dest = dest / filename_from_url(url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = _part_path(dest)
+
+    if dest.is_file() and sha256 is not None and (size is None or dest.stat().st_size == size):
+        actual = sha256_file(dest)
+        if actual == sha256:
+            log.info("%s is already downloaded and verified", dest)
+            if progress is not None:
+                progress(dest.stat().st_size, dest.stat().st_size)
+            return DownloadResult(dest, url, actual, dest.stat().st_size, False, 0)
+
+    opener = _opener_for(url)
+    failures = 0          # consecutive failed attempts without progress
+    restarts = 0
+    attempts = 0
+    max_attempts = 10 * (retries + 1) + 20
+    resumed = False
+    while True:
+        if is_cancelled(cancel):
+            raise DownloadCancelled(f"download of {url} cancelled; {part} is kept for resuming")
+        if attempts >= max_attempts:
+            raise DownloadError(f"download of {url} gave up after {attempts} attempts")
+        attempts += 1
+        offset = part.stat().st_size if part.exists() else 0
+        if size is not None and offset > size:
+            log.warning("%s is larger than the expected %d bytes: starting again", part, size)
+            part.unlink()
+            offset = 0
+        resumed = resumed or offset > 0
+        try:
+            _transfer(opener, url, part, offset, size, progress, cancel, timeout, chunk_size)
+            break
+        except _Restart as exc:
+            restarts += 1
+            log.info("restarting download of %s from byte 0: %s", url, exc)
+            if part.exists():
+                part.unlink()
+            if restarts > retries + 2:
+                raise DownloadError(f"download of {url} kept restarting: {exc}") from None
+        except _Transient as exc:
+            failures = 0 if exc.progressed else failures + 1
+            if failures > retries:
+                raise DownloadError(
+                    f"download of {url} failed after {retries} retries: {exc}; "
+                    f"{part} is kept, run the download again to resume"
+                ) from None
+            delay = min(backoff * (2 ** max(failures - 1, 0)), _MAX_BACKOFF_S)
+            log.warning("download of %s interrupted (%s); retrying in %.1f s", url, exc, delay)
+            _sleep(delay, cancel)
+
+    actual_size = part.stat().st_size
+    if size is not None and actual_size != size:
+        part.unlink()
+        raise ChecksumError("size", f"{size} bytes", f"{actual_size} bytes", url)
+    actual = sha256_file(part)
+    if sha256 is not None and actual != sha256:
+        part.unlink()
+        raise ChecksumError("sha256", sha256, actual, url)
+    os.replace(part, dest)
+    log.info("downloaded %s (%d bytes, sha256 %s) to %s", url, actual_size, actual, dest)
+    return DownloadResult(dest, url, actual, actual_size, resumed, attempts)
+
+
+def _sleep(seconds: float, cancel) -> None:
+    end = time.monotonic() + seconds
+    while True:
+        if is_cancelled(cancel):
+            raise DownloadCancelled("download cancelled while waiting to retry")
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.1))
+
+
+_NETWORK_ERRORS = (
+    urllib.error.URLError,
+    http.client.HTTPException,
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
+
+
+def _transfer(opener, url, part: Path, offset: int, size, progress, cancel, timeout, chunk_size) -> None:
+    """One HTTP request; returns when ``part`` holds the complete body, else raises."""
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    if offset > 0:
+        headers["Range"] = f"bytes={offset}-"
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        response = opener.open(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            if exc.code == 416 and offset > 0:
+                _, _, total = _parse_content_range(exc.headers.get("Content-Range"))
+                if total is not None and total == offset and (size is None or size == total):
+                    return  # the part file was already complete
+                raise _Restart(f"server refused the range {offset}- (HTTP 416)") from None
+            if exc.code in _RETRY_STATUS:
+                raise _Transient(f"HTTP {exc.code} {exc.reason}") from None
+            raise DownloadError(f"HTTP {exc.code} {exc.reason} for {url}") from None
+    except _NETWORK_ERRORS as exc:
+        raise _Transient(f"cannot connect: {exc}") from None
+
+    with response:
+        status = response.status
+        body_length = _int_header(response.headers.get("Content-Length"))
+        if status == 206:
+            start, _, total = _parse_content_range(response.headers.get("Content-Range"))
+            if start != offset:
+                raise _Restart(f"server answered a range starting at {start}, asked for {offset}")
+            mode, done = "ab", offset
+        elif status == 200:
+            if offset > 0:
+                log.info("server ignored the Range request for %s: downloading from byte 0", url)
+            mode, done, total = "wb", 0, body_length
+        else:
+            raise DownloadError(f"unexpected HTTP status {status} for {url}")
+        if total is not None and size is not None and total != size:
+            raise DownloadError(
+                f"the server says {url} is {total} bytes but {size} bytes were expected; "
+                "the file on the server has changed"
+            )
+        if progress is not None:
+            progress(done, total)
+        received = 0
+        with open(part, mode) as handle:
+            while True:
+                if is_cancelled(cancel):
+                    raise DownloadCancelled(f"download of {url} cancelled; {part} is kept for resuming")
+                try:
+                    chunk = response.read(chunk_size)
+                except http.client.IncompleteRead as exc:
+                    handle.write(exc.partial)
+                    received += len(exc.partial)
+                    raise _Transient(f"connection closed after {offset + received} bytes",
+                                     progressed=received > 0) from None
+                except _NETWORK_ERRORS + (OSError,) as exc:
+                    raise _Transient(f"connection lost: {exc}", progressed=received > 0) from None
+                if not chunk:
+                    break
+                handle.write(chunk)
+                received += len(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+    if body_length is not None and received < body_length:
+        raise _Transient(f"connection closed after {received} of {body_length} bytes",
+                         progressed=received > 0)
+    if total is not None and done != total:
+        if done < total:
+            raise _Transient(f"got {done} of {total} bytes", progressed=received > 0)
+        raise _Restart(f"got {done} bytes, more than the {total} announced")

@@ -1,0 +1,240 @@
+"""Job descriptions: everything one task run needs, as plain data.
+
+The QGIS plugin fills a job on the main thread (file paths, extents, CRS, band lists, dates), the
+worker runs it with :func:`backend.api.run_job`; the CLI and Python users build the same objects.
+Jobs validate themselves so that bad input fails before any model is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+from .metadata import MetadataError, SatMetadata, _as_date
+
+SCHEDULERS = ("ddim", "dpm++")
+PRECISIONS = ("float32", "bfloat16", "float16")
+DEVICES = ("auto", "cpu", "cuda")
+BandSelection = Optional[Sequence[Union[int, str]]]
+
+
+class JobError(ValueError):
+    """A job is incomplete or contradictory; the message says which field and why."""
+
+
+class InputNotFoundError(JobError, FileNotFoundError):
+    """An input file of a job does not exist."""
+
+
+@dataclasses.dataclass
+class SamplingOptions:
+    """How to sample. ``seed=None`` draws a random seed, which is then recorded in the output."""
+
+    steps: int = 25
+    guidance: float = 7.5
+    scheduler: str = "dpm++"
+    seed: Optional[int] = None
+    num_samples: int = 1  # > 1: mean image plus a per-pixel spread (uncertainty) image
+    device: str = "auto"
+    precision: str = "float32"
+
+    def validate(self) -> None:
+        if not 1 <= int(self.steps) <= 1000:
+            raise JobError(f"steps must be between 1 and 1000, got {self.steps}")
+        if not (math.isfinite(self.guidance) and self.guidance >= 1.0):
+            raise JobError(f"guidance must be >= 1.0 (1.0 turns classifier-free guidance off), got {self.guidance}")
+        if self.scheduler not in SCHEDULERS:
+            raise JobError(f"scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
+        if self.seed is not None and not 0 <= int(self.seed) < 2**63:
+            raise JobError(f"seed must be a non-negative integer, got {self.seed}")
+        if not 1 <= int(self.num_samples) <= 64:
+            raise JobError(f"num_samples must be between 1 and 64, got {self.num_samples}")
+        if self.device not in DEVICES:
+            raise JobError(f"device must be one of {DEVICES}, got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise JobError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+
+
+@dataclasses.dataclass
+class TilingOptions:
+    """Tiles in output pixels. ``tile_size=None`` uses the model's native size."""
+
+    tile_size: Optional[int] = None
+    overlap: int = 32
+    batch_size: int = 1
+
+    def validate(self) -> None:
+        if self.tile_size is not None and (self.tile_size < 32 or self.tile_size % 8):
+            raise JobError(f"tile_size must be a multiple of 8 and at least 32, got {self.tile_size}")
+        if self.overlap < 0 or (self.tile_size is not None and self.overlap * 2 >= self.tile_size):
+            raise JobError(f"overlap must be >= 0 and less than half the tile size, got {self.overlap}")
+        if self.batch_size < 1:
+            raise JobError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+@dataclasses.dataclass
+class MaskSpec:
+    """Where the inpainting mask comes from (exactly one source).
+
+    - ``vector``: a polygon file (any OGR format; ``vector_layer`` picks a layer of a GeoPackage);
+    - ``raster`` + ``classes``: pixels whose value is in ``classes`` (e.g. Sentinel-2 SCL 3, 8, 9, 10);
+    - ``raster`` + ``bits``: pixels with any of these bits set (e.g. Landsat QA_PIXEL 1, 2, 3, 4);
+    - ``raster`` alone: non-zero pixels;
+    - ``geometries_wkt`` + ``geometries_crs``: shapes drawn on the map.
+    ``dilate_m`` grows the mask by that many metres.
+    """
+
+    vector: Optional[str] = None
+    vector_layer: Optional[str] = None
+    raster: Optional[str] = None
+    classes: Optional[Sequence[int]] = None
+    bits: Optional[Sequence[int]] = None
+    geometries_wkt: Optional[Sequence[str]] = None
+    geometries_crs: Optional[str] = None
+    dilate_m: float = 0.0
+
+    def validate(self) -> None:
+        sources = [self.vector is not None, self.raster is not None, bool(self.geometries_wkt)]
+        if sum(sources) != 1:
+            raise JobError("a mask needs exactly one source: a polygon file, a raster, or drawn shapes")
+        if self.classes and self.bits:
+            raise JobError("a raster mask uses either classes or bits, not both")
+        if (self.classes or self.bits) and self.raster is None:
+            raise JobError("mask classes/bits need a mask raster")
+        if self.geometries_wkt and not self.geometries_crs:
+            raise JobError("drawn mask shapes need their CRS")
+        if self.dilate_m < 0 or not math.isfinite(self.dilate_m):
+            raise JobError(f"mask dilation must be >= 0 metres, got {self.dilate_m}")
+        for path in (self.vector, self.raster):
+            if path is not None and not Path(path).exists():
+                raise InputNotFoundError(f"mask source not found: {path}")
+
+
+def _check_output(output: Optional[str], inputs: Sequence[str] = ()) -> None:
+    if output is None:
+        return
+    out = Path(output)
+    if out.suffix.lower() not in {".tif", ".tiff"}:
+        raise JobError(f"the output must be a GeoTIFF (.tif), got {out.name}")
+    for item in inputs:
+        if item and Path(item).exists() and out.exists() and out.resolve() == Path(item).resolve():
+            raise JobError(f"the output {out} is one of the inputs; inputs are never overwritten")
+
+
+def _check_input(path: str, what: str) -> None:
+    if not path:
+        raise JobError(f"{what}: no raster given")
+    if not Path(path).exists():
+        raise InputNotFoundError(f"{what}: file not found: {path}")
+
+
+@dataclasses.dataclass
+class GenerateJob:
+    """Generate an image covering ``bbox`` (xmin, ymin, xmax, ymax in ``crs``) at ``gsd`` metres/pixel."""
+
+    bbox: Tuple[float, float, float, float]
+    crs: str
+    gsd: float
+    prompt: str = ""
+    date: Optional[_dt.date] = None
+    cloud_cover: Optional[float] = 0.0
+    output: Optional[str] = None
+    sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    task = "generate"
+
+    def validate(self) -> None:
+        xmin, ymin, xmax, ymax = (float(v) for v in self.bbox)
+        if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
+            raise JobError("the extent has non-finite coordinates")
+        if xmax <= xmin or ymax <= ymin:
+            raise JobError(f"the extent is empty: {self.bbox}")
+        if not self.crs:
+            raise JobError("the extent needs a CRS")
+        if not (self.gsd and self.gsd > 0):
+            raise JobError(f"gsd must be > 0 metres per pixel, got {self.gsd}")
+        try:
+            SatMetadata(gsd=self.gsd, cloud_cover=self.cloud_cover, date=self.date)
+        except MetadataError as exc:
+            raise JobError(str(exc)) from None
+        _check_output(self.output)
+        self.sampling.validate()
+        self.tiling.validate()
+
+
+@dataclasses.dataclass
+class SuperResolveJob:
+    """Super-resolve ``input`` by the model's factor onto an aligned grid (pixel size / factor)."""
+
+    input: str
+    bands: BandSelection = None  # None: the model's bands by name (Sentinel-2 B4 B3 B2 B5 ... B12)
+    factor: Optional[int] = None  # None: the model's own factor; else a multiple of its ControlNet's scale
+    prompt: str = ""
+    output: Optional[str] = None
+    sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    task = "superres"
+
+    def validate(self) -> None:
+        _check_input(self.input, "super-resolution input")
+        if self.factor is not None and not 1 <= int(self.factor) <= 32:
+            raise JobError(f"the super-resolution factor must be between 1 and 32, got {self.factor}")
+        _check_output(self.output, [self.input])
+        self.sampling.validate()
+        self.tiling.validate()
+
+
+@dataclasses.dataclass
+class InpaintJob:
+    """Regenerate the masked pixels of ``input``; unmasked pixels are kept."""
+
+    input: str
+    mask: MaskSpec
+    bands: BandSelection = None  # None: the first three bands as RGB (or by name R/G/B, B4/B3/B2)
+    prompt: str = ""
+    output: Optional[str] = None
+    sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    task = "inpaint"
+
+    def validate(self) -> None:
+        _check_input(self.input, "inpainting input")
+        self.mask.validate()
+        _check_output(self.output, [self.input, self.mask.raster or "", self.mask.vector or ""])
+        self.sampling.validate()
+        self.tiling.validate()
+
+
+@dataclasses.dataclass
+class PredictJob:
+    """Predict the image at ``target_date`` from dated frames of the same place (same grid)."""
+
+    frames: List[Tuple[str, Optional[_dt.date]]]
+    target_date: _dt.date
+    bands: BandSelection = None
+    prompt: str = ""
+    output: Optional[str] = None
+    sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
+    tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    task = "predict"
+
+    def __post_init__(self):
+        self.frames = [(str(path), _as_date(date)) for path, date in self.frames]
+        self.target_date = _as_date(self.target_date)
+
+    def validate(self) -> None:
+        if not 1 <= len(self.frames) <= 4:
+            raise JobError(f"multi-date prediction takes 1 to 4 dated frames, got {len(self.frames)}")
+        if self.target_date is None:
+            raise JobError("multi-date prediction needs a target date")
+        for path, _ in self.frames:
+            _check_input(path, "multi-date frame")
+        _check_output(self.output, [p for p, _ in self.frames])
+        self.sampling.validate()
+        self.tiling.validate()
+
+
+Job = Union[GenerateJob, SuperResolveJob, InpaintJob, PredictJob]

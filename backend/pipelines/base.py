@@ -1,0 +1,660 @@
+"""Shared machinery of the DiffusionSat sampling pipelines.
+
+:class:`PipelineBase` holds the components (VAE, CLIP text encoder and tokenizer, the checkpoint's
+scheduler config, the metadata UNet and the optional ControlNets) and implements what every task
+shares: prompt encoding, metadata batching, seeded latents, the classifier-free-guided denoising
+loop with progress and cancel, and VAE encode/decode. The task modules (``generate``, ``superres``,
+``temporal``, ``inpaint``, ``uncertainty``) only prepare inputs and call :meth:`PipelineBase._sample`.
+
+Numerics follow the official DiffusionSat pipelines (diffusers 0.17 ``StableDiffusionPipeline`` /
+``StableDiffusionControlNetPipeline`` with metadata):
+
+* prompt -> ``tokenizer(padding="max_length", max_length=77, truncation=True)`` ->
+  ``text_encoder(input_ids)[0]`` (no attention mask); the unconditional branch is the empty prompt,
+  encoded on its own;
+* initial latents ``randn_tensor((N, 4, H/8, W/8), generator) * init_noise_sigma`` with one CPU
+  ``torch.Generator`` for the whole batch, as diffusers and the official pipelines draw them;
+* CFG batch ``[uncond, cond]``; uncond = empty prompt + all-zero metadata (+ all-zero cond metadata; the
+  control image is duplicated, not zeroed); ``noise = u + g * (c - u)``; ``guidance <= 1`` runs only the
+  conditional branch (one UNet call per step);
+* ``scheduler.step(noise, t, latents, eta=0)``; decode ``vae.decode(1 / scaling_factor * latents)``,
+  ``image = (x / 2 + 0.5).clamp(0, 1)``, returned as float32 ``(N, H, W, 3)``.
+
+Batches and seeds. Image 0 of an N-image call starts from exactly the latents of a 1-image call with
+the same seed whenever ``(H/8) * (W/8)`` is a multiple of 4 (e.g. H and W multiples of 16: 256, 512,
+768 ...); torch's normal sampler fills 16 values at a time and redraws a ragged tail, so for other
+sizes the draws differ. With equal starting latents the images agree to float32 rounding of the batched
+kernels (observed <= 3e-6 on CPU), not bit for bit. Image i of a batch is reproducible only with the
+same seed *and* the same N.
+
+Differences that do not change float32 results: latents and scheduler arithmetic stay float32 when the
+models run in bfloat16/float16 (the official pipeline runs them in the model dtype), and metadata is
+handed to the models as float32 (the official pipeline casts it to the text-embedding dtype first,
+which in float16 moves the output by ~1e-2; our models project metadata in float32 internally).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import os
+import secrets
+from typing import Any, Callable, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from ..cancel import CancelSource, Cancelled, raise_if_cancelled
+from ..metadata import NUM_METADATA, SatMetadata
+from . import schedulers as _sched
+
+INPAINT_FOLDER = "controlnet_inpaint"
+ProgressCallback = Callable[[int, int], Any]
+MetadataLike = Union[SatMetadata, np.ndarray, Sequence[float], torch.Tensor, None]
+
+
+class PipelineError(ValueError):
+    """Bad input to a pipeline call (size, shape, missing component, ...), worded for the user."""
+
+
+@dataclasses.dataclass
+class PipelineResult:
+    """Output of one pipeline call.
+
+    ``images``: float32 ``(N, H, W, 3)`` in ``[0, 1]``. ``latents``: the final latents ``(N, 4, H/8, W/8)``
+    (float32, already multiplied by the VAE scaling factor, i.e. what ``decode`` takes) when asked for.
+    ``seed``: the seed the latents were drawn with (``None`` when a caller-made generator was used).
+    """
+
+    images: np.ndarray
+    latents: Optional[np.ndarray] = None
+    seed: Optional[int] = None
+    steps: int = 0
+    scheduler: str = _sched.DDIM
+    guidance: float = 1.0
+    info: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def image(self) -> np.ndarray:
+        """The first image, ``(H, W, 3)``."""
+        return self.images[0]
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+
+@dataclasses.dataclass
+class ControlSpec:
+    """What a ControlNet needs for one call (already batched to N images, on the device).
+
+    ``cond``: ``(N, C, h, w)`` (2-D) or ``(N, C, T, H, W)`` (3-D); ``cond_metadata``: ``(N, 7)`` or
+    ``(N, 7, T)`` float32; ``scale``: residual multiplier (the official ``controlnet_conditioning_scale``).
+    """
+
+    model: torch.nn.Module
+    cond: torch.Tensor
+    cond_metadata: torch.Tensor
+    scale: float = 1.0
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _is_sequence_of(value, kinds) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, kinds) for v in value)
+
+
+def metadata_vector(item: MetadataLike) -> np.ndarray:
+    """One metadata item -> normalised float32 7-vector.
+
+    ``SatMetadata`` is normalised with :meth:`SatMetadata.to_vector`; ``None`` means everything unknown
+    (all zeros); an array/list/tensor of 7 numbers is taken as an already *normalised* vector.
+    """
+    if item is None:
+        return np.zeros(NUM_METADATA, dtype=np.float32)
+    if isinstance(item, SatMetadata):
+        return item.to_vector()
+    if isinstance(item, torch.Tensor):
+        item = item.detach().cpu().numpy()
+    vec = np.asarray(item, dtype=np.float32).reshape(-1)
+    if vec.shape[0] != NUM_METADATA:
+        raise PipelineError(f"a metadata vector needs {NUM_METADATA} values, got {vec.shape[0]}")
+    if not np.all(np.isfinite(vec)):
+        raise PipelineError("metadata vector contains NaN or infinity")
+    return vec
+
+
+def metadata_batch(items: Union[MetadataLike, Sequence[MetadataLike]]) -> List[np.ndarray]:
+    """A single metadata item or a list of them -> list of 7-vectors (length 1 for a single item)."""
+    if items is None or isinstance(items, SatMetadata):
+        return [metadata_vector(items)]
+    if isinstance(items, (np.ndarray, torch.Tensor)):
+        arr = items.detach().cpu().numpy() if isinstance(items, torch.Tensor) else np.asarray(items)
+        if arr.ndim == 1:
+            return [metadata_vector(arr)]
+        if arr.ndim == 2 and arr.shape[1] == NUM_METADATA:
+            return [metadata_vector(row) for row in arr]
+        raise PipelineError(f"metadata array must be (7,) or (N, 7), got {tuple(arr.shape)}")
+    if isinstance(items, (list, tuple)):
+        if len(items) == NUM_METADATA and all(isinstance(v, (int, float, np.floating, np.integer)) for v in items):
+            return [metadata_vector(items)]
+        if len(items) == 0:
+            raise PipelineError("empty metadata list")
+        return [metadata_vector(v) for v in items]
+    raise PipelineError(f"metadata must be a SatMetadata, a 7-vector or a list of them, not {type(items).__name__}")
+
+
+def broadcast_batch(**lists: Sequence) -> int:
+    """Common batch size of per-input lists: every list has length 1 or B. Returns B."""
+    sizes = {name: len(v) for name, v in lists.items()}
+    big = {n for n, s in sizes.items() if s != 1}
+    if not big:
+        return 1
+    b = sizes[next(iter(big))]
+    bad = {n: s for n, s in sizes.items() if s not in (1, b)}
+    if bad:
+        raise PipelineError(f"batch sizes do not match: {sizes} (each must be 1 or the same number)")
+    return b
+
+
+def expand(items: Sequence, batch: int, per_item: int) -> list:
+    """Broadcast a length-1 or length-``batch`` list to ``batch * per_item`` (item-major order)."""
+    items = list(items) * batch if len(items) == 1 else list(items)
+    return [x for x in items for _ in range(per_item)]
+
+
+def as_float_tensor(array, name: str) -> torch.Tensor:
+    if isinstance(array, torch.Tensor):
+        t = array.detach()
+    else:
+        try:
+            t = torch.from_numpy(np.ascontiguousarray(np.asarray(array, dtype=np.float32)))
+        except (TypeError, ValueError) as exc:
+            raise PipelineError(f"{name} must be a numeric array: {exc}") from None
+    t = t.to(torch.float32)
+    if not torch.isfinite(t).all():
+        raise PipelineError(f"{name} contains NaN or infinity; fill or mask no-data first")
+    return t
+
+
+def check_size(height: int, width: int, factor: int) -> None:
+    for name, value in (("height", height), ("width", width)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise PipelineError(f"{name} must be a positive whole number of pixels, got {value!r}")
+        if value % factor:
+            lower = (value // factor) * factor
+            upper = lower + factor
+            hint = f"{lower} or {upper}" if lower > 0 else str(upper)
+            raise PipelineError(
+                f"{name} {value} is not a multiple of {factor} (the VAE's down-sampling factor); use e.g. {hint}"
+            )
+
+
+def resolve_steps(scheduler: str, steps) -> int:
+    """``steps`` checked, or the scheduler's default (50 DDIM, 25 DPM-Solver++) when ``None``."""
+    name = _sched.canonical_name(scheduler)
+    steps = _sched.DEFAULT_STEPS[name] if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise PipelineError(f"steps must be a positive whole number, got {steps!r}")
+    if steps > 1000:
+        raise PipelineError(f"steps must be at most 1000 (the number of training timesteps), got {steps}")
+    return int(steps)
+
+
+def make_generator(seed: Optional[int], generator: Optional[torch.Generator]):
+    """(generator, seed): a caller's generator as is, else a CPU generator seeded with ``seed``.
+
+    Without either, a random seed is chosen and returned so the result can be reproduced.
+    Latents are always drawn on the CPU generator and moved, so a seed gives the same starting noise on
+    CPU and GPU (as the official notebooks do with ``torch.Generator().manual_seed(seed)``).
+    """
+    if generator is not None:
+        if seed is not None:
+            raise PipelineError("give either seed or generator, not both")
+        return generator, None
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise PipelineError(f"seed must be a non-negative integer, got {seed!r}")
+    return torch.Generator("cpu").manual_seed(int(seed)), int(seed)
+
+
+def _generator_device(generator) -> torch.device:
+    """Draw where the generator lives (a caller's CUDA generator draws on CUDA; ours are CPU)."""
+    return getattr(generator, "device", None) or torch.device("cpu")
+
+
+def _config_get(config, key, default=None):
+    if config is None:
+        return default
+    if isinstance(config, dict):
+        return config.get(key, default)
+    return getattr(config, key, config.get(key, default) if hasattr(config, "get") else default)
+
+
+# ------------------------------------------------------------------------------------------- pipeline
+class PipelineBase:
+    """Components + the shared sampling loop. Use :class:`backend.pipelines.SatDiffusionPipeline`."""
+
+    #: names of the ``torch.nn.Module`` components, in save order
+    _module_names = ("vae", "text_encoder", "unet", "controlnet", "controlnet3d", "inpaint_controlnet")
+
+    def __init__(
+        self,
+        vae,
+        text_encoder,
+        tokenizer,
+        scheduler,
+        unet,
+        controlnet=None,
+        controlnet3d=None,
+        inpaint_controlnet=None,
+        source: Any = None,
+    ):
+        if vae is None or text_encoder is None or tokenizer is None or unet is None or scheduler is None:
+            raise PipelineError("a pipeline needs vae, text_encoder, tokenizer, scheduler and unet")
+        self.vae = vae
+        self.text_encoder = text_encoder
+        self.tokenizer = tokenizer
+        self.scheduler = scheduler  # kept as the config source; every call makes a fresh scheduler
+        self.unet = unet
+        self.controlnet = controlnet
+        self.controlnet3d = controlnet3d
+        self.inpaint_controlnet = inpaint_controlnet
+        self.source = source
+        self._uncond_cache: dict = {}
+        for module in self._modules():
+            module.eval()
+            module.requires_grad_(False)
+        first = next(iter(self.unet.parameters()), None)
+        self._device = first.device if first is not None else torch.device("cpu")
+        self._dtype = first.dtype if first is not None else torch.float32
+
+    # -------------------------------------------------------------------------------- construction
+    @classmethod
+    def from_components(cls, components, inpaint_controlnet=None, **kwargs):
+        """Build from a ``backend.checkpoints.ModelComponents`` (or any object with the same attributes).
+
+        A 2-D ControlNet trained for inpainting (4 control channels = masked RGB + mask, control at output
+        resolution, i.e. config ``conditioning_in_channels == 4`` and ``conditioning_scale == 1``, or a
+        config ``task == "inpaint"``) is used for :meth:`inpaint` instead of super-resolution.
+        """
+        controlnet = getattr(components, "controlnet", None)
+        if inpaint_controlnet is None and controlnet is not None and is_inpaint_controlnet(controlnet):
+            inpaint_controlnet, controlnet = controlnet, None
+        return cls(
+            vae=components.vae,
+            text_encoder=components.text_encoder,
+            tokenizer=components.tokenizer,
+            scheduler=components.scheduler,
+            unet=components.unet,
+            controlnet=controlnet,
+            controlnet3d=getattr(components, "controlnet3d", None),
+            inpaint_controlnet=inpaint_controlnet,
+            source=getattr(components, "source", None),
+            **kwargs,
+        )
+
+    @classmethod
+    def from_pretrained(cls, path, device=None, dtype=None, controlnet_path=None, **kwargs):
+        """Load a checkpoint folder with the strict loader (``backend.checkpoints.load_components``).
+
+        ``device``: ``"cpu"`` (default) or ``"cuda"``/``"cuda:N"``; ``dtype``: ``torch.float32`` (default),
+        ``torch.bfloat16`` (CPU or CUDA) or ``torch.float16`` (CUDA only); strings like ``"bf16"`` work too.
+        An inpainting ControlNet is taken from ``controlnet/`` when its config says so (see
+        :meth:`from_components`) or from ``controlnet_inpaint/`` (what :meth:`save_pretrained` writes).
+        ``controlnet_path``: a ControlNet folder outside ``path`` (2-D or 3-D by its config).
+        """
+        from ..checkpoints import load_components, load_model
+
+        device = _parse_device(device)
+        torch_dtype = _parse_dtype(dtype) if dtype is not None else torch.float32  # also for fp16 files
+        if torch_dtype == torch.float16 and (device is None or device.type == "cpu"):
+            raise PipelineError("float16 is only supported on CUDA; use bfloat16 (or float32) on the CPU")
+        if device is not None and device.type == "cuda" and not torch.cuda.is_available():
+            raise PipelineError("CUDA was requested but torch sees no CUDA device")
+        components = load_components(path, device=device, dtype=torch_dtype, controlnet_path=controlnet_path)
+        inpaint_dir = os.path.join(os.fspath(path), INPAINT_FOLDER)
+        if "inpaint_controlnet" not in kwargs and os.path.isfile(os.path.join(inpaint_dir, "config.json")):
+            kwargs["inpaint_controlnet"] = load_model(inpaint_dir, device=device, dtype=torch_dtype)
+        pipe = cls.from_components(components, **kwargs)
+        return pipe.to(device=device, dtype=torch_dtype)
+
+    def save_pretrained(self, path) -> None:
+        """Write a folder that :meth:`from_pretrained` reads back (diffusers layout + ``model_index.json``).
+
+        Sub-folders: ``vae``, ``text_encoder``, ``tokenizer``, ``scheduler``, ``unet``, ``controlnet``
+        (super-resolution), ``controlnet3d`` (temporal), ``controlnet_inpaint`` (inpainting ControlNet).
+        """
+        os.makedirs(path, exist_ok=True)
+        index = {"_class_name": "DiffusionSatPipeline", "_diffusers_version": _diffusers_version()}
+        for name, folder in (
+            ("vae", "vae"), ("text_encoder", "text_encoder"), ("tokenizer", "tokenizer"), ("scheduler", "scheduler"),
+            ("unet", "unet"), ("controlnet", "controlnet"), ("controlnet3d", "controlnet3d"),
+            ("inpaint_controlnet", INPAINT_FOLDER),
+        ):
+            comp = getattr(self, name)
+            if comp is None:
+                continue
+            comp.save_pretrained(os.path.join(path, folder))
+            module = type(comp).__module__.split(".")[0]
+            library = module if module in ("diffusers", "transformers") else None
+            index[folder] = [library, type(comp).__name__]
+        with open(os.path.join(path, "model_index.json"), "w", encoding="utf-8") as fh:
+            json.dump(index, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+
+    def _modules(self):
+        for name in self._module_names:
+            module = getattr(self, name, None)
+            if module is not None:
+                yield module
+
+    def to(self, device=None, dtype=None):
+        """Move every model; returns ``self``. Metadata projections stay float32 inside the models."""
+        device = _parse_device(device) or self._device
+        dtype = _parse_dtype(dtype) if dtype is not None else self._dtype
+        if dtype not in (torch.float32, torch.bfloat16, torch.float16):
+            raise PipelineError(f"dtype must be float32, bfloat16 or float16, not {dtype}")
+        if dtype == torch.float16 and device.type == "cpu":
+            raise PipelineError("float16 is only supported on CUDA; use bfloat16 (or float32) on the CPU")
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise PipelineError("CUDA was requested but torch sees no CUDA device")
+        for module in self._modules():
+            first = next(iter(module.parameters()), None)
+            if first is None:
+                continue
+            if first.dtype != dtype:
+                module.to(dtype=dtype)
+            if first.device != device:
+                module.to(device=device)
+        self._device, self._dtype = device, dtype
+        self._uncond_cache.clear()
+        return self
+
+    # ------------------------------------------------------------------------------------ properties
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self._dtype
+
+    @property
+    def vae_scale_factor(self) -> int:
+        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    @property
+    def default_size(self) -> int:
+        """Default output side in pixels: the UNet's ``sample_size`` x the VAE factor (768 for SD 2.1)."""
+        size = _config_get(self.unet.config, "sample_size")
+        if isinstance(size, (list, tuple)):
+            size = size[0]
+        return int(size) * self.vae_scale_factor
+
+    @property
+    def latent_channels(self) -> int:
+        return int(_config_get(self.unet.config, "in_channels", 4))
+
+    @property
+    def prediction_type(self) -> str:
+        return _sched.prediction_type(self.scheduler)
+
+    # -------------------------------------------------------------------------------------- prompts
+    def _max_tokens(self) -> int:
+        n = int(getattr(self.tokenizer, "model_max_length", 77) or 77)
+        limit = _config_get(self.text_encoder.config, "max_position_embeddings", n)
+        return min(n, int(limit)) if limit else n
+
+    @torch.inference_mode()
+    def _encode_one(self, prompt: str) -> torch.Tensor:
+        ids = self.tokenizer(
+            [prompt],
+            padding="max_length",
+            max_length=self._max_tokens(),
+            truncation=True,
+            return_tensors="pt",
+        ).input_ids
+        out = self.text_encoder(ids.to(self.device))[0]
+        return out.to(dtype=self.dtype)
+
+    def encode_prompt(self, prompts: Union[str, Sequence[str]]) -> torch.Tensor:
+        """Text embeddings ``(N, 77, D)`` for a prompt or list of prompts (each prompt encoded on its own)."""
+        if isinstance(prompts, str):
+            prompts = [prompts]
+        cache: dict = {}
+        out = []
+        for p in prompts:
+            if not isinstance(p, str):
+                raise PipelineError(f"a prompt must be text, got {type(p).__name__}")
+            if p not in cache:
+                cache[p] = self._uncond_embedding(p) if p == "" else self._encode_one(p)
+            out.append(cache[p])
+        return torch.cat(out, dim=0)
+
+    def _uncond_embedding(self, prompt: str = "") -> torch.Tensor:
+        key = (prompt, str(self.device), self.dtype)
+        if key not in self._uncond_cache:
+            self._uncond_cache[key] = self._encode_one(prompt)
+        return self._uncond_cache[key]
+
+    # -------------------------------------------------------------------------------------- latents
+    def prepare_latents(self, n: int, height: int, width: int, generator, latents=None, scheduler=None):
+        f = self.vae_scale_factor
+        shape = (n, self.latent_channels, height // f, width // f)
+        if latents is None:
+            from diffusers.utils.torch_utils import randn_tensor
+
+            latents = randn_tensor(shape, generator=generator, device=_generator_device(generator), dtype=torch.float32)
+        else:
+            latents = as_float_tensor(latents, "latents")
+            if latents.ndim == 3:
+                latents = latents.unsqueeze(0)
+            if latents.shape[0] == 1 and n > 1:
+                latents = latents.expand(n, -1, -1, -1)
+            if tuple(latents.shape) != shape:
+                raise PipelineError(f"latents must have shape {shape}, got {tuple(latents.shape)}")
+        latents = latents.to(self.device)
+        sigma = getattr(scheduler, "init_noise_sigma", 1.0) if scheduler is not None else 1.0
+        return latents * sigma
+
+    @torch.inference_mode()
+    def decode_latents(self, latents: torch.Tensor, cancel: CancelSource = None) -> np.ndarray:
+        """Latents ``(N, 4, h, w)`` -> float32 images ``(N, 8h, 8w, 3)`` in ``[0, 1]`` (one image at a time)."""
+        scale = self.vae.config.scaling_factor
+        out = []
+        for i in range(latents.shape[0]):
+            raise_if_cancelled(cancel, "decoding")
+            z = 1 / scale * latents[i : i + 1].to(self.device, self.vae.dtype)
+            image = self.vae.decode(z, return_dict=False)[0]
+            image = (image / 2 + 0.5).clamp(0, 1)
+            out.append(image.permute(0, 2, 3, 1).float().cpu().numpy())
+        return np.concatenate(out, axis=0).astype(np.float32, copy=False)
+
+    @torch.inference_mode()
+    def encode_images(self, images: torch.Tensor) -> torch.Tensor:
+        """Images ``(N, 3, H, W)`` in ``[0, 1]`` -> latents ``(N, 4, H/8, W/8)`` (distribution mode x scale)."""
+        scale = self.vae.config.scaling_factor
+        out = []
+        for i in range(images.shape[0]):
+            x = images[i : i + 1].to(self.device, self.vae.dtype) * 2 - 1
+            dist = self.vae.encode(x).latent_dist
+            out.append(dist.mode().float() * scale)
+        return torch.cat(out, dim=0)
+
+    # ---------------------------------------------------------------------------------- the sampler
+    @torch.inference_mode()
+    def _sample(
+        self,
+        *,
+        prompts: Sequence[str],
+        metadata: np.ndarray,
+        height: int,
+        width: int,
+        steps: Optional[int],
+        guidance: float,
+        scheduler: str,
+        seed: Optional[int],
+        generator: Optional[torch.Generator],
+        latents=None,
+        negative_prompt: str = "",
+        control: Optional[ControlSpec] = None,
+        blend: Optional[Callable] = None,
+        callback: Optional[ProgressCallback] = None,
+        cancel: CancelSource = None,
+        return_latents: bool = False,
+        latents_callback: Optional[Callable] = None,
+        progress_offset: int = 0,
+        progress_total: Optional[int] = None,
+        decode: bool = True,
+    ) -> PipelineResult:
+        """Run the denoising loop for ``len(prompts)`` images and decode them.
+
+        ``metadata``: ``(N, 7)`` float32 normalised. ``blend(scheduler, t_next, latents) -> latents`` runs after every
+        scheduler step (inpainting). ``latents_callback(i, t, latents)`` sees the latents after step ``i``.
+        ``callback(step, total)`` reports progress after each step (``step`` from 1).
+        """
+        check_size(height, width, self.vae_scale_factor)
+        name = _sched.canonical_name(scheduler)
+        steps = resolve_steps(name, steps)
+        try:
+            guidance = float(guidance)
+        except (TypeError, ValueError):
+            raise PipelineError(f"guidance must be a number, got {guidance!r}") from None
+        if not np.isfinite(guidance) or guidance < 0:
+            raise PipelineError(f"guidance must be a finite number >= 0, got {guidance}")
+        n = len(prompts)
+        md = torch.from_numpy(np.ascontiguousarray(metadata, dtype=np.float32)).to(self.device)
+        if tuple(md.shape) != (n, NUM_METADATA):
+            raise PipelineError(f"internal: metadata {tuple(md.shape)} for {n} images")
+        generator, seed = make_generator(seed, generator)
+        raise_if_cancelled(cancel, "sampling")
+
+        sched = _sched.make_scheduler(name, self.scheduler)
+        sched.set_timesteps(int(steps), device=self.device)
+        timesteps = sched.timesteps
+        total = progress_total if progress_total is not None else len(timesteps)
+
+        do_cfg = guidance > 1.0
+        cond = self.encode_prompt(list(prompts))
+        if do_cfg:
+            uncond = self._uncond_embedding(negative_prompt).expand(n, -1, -1)
+            ehs = torch.cat([uncond, cond])
+            md_in = torch.cat([torch.zeros_like(md), md])
+        else:
+            ehs, md_in = cond, md
+
+        if control is not None:
+            c_img = control.cond.to(self.device, self.dtype)
+            c_md = control.cond_metadata.to(self.device, torch.float32)
+            if do_cfg:
+                c_img = torch.cat([c_img, c_img])
+                c_md = torch.cat([torch.zeros_like(c_md), c_md])
+
+        latents = self.prepare_latents(n, height, width, generator, latents, sched)
+        step_kwargs = {"eta": 0.0} if "eta" in inspect.signature(sched.step).parameters else {}
+
+        for i, t in enumerate(timesteps):
+            raise_if_cancelled(cancel, "sampling")
+            x = torch.cat([latents, latents]) if do_cfg else latents
+            x = sched.scale_model_input(x, t).to(self.dtype)
+            down = mid = None
+            if control is not None:
+                down, mid = control.model(
+                    x,
+                    t,
+                    encoder_hidden_states=ehs,
+                    controlnet_cond=c_img,
+                    conditioning_scale=control.scale,
+                    metadata=md_in,
+                    cond_metadata=c_md,
+                    return_dict=False,
+                )
+            out = self.unet(
+                x,
+                t,
+                encoder_hidden_states=ehs,
+                metadata=md_in,
+                down_block_additional_residuals=down,
+                mid_block_additional_residual=mid,
+            ).sample
+            out = out.float()
+            if do_cfg:
+                out_uncond, out_cond = out.chunk(2)
+                out = out_uncond + guidance * (out_cond - out_uncond)
+            latents = sched.step(out, t, latents, **step_kwargs, return_dict=False)[0]
+            if blend is not None:
+                t_next = timesteps[i + 1] if i + 1 < len(timesteps) else None
+                latents = blend(sched, t_next, latents)
+            if latents_callback is not None:
+                latents_callback(i, t, latents)
+            if callback is not None:
+                callback(progress_offset + i + 1, total)
+
+        images = self.decode_latents(latents, cancel) if decode else None
+        return PipelineResult(
+            images=images,
+            latents=latents.float().cpu().numpy() if return_latents or not decode else None,
+            seed=seed,
+            steps=len(timesteps),
+            scheduler=name,
+            guidance=guidance,
+            info={"prediction_type": _sched.prediction_type(sched), "timesteps": [int(t) for t in timesteps]},
+        )
+
+
+def is_inpaint_controlnet(model) -> bool:
+    cfg = getattr(model, "config", None)
+    if _config_get(cfg, "task") == "inpaint":
+        return True
+    return _config_get(cfg, "conditioning_in_channels") == 4 and int(_config_get(cfg, "conditioning_scale", 1) or 1) == 1
+
+
+def _parse_device(device) -> Optional[torch.device]:
+    """``None`` stays ``None``; ``"auto"`` is CUDA when available, else the CPU."""
+    if device is None:
+        return None
+    if isinstance(device, str) and device.strip().lower() == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise PipelineError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:N' or 'auto'") from None
+
+
+def _parse_dtype(dtype) -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    names = {
+        "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
+        "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+        "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
+    }
+    try:
+        return names[str(dtype).lower().replace("torch.", "")]
+    except KeyError:
+        raise PipelineError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16") from None
+
+
+def _diffusers_version() -> str:
+    try:
+        import diffusers
+
+        return diffusers.__version__
+    except Exception:  # pragma: no cover
+        return "unknown"
+
+
+__all__ = [
+    "Cancelled",
+    "ControlSpec",
+    "PipelineBase",
+    "PipelineError",
+    "PipelineResult",
+    "broadcast_batch",
+    "check_size",
+    "expand",
+    "make_generator",
+    "metadata_batch",
+    "metadata_vector",
+]

@@ -1,0 +1,95 @@
+"""Text + metadata -> satellite image (the DiffusionSat base model, no ControlNet)."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from ..cancel import CancelSource
+from .base import (
+    MetadataLike,
+    PipelineBase,
+    PipelineError,
+    PipelineResult,
+    ProgressCallback,
+    broadcast_batch,
+    expand,
+    metadata_batch,
+)
+
+
+def prompt_list(prompt: Union[str, Sequence[str], None]) -> list:
+    if prompt is None:
+        return [""]
+    if isinstance(prompt, str):
+        return [prompt]
+    prompts = list(prompt)
+    if not prompts or not all(isinstance(p, str) for p in prompts):
+        raise PipelineError("prompt must be a text or a non-empty list of texts")
+    return prompts
+
+
+def check_num_images(num_images) -> int:
+    if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)) or num_images < 1:
+        raise PipelineError(f"num_images must be a whole number >= 1, got {num_images!r}")
+    return int(num_images)
+
+
+class GenerateMixin:
+    def generate(
+        self: PipelineBase,
+        prompt: Union[str, Sequence[str]] = "",
+        metadata: Union[MetadataLike, Sequence[MetadataLike]] = None,
+        *,
+        height: Optional[int] = None,
+        width: Optional[int] = None,
+        num_images: int = 1,
+        steps: Optional[int] = None,
+        guidance: float = 7.5,
+        scheduler: str = "ddim",
+        seed: Optional[int] = None,
+        generator: Optional[torch.Generator] = None,
+        negative_prompt: str = "",
+        latents=None,
+        callback: Optional[ProgressCallback] = None,
+        cancel: CancelSource = None,
+        return_latents: bool = False,
+        latents_callback: Optional[Callable] = None,
+    ) -> PipelineResult:
+        """Generate images from a prompt and :class:`~backend.metadata.SatMetadata`.
+
+        ``prompt`` / ``metadata``: one each, or lists of equal length B (a single item is broadcast);
+        ``num_images`` images are made per item, so ``N = B * num_images`` (item-major order).
+        ``height`` / ``width`` default to the UNet's ``sample_size`` x 8 (768 for the released SD 2.1 model)
+        and must be multiples of 8. ``steps`` defaults to 50 (DDIM) / 25 (DPM-Solver++). ``guidance`` 1.0
+        disables classifier-free guidance (one UNet call per step). ``seed`` (or a CPU ``generator``) makes
+        the call reproducible; without it a random seed is drawn and returned in ``result.seed``.
+        ``callback(step, total)`` reports progress; ``cancel`` (Event / CancelToken / callable) is checked
+        between steps and raises :class:`~backend.cancel.Cancelled`.
+        """
+        num_images = check_num_images(num_images)
+        prompts = prompt_list(prompt)
+        mds = metadata_batch(metadata)
+        batch = broadcast_batch(prompt=prompts, metadata=mds)
+        default = self.default_size
+        height = default if height is None else height
+        width = default if width is None else width
+        return self._sample(
+            prompts=expand(prompts, batch, num_images),
+            metadata=np.stack(expand(mds, batch, num_images)),
+            height=height,
+            width=width,
+            steps=steps,
+            guidance=guidance,
+            scheduler=scheduler,
+            seed=seed,
+            generator=generator,
+            latents=latents,
+            negative_prompt=negative_prompt,
+            callback=callback,
+            cancel=cancel,
+            return_latents=return_latents,
+            latents_callback=latents_callback,
+        )

@@ -1,0 +1,1 @@
+"""The four product tasks on files: each builds sources and a tile function for the one tiling engine."""

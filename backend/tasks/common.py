@@ -1,0 +1,200 @@
+"""What the four task runners share: sampling arguments, progress over tiles x steps, output writing."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..cancel import raise_if_cancelled
+
+ProgressFn = Optional[Callable[..., None]]
+
+
+def choose_seed(seed: Optional[int]) -> int:
+    """The job's seed, or a fresh random one (always recorded in the output's tags)."""
+    return int(seed) if seed is not None else secrets.randbelow(2**31)
+
+
+class TileProgress:
+    """Turns tile counts (from the tiling engine) and denoising steps (from the pipeline) into one fraction.
+
+    ``progress(fraction, message)`` is the caller's callback; the pipeline's ``callback(step, total)``
+    is :meth:`step`, the tiling engine's ``progress(done, total)`` is :meth:`tiles`.
+    """
+
+    def __init__(self, progress: ProgressFn, label: str):
+        self.progress = progress
+        self.label = label
+        self.done = 0
+        self.total = 1
+        self.in_batch = 0  # tiles of the current batch already finished
+        self.batch_len = 1
+
+    def tiles(self, done: int, total: int) -> None:
+        self.done, self.total, self.in_batch = int(done), max(1, int(total)), 0
+        self._emit(0.0)
+
+    def begin_tile(self, k: int, batch_len: int) -> None:
+        self.in_batch, self.batch_len = k, batch_len
+
+    def step(self, step: int, total: int) -> None:
+        self._emit(step / max(1, total))
+
+    def _emit(self, within: float) -> None:
+        if self.progress is None:
+            return
+        fraction = (self.done + self.in_batch + within) / self.total
+        tile = min(self.done + self.in_batch + 1, self.total)
+        self.progress(min(1.0, fraction), f"{self.label}: tile {tile}/{self.total}")
+
+
+def sampling_kwargs(job, progress: TileProgress, cancel) -> dict:
+    s = job.sampling
+    return dict(steps=int(s.steps), guidance=float(s.guidance), scheduler=s.scheduler,
+                callback=progress.step, cancel=cancel)
+
+
+def sample(pipe, task: str, job, seed: int, progress: TileProgress, cancel, *args, **kwargs):
+    """One pipeline call for one tile: images (N, H, W, 3) in [0, 1], plus the spread when num_samples > 1.
+
+    Returns (image (H, W, 3), spread (H, W) or None).
+    """
+    raise_if_cancelled(cancel, task)
+    common = sampling_kwargs(job, progress, cancel)
+    n = int(job.sampling.num_samples)
+    if n == 1:
+        result = getattr(pipe, task)(*args, seed=seed, **common, **kwargs)
+        return result.images[0], None
+    result = pipe.uncertainty(task, *args, num_samples=n, seed=seed, **common, **kwargs)
+    mean = np.asarray(result.mean, dtype=np.float32)
+    std = np.asarray(result.std, dtype=np.float32)
+    mean = mean[0] if mean.ndim == 4 else mean
+    std = std[0] if std.ndim == 4 else std
+    return mean, std.mean(axis=-1)
+
+
+def to_chw(image: np.ndarray, spread: Optional[np.ndarray]) -> np.ndarray:
+    """(H, W, 3) [+ (H, W)] -> (3 or 4, H, W) float32 for the tiling engine."""
+    out = np.transpose(np.asarray(image, dtype=np.float32), (2, 0, 1))
+    if spread is not None:
+        out = np.concatenate([out, np.asarray(spread, dtype=np.float32)[None]], axis=0)
+    return out
+
+
+def uncertainty_path(output: Path) -> Path:
+    return output.with_name(output.stem + "_uncertainty.tif")
+
+
+def split_uncertainty(combined: Path, output: Path, inputs, dtype, to_output: Callable[[np.ndarray], np.ndarray],
+                      descriptions, tags: dict, cog: bool = False) -> Path:
+    """A 4-band float file (RGB mean + spread) -> the RGB output and ``<output>_uncertainty.tif``.
+
+    Copies block row by block row, so memory stays bounded by one strip.
+    """
+    import rasterio
+    from rasterio.windows import Window
+
+    from ..geo.grids import Grid
+    from ..geo.write import GeoTIFFWriter
+
+    spread_path = uncertainty_path(output)
+    with rasterio.open(combined) as src:
+        grid = Grid(src.crs, src.transform, src.width, src.height)
+        step = 256
+        spread_tags = dict(tags, DIFFUSIONSAT_LAYER="per-pixel spread (std over samples, mean of RGB, 0..1 units)")
+        with GeoTIFFWriter(output, grid, 3, dtype, descriptions=descriptions, tags=tags, cog=cog, inputs=inputs) as out, \
+                GeoTIFFWriter(spread_path, grid, 1, "float32", descriptions=["spread"], tags=spread_tags,
+                              inputs=inputs) as unc:
+            for row in range(0, src.height, step):
+                window = Window(0, row, src.width, min(step, src.height - row))
+                block = src.read(window=window)
+                out.write(to_output(block[:3]), window=window)
+                unc.write(block[3:4].astype(np.float32), window=window)
+    return spread_path
+
+
+def hidden_temp(output: Path, suffix: str) -> Path:
+    """A temporary file name beside ``output`` (same file system, so the final rename is atomic)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=suffix, dir=str(output.parent))
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
+
+
+@dataclasses.dataclass
+class TaskContext:
+    """One run: the loaded model, the validated job, its seed, callbacks, output path and tags."""
+
+    model: object  # backend.api.DiffusionSat
+    job: object
+    seed: int
+    progress: ProgressFn
+    cancel: object
+    output: Optional[Path]
+    tags: dict
+    cog: bool = False
+
+
+@dataclasses.dataclass
+class TaskOutput:
+    """What a task runner hands back to the API."""
+
+    output: Optional[Path]
+    uncertainty: Optional[Path]
+    grid: object
+    tiles: int
+    metadata: object
+    array: Optional[np.ndarray] = None  # (bands, H, W) when no output file was asked for
+    spread: Optional[np.ndarray] = None
+
+
+def unit_to_uint8(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32) * 255.0
+
+
+def run_and_write(ctx: TaskContext, tile_fn, tracker: TileProgress, *, grid=None, sources=(), tile_size: int,
+                  overlap: int, factor: int = 1, metadata=None, dtype="uint8",
+                  to_output: Callable[[np.ndarray], np.ndarray] = unit_to_uint8, descriptions=("red", "green", "blue"),
+                  nodata=None, mask_invalid: bool = False, inputs=()) -> TaskOutput:
+    """Run ``tile_fn`` (returning [0, 1] RGB, plus a spread band when sampling several times) through the
+    tiling engine and write the output in ``dtype`` (``to_output`` maps [0, 1] to its units)."""
+    from ..tiling import run_tiled
+
+    with_spread = int(ctx.job.sampling.num_samples) > 1
+    protect = [str(p) for p in inputs]
+
+    def scaled(batch):
+        out = np.asarray(tile_fn(batch), dtype=np.float32)
+        if with_spread:
+            return out
+        return to_output(out)
+
+    common = dict(sources=sources, grid=grid, tile_size=int(tile_size), overlap=int(overlap), factor=int(factor),
+                  batch_size=int(ctx.job.tiling.batch_size), base_seed=ctx.seed, metadata=metadata,
+                  progress=tracker.tiles, cancel=ctx.cancel, protect=protect, mask_invalid=mask_invalid,
+                  nodata=nodata)
+    if ctx.output is None:
+        res = run_tiled(scaled, None, out_bands=4 if with_spread else 3, out_dtype="float32", **common)
+        arr = res.array
+        main, spread = (to_output(arr[:3]), arr[3]) if with_spread else (arr, None)
+        return TaskOutput(None, None, res.grid, res.tiles, metadata, main.astype(dtype), spread)
+    if not with_spread:
+        res = run_tiled(scaled, ctx.output, out_bands=3, out_dtype=dtype, descriptions=list(descriptions),
+                        tags=ctx.tags, cog=ctx.cog, **common)
+        return TaskOutput(Path(res.path), None, res.grid, res.tiles, metadata)
+    combined = hidden_temp(ctx.output, ".samples.tif")
+    try:
+        res = run_tiled(scaled, combined, out_bands=4, out_dtype="float32", **common)
+        spread = split_uncertainty(combined, ctx.output, protect, dtype, to_output, list(descriptions), ctx.tags,
+                                   cog=ctx.cog)
+    finally:
+        if combined.exists():
+            combined.unlink()
+    return TaskOutput(ctx.output, spread, res.grid, res.tiles, metadata)

@@ -1,0 +1,142 @@
+"""Map tool to draw a rectangular extent: rubber band while drawing, kept until cleared."""
+
+from __future__ import annotations
+
+from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle, QgsWkbTypes
+from qgis.gui import QgsMapTool, QgsRubberBand
+from qgis.PyQt.QtCore import Qt, pyqtSignal
+from qgis.PyQt.QtGui import QColor
+
+
+class ExtentMapTool(QgsMapTool):
+    """Press, drag, release: emits ``extentDrawn(QgsRectangle)`` in the canvas CRS."""
+
+    extentDrawn = pyqtSignal(QgsRectangle)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.start: QgsPointXY | None = None
+        self.extent: QgsRectangle | None = None
+        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band.setColor(QColor(255, 120, 0, 200))
+        self.band.setFillColor(QColor(255, 120, 0, 40))
+        self.band.setWidth(2)
+        self.setCursor(Qt.CrossCursor)
+
+    def canvasPressEvent(self, event):  # noqa: N802 (Qt API name)
+        if event.button() != Qt.LeftButton:
+            return
+        self.start = self.toMapCoordinates(event.pos())
+        self._show(self.start, self.start)
+
+    def canvasMoveEvent(self, event):  # noqa: N802
+        if self.start is not None:
+            self._show(self.start, self.toMapCoordinates(event.pos()))
+
+    def canvasReleaseEvent(self, event):  # noqa: N802
+        if self.start is None or event.button() != Qt.LeftButton:
+            return
+        end = self.toMapCoordinates(event.pos())
+        rect = QgsRectangle(self.start, end)
+        rect.normalize()
+        self.start = None
+        if rect.width() <= 0 or rect.height() <= 0:
+            self.clear()
+            return
+        self.extent = rect
+        self._show(QgsPointXY(rect.xMinimum(), rect.yMinimum()), QgsPointXY(rect.xMaximum(), rect.yMaximum()))
+        self.extentDrawn.emit(rect)
+
+    def _show(self, a: QgsPointXY, b: QgsPointXY):
+        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        for x, y in ((a.x(), a.y()), (b.x(), a.y()), (b.x(), b.y()), (a.x(), b.y())):
+            self.band.addPoint(QgsPointXY(x, y), False)
+        self.band.addPoint(QgsPointXY(a.x(), a.y()), True)
+        self.band.show()
+
+    def clear(self):
+        self.extent = None
+        self.band.reset(QgsWkbTypes.PolygonGeometry)
+
+    def deactivate(self):
+        # the drawn extent stays visible until cleared (the analyst may still run the task)
+        super().deactivate()
+
+    def release(self):
+        self.clear()
+        self.canvas.scene().removeItem(self.band)
+
+
+class PolygonMapTool(QgsMapTool):
+    """Click the vertices of a polygon, right-click (or double-click) to finish: emits ``polygonDrawn(QgsGeometry)``.
+
+    The polygon stays on the map until cleared; Esc or Backspace removes the last vertex.
+    """
+
+    polygonDrawn = pyqtSignal(QgsGeometry)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.points: list = []
+        self.geometry: QgsGeometry | None = None
+        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band.setColor(QColor(30, 120, 255, 220))
+        self.band.setFillColor(QColor(30, 120, 255, 50))
+        self.band.setWidth(2)
+        self.setCursor(Qt.CrossCursor)
+
+    def canvasReleaseEvent(self, event):  # noqa: N802 (Qt API name)
+        if event.button() == Qt.RightButton:
+            self.finish()
+            return
+        if event.button() == Qt.LeftButton:
+            if self.geometry is not None:  # a new polygon replaces the finished one
+                self.geometry = None
+                self.points = []
+            self.points.append(self.toMapCoordinates(event.pos()))
+            self._show(self.points)
+
+    def canvasDoubleClickEvent(self, event):  # noqa: N802
+        self.finish()
+
+    def canvasMoveEvent(self, event):  # noqa: N802
+        if self.points and self.geometry is None:
+            self._show(self.points + [self.toMapCoordinates(event.pos())])
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() in (Qt.Key_Escape, Qt.Key_Backspace) and self.points and self.geometry is None:
+            self.points.pop()
+            self._show(self.points)
+            event.accept()
+
+    def finish(self):
+        unique = []
+        for p in self.points:
+            if not unique or p != unique[-1]:
+                unique.append(p)
+        if len(unique) < 3:
+            return
+        geometry = QgsGeometry.fromPolygonXY([unique + [unique[0]]])
+        if geometry.area() <= 0:
+            return
+        self.points = unique
+        self.geometry = geometry
+        self._show(unique)
+        self.polygonDrawn.emit(geometry)
+
+    def _show(self, points):
+        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        for i, p in enumerate(points):
+            self.band.addPoint(QgsPointXY(p), i == len(points) - 1)
+        self.band.show()
+
+    def clear(self):
+        self.points = []
+        self.geometry = None
+        self.band.reset(QgsWkbTypes.PolygonGeometry)
+
+    def release(self):
+        self.clear()
+        self.canvas.scene().removeItem(self.band)

@@ -1,0 +1,1 @@
+"""The pages of the DiffusionSat dock: one per task, plus the settings page."""

@@ -1,0 +1,288 @@
+"""Inpaint: regenerate the masked pixels of a raster layer (clouds, shadows, any area)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsMapLayerProxyModel
+from qgis.gui import QgsMapLayerComboBox
+from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                                 QPushButton, QVBoxLayout, QWidget)
+
+from ..i18n import tr
+from ..map_tool import PolygonMapTool
+from .common import narrow, BandPicker, TaskPage, int_list, mark
+from .layers import LayerError, crs_text, raster_path, vector_source
+
+SOURCE_POLYGONS, SOURCE_RASTER, SOURCE_DRAWN = "polygons", "raster", "drawn"
+MODE_CLASSES, MODE_BITS, MODE_NONZERO = "classes", "bits", "nonzero"
+RGB = (("R", ("B4", "red")), ("G", ("B3", "green")), ("B", ("B2", "blue")))
+
+
+def presets():
+    """(label, mode, values) of the mask presets."""
+    return (
+        (tr("Sentinel-2 SCL clouds/shadows: 3,8,9,10"), MODE_CLASSES, "3,8,9,10"),
+        (tr("Landsat QA_PIXEL: 1,2,3,4"), MODE_BITS, "1,2,3,4"),
+        (tr("Custom"), None, None),
+    )
+
+
+class InpaintPage(TaskPage):
+    task = "inpaint"
+
+    def __init__(self, dock, parent=None):
+        super().__init__(dock, parent)
+        self.canvas = self.iface.mapCanvas()
+        self.tool: Optional[PolygonMapTool] = None
+        self.previous_tool = None
+        self.drawn: Optional[QgsGeometry] = None
+        self.drawn_crs = QgsCoordinateReferenceSystem()
+
+        intro = QLabel(tr("Fill clouds or any masked area of a raster layer."), self)
+        intro.setWordWrap(True)
+        self.form.addWidget(intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.layer = narrow(QgsMapLayerComboBox(self))
+        self.layer.setObjectName("input_layer")
+        self.layer.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer.setAllowEmptyLayer(True)
+        form.addRow(tr("Raster layer:"), self.layer)
+        self.form.addLayout(form)
+        self.form.addWidget(QLabel(tr("RGB bands:"), self))
+        self.rgb = BandPicker(RGB, columns=3, parent=self, chars=3)
+        self.form.addWidget(self.rgb)
+
+        box = QGroupBox(tr("Mask"), self)
+        box_layout = QVBoxLayout(box)
+        self.source = narrow(QComboBox(box))
+        self.source.setObjectName("mask_source")
+        self.source.addItem(tr("Polygon layer"), SOURCE_POLYGONS)
+        self.source.addItem(tr("Raster values"), SOURCE_RASTER)
+        self.source.addItem(tr("Shape drawn on the map"), SOURCE_DRAWN)
+        box_layout.addWidget(self.source)
+        self.stack = QWidget(box)  # one panel per mask source; only the chosen one is shown
+        self.stack.setLayout(QVBoxLayout())
+        self.stack.layout().setContentsMargins(0, 0, 0, 0)
+        self.panels = []
+        box_layout.addWidget(self.stack)
+
+        # polygons
+        page = QWidget(self.stack)
+        lay = QFormLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.mask_vector = narrow(QgsMapLayerComboBox(page))
+        self.mask_vector.setObjectName("mask_vector")
+        self.mask_vector.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.mask_vector.setAllowEmptyLayer(True)
+        lay.addRow(tr("Polygons:"), self.mask_vector)
+        self.stack.layout().addWidget(page)
+        self.panels.append(page)
+
+        # raster values
+        page = QWidget(self.stack)
+        lay = QFormLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.mask_raster = narrow(QgsMapLayerComboBox(page))
+        self.mask_raster.setObjectName("mask_raster")
+        self.mask_raster.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.mask_raster.setAllowEmptyLayer(True)
+        lay.addRow(tr("Mask layer:"), self.mask_raster)
+        self.preset = narrow(QComboBox(page))
+        self.preset.setObjectName("mask_preset")
+        for label, mode, values in presets():
+            self.preset.addItem(label, (mode, values))
+        lay.addRow(tr("Preset:"), self.preset)
+        self.mode = narrow(QComboBox(page))
+        self.mode.setObjectName("mask_mode")
+        self.mode.addItem(tr("Classes (pixel values)"), MODE_CLASSES)
+        self.mode.addItem(tr("Bits set"), MODE_BITS)
+        self.mode.addItem(tr("Any non-zero pixel"), MODE_NONZERO)
+        lay.addRow(tr("Values are:"), self.mode)
+        self.values = QLineEdit(page)
+        self.values.setObjectName("mask_values")
+        self.values.setPlaceholderText(tr("comma-separated integers"))
+        lay.addRow(tr("Values:"), self.values)
+        self.stack.layout().addWidget(page)
+        self.panels.append(page)
+
+        # drawn shape
+        page = QWidget(self.stack)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.draw_button = QPushButton(tr("Draw shape"), page)
+        self.draw_button.setObjectName("draw_shape")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip(tr("Click the corners on the map; right-click to finish."))
+        self.draw_button.toggled.connect(self._toggle_tool)
+        self.clear_button = QPushButton(tr("Clear"), page)
+        self.clear_button.setObjectName("clear_shape")
+        self.clear_button.clicked.connect(self.clear_shape)
+        row.addWidget(self.draw_button, 1)
+        row.addWidget(self.clear_button)
+        lay.addLayout(row)
+        self.shape_label = QLabel(tr("No shape drawn yet."), page)
+        self.shape_label.setWordWrap(True)
+        lay.addWidget(self.shape_label)
+        self.stack.layout().addWidget(page)
+        self.panels.append(page)
+
+        extra = QFormLayout()
+        self.dilate = QDoubleSpinBox(box)
+        self.dilate.setObjectName("dilate_m")
+        self.dilate.setRange(0.0, 10000.0)
+        self.dilate.setDecimals(1)
+        self.dilate.setSingleStep(10.0)
+        self.dilate.setSuffix(tr(" m"))
+        self.dilate.setToolTip(tr("Grow the mask by this distance, to cover cloud edges and thin haze."))
+        extra.addRow(tr("Grow mask by:"), self.dilate)
+        box_layout.addLayout(extra)
+        self.form.addWidget(box)
+
+        form2 = QFormLayout()
+        form2.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.prompt = QLineEdit(self)
+        self.prompt.setObjectName("prompt")
+        self.prompt.setPlaceholderText(tr("optional"))
+        form2.addRow(tr("Prompt:"), self.prompt)
+        self.form.addLayout(form2)
+
+        self.source.currentIndexChanged.connect(self._source_changed)
+        self.source.currentIndexChanged.connect(self.revalidate)
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self.values.textEdited.connect(self._values_edited)
+        self.layer.layerChanged.connect(self._layer_changed)
+        for w in (self.mask_vector, self.mask_raster):
+            w.layerChanged.connect(self.revalidate)
+        self.mode.currentIndexChanged.connect(self.revalidate)
+        self.values.textChanged.connect(self.revalidate)
+        self._preset_chosen(0)
+        self._source_changed(0)
+        self._layer_changed(self.layer.currentLayer())
+
+    def title(self) -> str:
+        return tr("Inpaint")
+
+    def _source_changed(self, index: int):
+        for i, panel in enumerate(self.panels):
+            panel.setVisible(i == index)
+
+    def _layer_changed(self, layer):
+        self.rgb.set_layer(layer, fallback_first=True)
+        self.revalidate()
+
+    def _preset_chosen(self, index: int):
+        mode, values = self.preset.itemData(index) or (None, None)
+        if mode is None:
+            return
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+        self.values.setText(values)
+
+    def _values_edited(self, _text):
+        custom = self.preset.count() - 1
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(custom)
+        self.preset.blockSignals(False)
+
+    # ------------------------------------------------------------------ drawn shape
+    def _toggle_tool(self, checked: bool):
+        if checked:
+            if self.tool is None:
+                self.tool = PolygonMapTool(self.canvas)
+                self.tool.polygonDrawn.connect(self._shape_drawn)
+                self.tool.deactivated.connect(lambda: self.draw_button.setChecked(False))
+            if self.canvas.mapTool() is not self.tool:
+                self.previous_tool = self.canvas.mapTool()
+                self.canvas.setMapTool(self.tool)
+        elif self.tool is not None and self.canvas.mapTool() is self.tool:
+            if self.previous_tool is not None:
+                self.canvas.setMapTool(self.previous_tool)
+            else:
+                self.canvas.unsetMapTool(self.tool)
+
+    def _shape_drawn(self, geometry: QgsGeometry):
+        self.set_shape(geometry, self.canvas.mapSettings().destinationCrs())
+        self.draw_button.setChecked(False)
+
+    def set_shape(self, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem):
+        self.drawn = QgsGeometry(geometry)
+        self.drawn_crs = QgsCoordinateReferenceSystem(crs)
+        self.shape_label.setText(tr("A shape with {} corners ({}).").format(
+            max(0, len(geometry.asPolygon()[0]) - 1) if not geometry.isMultipart() else "…",
+            crs.authid() or crs.description()))
+        self.revalidate()
+
+    def clear_shape(self):
+        self.drawn = None
+        if self.tool is not None:
+            self.tool.clear()
+        self.shape_label.setText(tr("No shape drawn yet."))
+        self.revalidate()
+
+    def release(self):
+        self.stop()
+        if self.tool is not None:
+            if self.canvas.mapTool() is self.tool:
+                self.canvas.unsetMapTool(self.tool)
+            self.tool.release()
+            self.tool = None
+
+    # ------------------------------------------------------------------ validation and job
+    def field_errors(self) -> List[str]:
+        errors = []
+        if self.layer.currentLayer() is None:
+            errors.append(tr("Choose a raster layer."))
+        source = self.source.currentData()
+        mark(self.mask_vector, None)
+        mark(self.mask_raster, None)
+        mark(self.values, None)
+        if source == SOURCE_POLYGONS and self.mask_vector.currentLayer() is None:
+            errors.append(tr("Choose a polygon layer for the mask."))
+        elif source == SOURCE_RASTER:
+            if self.mask_raster.currentLayer() is None:
+                errors.append(tr("Choose a mask raster layer."))
+            if self.mode.currentData() != MODE_NONZERO and int_list(self.values.text()) is None:
+                error = tr("The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.")
+                mark(self.values, error)
+                errors.append(error)
+        elif source == SOURCE_DRAWN and self.drawn is None:
+            errors.append(tr("Draw a shape on the map for the mask."))
+        return errors
+
+    def mask_spec(self):
+        from ...backend.jobs import MaskSpec
+
+        source = self.source.currentData()
+        dilate = float(self.dilate.value())
+        if source == SOURCE_POLYGONS:
+            layer = self.mask_vector.currentLayer()
+            if layer is None:
+                raise LayerError(tr("Choose a polygon layer for the mask."))
+            path, name = vector_source(layer)
+            if path:
+                return MaskSpec(vector=path, vector_layer=name, dilate_m=dilate)
+            wkts = [f.geometry().asWkt() for f in layer.getFeatures() if f.hasGeometry()]
+            if not wkts:
+                raise LayerError(tr("The polygon layer '{}' has no polygons.").format(layer.name()))
+            return MaskSpec(geometries_wkt=wkts, geometries_crs=crs_text(layer.crs()), dilate_m=dilate)
+        if source == SOURCE_RASTER:
+            path = raster_path(self.mask_raster.currentLayer())
+            mode = self.mode.currentData()
+            values = int_list(self.values.text()) if mode != MODE_NONZERO else None
+            return MaskSpec(raster=path, classes=values if mode == MODE_CLASSES else None,
+                            bits=values if mode == MODE_BITS else None, dilate_m=dilate)
+        if self.drawn is None:
+            raise LayerError(tr("Draw a shape on the map for the mask."))
+        return MaskSpec(geometries_wkt=[self.drawn.asWkt()], geometries_crs=crs_text(self.drawn_crs), dilate_m=dilate)
+
+    def build_job(self):
+        from ...backend.jobs import InpaintJob
+
+        path = raster_path(self.layer.currentLayer())
+        bands = self.rgb.bands()
+        return InpaintJob(input=path, mask=self.mask_spec(),
+                          bands=[int(b) for b in bands] if all(b is not None for b in bands) else None,
+                          prompt=self.prompt.text().strip())

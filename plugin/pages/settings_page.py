@@ -1,0 +1,221 @@
+"""Settings: model folder per task, device, precision, sampling, tiles, output folder (kept in QgsSettings)."""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from qgis.gui import QgsFileWidget
+from qgis.PyQt.QtCore import QRegularExpression, Qt
+from qgis.PyQt.QtGui import QRegularExpressionValidator
+from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                                 QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from .. import settings as settings_mod
+from ..i18n import tr
+
+
+def check_model(path: str) -> Tuple[bool, str]:
+    """inspect_model() of the backend: (usable, human-readable report)."""
+    try:
+        from ...backend.api import inspect_model
+    except ImportError as exc:
+        return False, tr("The model cannot be checked because the backend cannot be loaded: {}").format(exc)
+    try:
+        return inspect_model(path)
+    except Exception as exc:  # a broken folder must not break the settings page
+        return False, str(exc) or type(exc).__name__
+
+
+class SettingsPage(QScrollArea):
+    def __init__(self, dock, parent=None):
+        super().__init__(parent)
+        self.dock = dock
+        self.setObjectName("page_settings")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget(self)
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(6, 6, 6, 6)
+        s = settings_mod.load()
+
+        # models
+        box = QGroupBox(tr("Models"), body)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.models = {}
+        for task, label in (("generate", tr("Generate:")), ("superres", tr("Super-resolve:")),
+                            ("inpaint", tr("Inpaint:")), ("predict", tr("Multi-date predict:"))):
+            widget = QgsFileWidget(box)
+            widget.setObjectName(f"model_{task}")
+            widget.setStorageMode(QgsFileWidget.GetDirectory)
+            widget.setDialogTitle(tr("Model folder"))
+            widget.lineEdit().setPlaceholderText(tr("bundled {}").format(settings_mod.BUNDLED))
+            value = s.model_for(task)
+            widget.setFilePath("" if value == settings_mod.BUNDLED else value)
+            widget.fileChanged.connect(lambda path, task=task: self._model_chosen(task, path))
+            form.addRow(label, widget)
+            self.models[task] = widget
+        self.model_report = QPlainTextEdit(box)
+        self.model_report.setObjectName("model_report")
+        self.model_report.setReadOnly(True)
+        self.model_report.setPlaceholderText(tr("Choose a model folder to check it; empty uses the bundled model."))
+        self.model_report.setMaximumHeight(90)
+        form.addRow(self.model_report)
+        outer.addWidget(box)
+
+        # sampling
+        box = QGroupBox(tr("Sampling"), body)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.device = QComboBox(box)
+        self.device.setObjectName("device")
+        for label, value in ((tr("Automatic"), "auto"), (tr("CPU"), "cpu"), (tr("CUDA (NVIDIA GPU)"), "cuda")):
+            self.device.addItem(label, value)
+        form.addRow(tr("Device:"), self.device)
+        self.precision = QComboBox(box)
+        self.precision.setObjectName("precision")
+        for label, value in ((tr("float32 (exact)"), "float32"), (tr("bfloat16 (faster)"), "bfloat16"),
+                             (tr("float16 (CUDA only)"), "float16")):
+            self.precision.addItem(label, value)
+        form.addRow(tr("Precision:"), self.precision)
+        self.steps = QSpinBox(box)
+        self.steps.setObjectName("steps")
+        self.steps.setRange(1, 1000)
+        form.addRow(tr("Steps:"), self.steps)
+        self.scheduler = QComboBox(box)
+        self.scheduler.setObjectName("scheduler")
+        self.scheduler.addItem(tr("DDIM (as in the paper)"), "ddim")
+        self.scheduler.addItem(tr("DPM-Solver++ (fewer steps)"), "dpm++")
+        form.addRow(tr("Scheduler:"), self.scheduler)
+        self.guidance = QDoubleSpinBox(box)
+        self.guidance.setObjectName("guidance")
+        self.guidance.setRange(1.0, 30.0)
+        self.guidance.setDecimals(1)
+        self.guidance.setSingleStep(0.5)
+        form.addRow(tr("Guidance:"), self.guidance)
+        row = QHBoxLayout()
+        self.seed_mode = QComboBox(box)
+        self.seed_mode.setObjectName("seed_mode")
+        self.seed_mode.addItem(tr("Random"), "random")
+        self.seed_mode.addItem(tr("Fixed"), "fixed")
+        self.seed = QLineEdit(box)
+        self.seed.setObjectName("seed")
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{1,18}"), self.seed))
+        row.addWidget(self.seed_mode)
+        row.addWidget(self.seed, 1)
+        form.addRow(tr("Seed:"), row)
+        self.last_seed = QLabel("", box)
+        self.last_seed.setObjectName("last_seed")
+        self.use_last = QPushButton(tr("Reuse"), box)
+        self.use_last.setObjectName("reuse_seed")
+        self.use_last.setToolTip(tr("Fix the seed to the one of the latest run, to reproduce it."))
+        self.use_last.clicked.connect(self._reuse_seed)
+        row = QHBoxLayout()
+        row.addWidget(self.last_seed, 1)
+        row.addWidget(self.use_last)
+        form.addRow(tr("Latest seed:"), row)
+        outer.addWidget(box)
+
+        # tiles and output
+        box = QGroupBox(tr("Tiles and output"), body)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.tile_size = QSpinBox(box)
+        self.tile_size.setObjectName("tile_size")
+        self.tile_size.setRange(0, 4096)
+        self.tile_size.setSingleStep(64)
+        self.tile_size.setSpecialValueText(tr("model's native size"))
+        self.tile_size.setSuffix(tr(" px"))
+        form.addRow(tr("Tile size:"), self.tile_size)
+        self.overlap = QSpinBox(box)
+        self.overlap.setObjectName("overlap")
+        self.overlap.setRange(0, 1024)
+        self.overlap.setSingleStep(8)
+        self.overlap.setSuffix(tr(" px"))
+        form.addRow(tr("Tile overlap:"), self.overlap)
+        self.output = QgsFileWidget(box)
+        self.output.setObjectName("output_folder")
+        self.output.setStorageMode(QgsFileWidget.GetDirectory)
+        self.output.setDialogTitle(tr("Output folder"))
+        self.output.lineEdit().setPlaceholderText(str(settings_mod.default_output_folder()))
+        form.addRow(tr("Output folder:"), self.output)
+        outer.addWidget(box)
+
+        self.deps_button = QPushButton(tr("Dependencies and diagnostics…"), body)
+        self.deps_button.setObjectName("deps_button")
+        self.deps_button.clicked.connect(self.dock.show_dependencies)
+        outer.addWidget(self.deps_button)
+        outer.addStretch(1)
+        self.setWidget(body)
+        for combo in body.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        for form in body.findChildren(QFormLayout):
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+
+        self.load(s)
+        for combo in (self.device, self.precision, self.scheduler, self.seed_mode):
+            combo.currentIndexChanged.connect(self.save)
+        for spin in (self.steps, self.guidance, self.tile_size, self.overlap):
+            spin.valueChanged.connect(self.save)
+        self.seed.textEdited.connect(self.save)
+        self.output.fileChanged.connect(self.save)
+
+    # ------------------------------------------------------------------ load / save
+    def load(self, s: settings_mod.Settings):
+        for combo, value in ((self.device, s.device), (self.precision, s.precision), (self.scheduler, s.scheduler),
+                             (self.seed_mode, s.seed_mode)):
+            index = combo.findData(value)
+            combo.setCurrentIndex(max(0, index))
+        self.steps.setValue(int(s.steps))
+        self.guidance.setValue(float(s.guidance))
+        self.seed.setText(str(int(s.seed)))
+        self.tile_size.setValue(int(s.tile_size))
+        self.overlap.setValue(int(s.overlap))
+        self.output.setFilePath(s.output_folder)
+        self.show_last_seed(s.last_seed)
+        self.seed.setEnabled(s.seed_mode == "fixed")
+
+    def current(self) -> settings_mod.Settings:
+        s = settings_mod.load()
+        for task, widget in self.models.items():
+            setattr(s, f"model_{task}", widget.filePath().strip() or settings_mod.BUNDLED)
+        s.device = self.device.currentData()
+        s.precision = self.precision.currentData()
+        s.steps = self.steps.value()
+        s.scheduler = self.scheduler.currentData()
+        s.guidance = self.guidance.value()
+        s.seed_mode = self.seed_mode.currentData()
+        s.seed = int(self.seed.text() or 0)
+        s.tile_size = self.tile_size.value()
+        s.overlap = self.overlap.value()
+        s.output_folder = self.output.filePath().strip()
+        return s
+
+    def save(self, *_args):
+        s = self.current()
+        self.seed.setEnabled(s.seed_mode == "fixed")
+        settings_mod.save(s)
+
+    def show_last_seed(self, seed: int):
+        self.last_seed.setText(str(seed) if seed is not None and int(seed) >= 0 else tr("none yet"))
+        self.use_last.setEnabled(seed is not None and int(seed) >= 0)
+
+    def _reuse_seed(self):
+        seed = settings_mod.load().last_seed
+        if seed >= 0:
+            self.seed_mode.setCurrentIndex(self.seed_mode.findData("fixed"))
+            self.seed.setText(str(int(seed)))
+            self.save()
+
+    def _model_chosen(self, task: str, path: str):
+        path = path.strip()
+        self.save()
+        if not path:
+            self.model_report.setPlainText(tr("{}: the bundled model {}.").format(task, settings_mod.BUNDLED))
+            return
+        ok, report = check_model(path)
+        head = tr("Model folder usable.") if ok else tr("This folder cannot be used as a model:")
+        self.model_report.setPlainText(f"{head}\n{report}")
+        self.models[task].setStyleSheet("" if ok else "QLineEdit { border: 1px solid #d62828; }")

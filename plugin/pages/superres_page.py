@@ -1,0 +1,100 @@
+"""Super-resolve: a Sentinel-2 raster layer and its ten bands to high-resolution RGB on an aligned grid."""
+
+from __future__ import annotations
+
+from typing import List
+
+from qgis.core import QgsMapLayerProxyModel
+from qgis.gui import QgsMapLayerComboBox
+from qgis.PyQt.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout
+
+from ..i18n import tr
+from .common import narrow, BandPicker, TaskPage, mark
+from .layers import LayerError, raster_path
+
+#: The official Sentinel-2 band order of the super-resolution model, as shown to the user.
+SR_BANDS = ("B4", "B3", "B2", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")
+
+
+class SuperResolvePage(TaskPage):
+    task = "superres"
+
+    def __init__(self, dock, parent=None):
+        super().__init__(dock, parent)
+        intro = QLabel(tr("Sentinel-2 bands to high-resolution RGB, aligned to the input grid."), self)
+        intro.setWordWrap(True)
+        self.form.addWidget(intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.layer = narrow(QgsMapLayerComboBox(self))
+        self.layer.setObjectName("input_layer")
+        self.layer.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer.setAllowEmptyLayer(True)
+        form.addRow(tr("Sentinel-2 layer:"), self.layer)
+        self.form.addLayout(form)
+
+        box = QGroupBox(tr("Bands (model order)"), self)
+        box_layout = QVBoxLayout(box)
+        self.bands = BandPicker([(code, (code,)) for code in SR_BANDS], columns=2, parent=box)
+        box_layout.addWidget(self.bands)
+        self.band_note = QLabel("", box)
+        self.band_note.setObjectName("band_note")
+        self.band_note.setWordWrap(True)
+        box_layout.addWidget(self.band_note)
+        self.form.addWidget(box)
+
+        self.layer.layerChanged.connect(self._layer_changed)
+        for combo in self.bands.combos.values():
+            combo.currentIndexChanged.connect(self.revalidate)
+        self._layer_changed(self.layer.currentLayer())
+
+    def title(self) -> str:
+        return tr("Super-resolve")
+
+    def _layer_changed(self, layer):
+        self.bands.set_layer(layer)
+        unmatched = [code for code, ok in self.bands.matched.items() if not ok]
+        if layer is None:
+            self.band_note.setText(tr("Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12."))
+        elif self.field_errors() and not self._is_file(layer):
+            self.band_note.setText(self.field_errors()[0])
+        elif unmatched:
+            self.band_note.setText(tr("Not recognised from the band names: {}. Choose them by hand.")
+                                   .format(" ".join(unmatched)))
+        else:
+            self.band_note.setText(tr("All ten bands recognised from the band names."))
+        self.revalidate()
+
+    @staticmethod
+    def _is_file(layer) -> bool:
+        try:
+            raster_path(layer)
+            return True
+        except LayerError:
+            return False
+
+    def field_errors(self) -> List[str]:
+        errors = []
+        layer = self.layer.currentLayer()
+        if layer is None:
+            errors.append(tr("Choose a raster layer."))
+        else:
+            try:
+                raster_path(layer)
+            except LayerError as exc:
+                errors.append(str(exc))
+        for code, combo in self.bands.combos.items():
+            error = None if combo.currentData() is not None else tr("Choose the band {}.").format(code)
+            if layer is not None and not mark(combo, error):
+                errors.append(error)
+        return errors
+
+    def build_job(self):
+        from ...backend.jobs import SuperResolveJob
+
+        layer = self.layer.currentLayer()
+        path = raster_path(layer)
+        bands = self.bands.bands()
+        if any(b is None for b in bands):
+            raise LayerError(tr("Choose all ten bands."))
+        return SuperResolveJob(input=path, bands=[int(b) for b in bands])

@@ -1,0 +1,137 @@
+"""What the four DiffusionSat Processing algorithms share: sampling parameters, checks, running a job."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
+                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+                       QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination)
+from qgis.PyQt.QtGui import QIcon
+
+from .. import settings as settings_mod
+from ..i18n import tr
+
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icon.png"
+SCHEDULERS = ("ddim", "dpm++")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
+    """Subclasses set TASK, add their inputs in ``init_inputs`` and build the job in ``build_job``."""
+
+    TASK = ""
+    OUTPUT = "OUTPUT"
+
+    # ------------------------------------------------------------------ QGIS API
+    def createInstance(self):  # noqa: N802 (QGIS API name)
+        return type(self)()
+
+    def name(self):
+        return self.TASK
+
+    def group(self):
+        return ""
+
+    def groupId(self):  # noqa: N802
+        return ""
+
+    def icon(self):
+        return QIcon(str(ICON))
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.init_inputs()
+        self.add_sampling_parameters()
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Output GeoTIFF")))
+        self.addOutput(QgsProcessingOutputNumber("SEED", tr("Seed used")))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self.full_job(parameters, context, None).validate()
+        except ValueError as exc:  # JobError, GeoError, LayerError, MetadataError are ValueErrors
+            return False, str(exc)
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        try:
+            job = self.full_job(parameters, context, output)
+            job.validate()
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from None
+        model = self.parameterAsFile(parameters, "MODEL", context) or settings_mod.BUNDLED
+        try:
+            from ...backend.api import run_job
+            from ...backend.cancel import Cancelled
+        except ImportError as exc:
+            raise QgsProcessingException(tr("The DiffusionSat backend cannot be loaded: {}").format(exc)) from None
+
+        def progress(fraction, message=""):
+            feedback.setProgress(100.0 * float(fraction))
+            if message:
+                feedback.setProgressText(message)
+
+        try:
+            result = run_job(job, model=model, progress=progress, cancel=feedback.isCanceled)
+        except Cancelled:
+            feedback.reportError(tr("Cancelled: nothing was written."))
+            return {}
+        except Exception as exc:  # the backend's one-line message; the traceback goes to the log
+            feedback.pushDebugInfo(traceback.format_exc())
+            raise QgsProcessingException(str(exc) or type(exc).__name__) from None
+        feedback.pushInfo(tr("Seed {}, {} s: {}").format(result.seed, f"{result.seconds:.1f}", result.output))
+        return {self.OUTPUT: str(result.output), "SEED": result.seed}
+
+    # ------------------------------------------------------------------ shared parameters
+    def init_inputs(self):
+        raise NotImplementedError
+
+    def build_job(self, parameters, context, output):
+        raise NotImplementedError
+
+    def add_sampling_parameters(self):
+        advanced = []
+        model = QgsProcessingParameterFile("MODEL", tr("Model folder (empty: the bundled model)"),
+                                           behavior=QgsProcessingParameterFile.Folder, optional=True)
+        self.addParameter(model)
+        advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"), QgsProcessingParameterNumber.Integer,
+                                                     25, False, 1, 1000))
+        advanced.append(QgsProcessingParameterNumber("GUIDANCE", tr("Guidance scale (1 = off)"),
+                                                     QgsProcessingParameterNumber.Double, 7.5, False, 1.0, 100.0))
+        advanced.append(QgsProcessingParameterEnum("SCHEDULER", tr("Scheduler"), ["DDIM", "DPM-Solver++"],
+                                                   defaultValue=1))
+        advanced.append(QgsProcessingParameterNumber("SEED", tr("Seed (-1: random)"),
+                                                     QgsProcessingParameterNumber.Integer, -1, False, -1))
+        advanced.append(QgsProcessingParameterEnum("DEVICE", tr("Device"), [tr("Automatic"), tr("CPU"), tr("CUDA")],
+                                                   defaultValue=0))
+        advanced.append(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size in pixels (0: the model's own)"),
+                                                     QgsProcessingParameterNumber.Integer, 0, False, 0, 8192))
+        advanced.append(QgsProcessingParameterNumber("OVERLAP", tr("Tile overlap in pixels"),
+                                                     QgsProcessingParameterNumber.Integer, 32, False, 0, 4096))
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+
+    def full_job(self, parameters, context, output):
+        from ...backend.jobs import SamplingOptions, TilingOptions
+
+        job = self.build_job(parameters, context, output)
+        seed = self.parameterAsInt(parameters, "SEED", context)
+        tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
+        job.sampling = SamplingOptions(
+            steps=self.parameterAsInt(parameters, "STEPS", context),
+            guidance=self.parameterAsDouble(parameters, "GUIDANCE", context),
+            scheduler=SCHEDULERS[self.parameterAsEnum(parameters, "SCHEDULER", context)],
+            seed=None if seed < 0 else seed,
+            device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+        )
+        job.tiling = TilingOptions(tile_size=tile or None, overlap=self.parameterAsInt(parameters, "OVERLAP", context))
+        job.output = output or None
+        return job
+
+
+RASTER = QgsProcessing.TypeRaster

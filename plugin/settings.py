@@ -1,0 +1,72 @@
+"""Plugin settings in QgsSettings (per user profile), with the defaults the backend uses too."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsProject, QgsSettings
+
+PREFIX = "diffusionsat/"
+TASKS = ("generate", "superres", "inpaint", "predict")
+BUNDLED = "diffusionsat-mini"
+
+
+@dataclass
+class Settings:
+    model_generate: str = BUNDLED
+    model_superres: str = BUNDLED
+    model_inpaint: str = BUNDLED
+    model_predict: str = BUNDLED
+    device: str = "auto"  # auto / cpu / cuda
+    precision: str = "float32"  # float32 / bfloat16 / float16 (CUDA)
+    steps: int = 25
+    scheduler: str = "dpm++"  # ddim (the official setting) / dpm++
+    guidance: float = 7.5
+    seed_mode: str = "random"  # random / fixed: the seed used is always stored in the output
+    seed: int = 0
+    last_seed: int = -1  # the seed of the latest run (-1: none yet)
+    tile_size: int = 0  # 0 = the model's native size
+    overlap: int = 32
+    output_folder: str = ""  # empty = default_output_folder()
+    extra: dict = field(default_factory=dict)
+
+    def model_for(self, task: str) -> str:
+        return getattr(self, f"model_{task}")
+
+
+def load() -> Settings:
+    store = QgsSettings()
+    values = {}
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        if isinstance(f.default, int) and not isinstance(f.default, bool):
+            # read as text: seeds go up to 2**63, beyond what QVariant's int conversion keeps
+            raw = store.value(PREFIX + f.name, str(f.default), type=str)
+            try:
+                values[f.name] = int(float(raw)) if "." in str(raw) else int(raw)
+            except (TypeError, ValueError):
+                values[f.name] = f.default
+        else:
+            values[f.name] = store.value(PREFIX + f.name, f.default, type=type(f.default))
+    return Settings(**values)
+
+
+def save(settings: Settings) -> None:
+    store = QgsSettings()
+    for name, value in asdict(settings).items():
+        if name != "extra":
+            store.setValue(PREFIX + name, str(value) if isinstance(value, int) and not isinstance(value, bool) else value)
+
+
+def default_output_folder() -> Path:
+    """Beside the saved project, else in the QGIS profile: never a temporary folder that vanishes."""
+    home = QgsProject.instance().homePath()
+    if home:
+        return Path(home) / "diffusionsat_outputs"
+    return Path(QgsApplication.qgisSettingsDirPath()) / "diffusionsat" / "outputs"
+
+
+def output_folder(settings: Settings) -> Path:
+    return Path(settings.output_folder) if settings.output_folder else default_output_folder()

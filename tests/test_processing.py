@@ -1,0 +1,266 @@
+"""The Processing provider: four algorithms, their parameters, and clear messages for bad input."""
+
+import datetime as dt
+import shutil
+
+import pytest
+from qgis.core import (QgsApplication, QgsFeature, QgsGeometry, QgsProcessingContext, QgsProcessingFeedback,
+                       QgsProcessingParameterDefinition, QgsProject, QgsVectorLayer)
+
+from tests.conftest import DATA, import_plugin_package
+
+import_plugin_package()
+from diffusionsat.plugin.processing.provider import DiffusionSatProvider  # noqa: E402
+
+S2 = DATA / "slovenia_s2l1c_ref0.tif"
+MASK = DATA / "slovenia_s2_cloudmask_4dates.tif"
+HAITI = DATA / "haiti_rgbn_5m_crop.tif"
+
+
+@pytest.fixture(scope="module")
+def provider(qgis_app):
+    provider = DiffusionSatProvider()
+    assert QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+@pytest.fixture
+def context():
+    ctx = QgsProcessingContext()
+    ctx.setProject(QgsProject.instance())
+    return ctx
+
+
+def alg(name):
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"diffusionsat:{name}")
+    assert algorithm is not None, name
+    return algorithm
+
+
+def check(name, parameters, context):
+    return alg(name).checkParameterValues({"OUTPUT": "TEMPORARY_OUTPUT", **parameters}, context)
+
+
+def test_provider_lists_four_algorithms(provider):
+    ids = sorted(a.id() for a in provider.algorithms())
+    assert ids == ["diffusionsat:generate", "diffusionsat:inpaint", "diffusionsat:predict", "diffusionsat:superres"]
+    for a in provider.algorithms():
+        assert a.displayName() and a.shortHelpString()
+        assert a.outputDefinition("OUTPUT") is not None and a.outputDefinition("SEED") is not None
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("generate", {"EXTENT": "extent", "CRS": "crs", "GSD": "number", "PROMPT": "string", "DATE": "string",
+                  "CLOUD": "number"}),
+    ("superres", {"INPUT": "raster", "BANDS": "band"}),
+    ("inpaint", {"INPUT": "raster", "BANDS": "band", "MASK_VECTOR": "vector", "MASK_RASTER": "raster",
+                 "MASK_MODE": "enum", "MASK_VALUES": "string", "DILATE": "number", "PROMPT": "string"}),
+    ("predict", {"LAYERS": "multilayer", "DATES": "string", "TARGET_DATE": "string", "PROMPT": "string"}),
+])
+def test_parameter_definitions(provider, name, expected):
+    a = alg(name)
+    types = {p.name(): p.type() for p in a.parameterDefinitions()}
+    for key, kind in expected.items():
+        assert types.get(key) == kind, (name, key, types.get(key))
+    common = {"MODEL": "file", "STEPS": "number", "GUIDANCE": "number", "SCHEDULER": "enum", "SEED": "number",
+              "DEVICE": "enum", "TILE_SIZE": "number", "OVERLAP": "number", "OUTPUT": "rasterDestination"}
+    for key, kind in common.items():
+        assert types.get(key) == kind, (name, key)
+    assert a.parameterDefinition("MODEL").behavior() == a.parameterDefinition("MODEL").Folder
+    assert a.parameterDefinition("MODEL").flags() & QgsProcessingParameterDefinition.FlagOptional
+    assert a.parameterDefinition("SCHEDULER").options() == ["DDIM", "DPM-Solver++"]
+    assert a.parameterDefinition("SEED").defaultValue() == -1
+    # usable in batch mode and the model builder: no parameter hidden from them
+    assert all(not p.flags() & QgsProcessingParameterDefinition.FlagHidden for p in a.parameterDefinitions())
+
+
+def test_generate_checks(provider, context):
+    ok, msg = check("generate", {"EXTENT": "600000,612000,7000000,7008000 [EPSG:32621]", "GSD": 10,
+                                 "OUTPUT": "TEMPORARY_OUTPUT"}, context)
+    assert ok, msg
+    ok, msg = check("generate", {"EXTENT": "600000,612000,7000000,7008000", "GSD": 10}, context)
+    assert not ok and "CRS" in msg
+    ok, msg = check("generate", {"EXTENT": "600000,600000,7000000,7008000 [EPSG:32621]", "GSD": 10}, context)
+    assert not ok and "empty" in msg
+    ok, msg = check("generate", {"EXTENT": "600000,612000,7000000,7008000", "CRS": "EPSG:32621", "GSD": 0}, context)
+    assert not ok and "gsd" in msg.lower()
+    ok, msg = check("generate", {"EXTENT": "600000,612000,7000000,7008000 [EPSG:32621]", "GSD": 10,
+                                 "DATE": "2023-02-30"}, context)
+    assert not ok and "YYYY-MM-DD" in msg
+    ok, msg = check("generate", {"EXTENT": "600000,612000,7000000,7008000 [EPSG:32621]", "GSD": 10,
+                                 "CLOUD": 150}, context)
+    assert not ok
+
+
+def test_generate_job(provider, context):
+    a = alg("generate")
+    params = {"EXTENT": "14.0,14.3,45.5,45.7 [EPSG:4326]", "CRS": "EPSG:32633", "GSD": 5, "PROMPT": " farmland ",
+              "DATE": "2020-06-01", "CLOUD": 20, "SEED": 7, "SCHEDULER": 0, "STEPS": 10}
+    job = a.full_job(params, context, "/tmp/out.tif")
+    assert job.crs == "EPSG:32633" and job.gsd == 5 and job.prompt == "farmland"
+    assert job.date == dt.date(2020, 6, 1) and job.cloud_cover == pytest.approx(0.2)
+    assert 400000 < job.bbox[0] < job.bbox[2] < 500000, "the extent is transformed to the chosen CRS"
+    assert job.sampling.seed == 7 and job.sampling.scheduler == "ddim" and job.sampling.steps == 10
+    assert job.output == "/tmp/out.tif"
+
+
+def test_superres_checks(provider, context):
+    ok, msg = check("superres", {"INPUT": str(S2)}, context)
+    assert ok, msg
+    job = alg("superres").full_job({"INPUT": str(S2), "BANDS": [4, 3, 2, 5, 6, 7, 8, 9, 12, 13]}, context, None)
+    assert job.input == str(S2) and job.bands == [4, 3, 2, 5, 6, 7, 8, 9, 12, 13]
+    ok, msg = check("superres", {"INPUT": str(S2), "BANDS": [4, 3, 2]}, context)
+    assert not ok and "ten bands" in msg
+    ok, msg = check("superres", {"INPUT": str(S2), "STEPS": 0}, context)
+    assert not ok
+
+
+def test_inpaint_checks(provider, context, tmp_path):
+    base = {"INPUT": str(HAITI)}
+    ok, msg = check("inpaint", base, context)
+    assert not ok and "exactly one mask" in msg
+    ok, msg = check("inpaint", {**base, "MASK_RASTER": str(MASK), "MASK_VALUES": "3,8,9,10"}, context)
+    assert ok, msg
+    job = alg("inpaint").full_job({**base, "MASK_RASTER": str(MASK), "MASK_MODE": 1, "MASK_VALUES": "1, 2,3,4",
+                                   "DILATE": 30}, context, None)
+    assert job.mask.bits == [1, 2, 3, 4] and job.mask.classes is None and job.mask.dilate_m == 30
+    ok, msg = check("inpaint", {**base, "MASK_RASTER": str(MASK), "MASK_VALUES": "clouds"}, context)
+    assert not ok and "whole numbers" in msg
+    ok, msg = check("inpaint", {**base, "MASK_RASTER": str(MASK), "MASK_MODE": 2}, context)
+    assert ok, msg
+    ok, msg = check("inpaint", {**base, "MASK_RASTER": str(MASK), "MASK_MODE": 2, "BANDS": [1, 2]}, context)
+    assert not ok and "three" in msg
+
+    memory = QgsVectorLayer("Polygon?crs=EPSG:32618", "clouds", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((794000 2049500, 794300 2049500, 794300 2049200, 794000 2049500))"))
+    memory.dataProvider().addFeatures([feature])
+    QgsProject.instance().addMapLayer(memory)
+    try:
+        job = alg("inpaint").full_job({**base, "MASK_VECTOR": memory.id()}, context, None)
+        assert job.mask.geometries_crs == "EPSG:32618" and len(job.mask.geometries_wkt) == 1
+        ok, msg = check("inpaint", {**base, "MASK_VECTOR": memory.id(), "MASK_RASTER": str(MASK)}, context)
+        assert not ok and "exactly one mask" in msg
+    finally:
+        QgsProject.instance().removeMapLayer(memory.id())
+
+
+def test_predict_checks(provider, context, tmp_path):
+    named = tmp_path / "S2B_MSIL1C_20180601T101029_N0206_R022_T33TVM_20180601T122500.tif"
+    shutil.copyfile(S2, named)
+    ok, msg = check("predict", {"LAYERS": [str(S2), str(named)], "DATES": "2017-05-27,",
+                                "TARGET_DATE": "2019-01-01"}, context)
+    assert ok, msg
+    job = alg("predict").full_job({"LAYERS": [str(S2), str(named)], "DATES": "2017-05-27,",
+                                   "TARGET_DATE": "2019-01-01"}, context, None)
+    assert job.frames == [(str(S2), dt.date(2017, 5, 27)), (str(named), dt.date(2018, 6, 1))]
+    assert job.target_date == dt.date(2019, 1, 1)
+    ok, msg = check("predict", {"LAYERS": [str(S2)], "TARGET_DATE": "2019-01-01"}, context)
+    assert not ok and "No date" in msg
+    ok, msg = check("predict", {"LAYERS": [str(S2)], "DATES": "2017-02-30", "TARGET_DATE": "2019-01-01"}, context)
+    assert not ok and "YYYY-MM-DD" in msg
+    ok, msg = check("predict", {"LAYERS": [str(named)], "TARGET_DATE": "soon"}, context)
+    assert not ok and "target date" in msg
+    ok, msg = check("predict", {"LAYERS": [str(named)] * 5, "TARGET_DATE": "2019-01-01"}, context)
+    assert not ok and "1 to 4" in msg
+
+
+def test_process_reports_backend_errors(provider, monkeypatch):
+    """processAlgorithm raises QgsProcessingException with the backend's message (a stand-in run_job)."""
+    context = QgsProcessingContext()  # no project: a project-bound context outliving the run crashes at exit
+    import sys
+    import types
+
+    from qgis.core import QgsProcessingException
+
+    from diffusionsat.backend.jobs import JobError
+
+    calls = []
+
+    def run_job(job, model="diffusionsat-mini", progress=None, cancel=None):
+        calls.append((job, model, cancel()))
+        progress(0.5, "half")
+        raise JobError("the model folder has no UNet weights")
+
+    fake = types.ModuleType("diffusionsat.backend.api")
+    fake.run_job = run_job
+    monkeypatch.setitem(sys.modules, "diffusionsat.backend.api", fake)
+    a = alg("superres")
+    params = {"INPUT": str(S2), "OUTPUT": "TEMPORARY_OUTPUT"}
+    feedback = QgsProcessingFeedback()
+    with pytest.raises(QgsProcessingException, match="no UNet weights"):
+        a.processAlgorithm(params, context, feedback)
+    job, model, cancelled = calls[0]
+    assert model == "diffusionsat-mini" and cancelled is False
+    assert job.output.endswith(".tif") and feedback.progress() == 50
+
+
+def test_processing_run_with_a_stand_in_backend(provider, monkeypatch, tmp_path):
+    """processing.run() end to end (run_job replaced by a stand-in that writes a GeoTIFF)."""
+    import sys
+    import types
+
+    from osgeo import gdal
+
+    if "/usr/share/qgis/python/plugins" not in sys.path:
+        sys.path.append("/usr/share/qgis/python/plugins")
+    import processing
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    seen = {}
+
+    def run_job(job, model="diffusionsat-mini", progress=None, cancel=None):
+        seen["job"] = job
+        progress(1.0)
+        gdal.Translate(job.output, str(S2), bandList=[4, 3, 2])
+        return types.SimpleNamespace(output=job.output, seed=99, seconds=0.1, uncertainty=None, quicklook=None)
+
+    fake = types.ModuleType("diffusionsat.backend.api")
+    fake.run_job = run_job
+    monkeypatch.setitem(sys.modules, "diffusionsat.backend.api", fake)
+    out = tmp_path / "sr.tif"
+    result = processing.run("diffusionsat:superres", {"INPUT": str(S2), "SEED": 5, "OUTPUT": str(out)})
+    assert result["OUTPUT"] == str(out) and result["SEED"] == 99 and out.exists()
+    assert seen["job"].sampling.seed == 5 and seen["job"].input == str(S2)
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="CRS"):
+        processing.run("diffusionsat:generate", {"EXTENT": "600000,612000,7000000,7008000", "GSD": 10,
+                                                 "OUTPUT": str(tmp_path / "g.tif")})
+
+
+@pytest.mark.skipif(not shutil.which("qgis_process.bin"), reason="needs qgis_process.bin")
+def test_qgis_process_lists_and_checks(tmp_path):
+    """The packaged plugin in qgis_process: the algorithms are listed and bad input gets the clear message."""
+    import os
+    import subprocess  # nosec B404 (test only: runs the qgis_process binary)
+    import zipfile
+
+    import build
+
+    archive = build.package(tmp_path / "dist")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(tmp_path / "plugins")
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH"}}
+    env.update(QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"), QGIS_PLUGINPATH=str(tmp_path / "plugins"),
+               QT_QPA_PLATFORM="offscreen")
+
+    def qgis_process(*args):
+        return subprocess.run(["qgis_process.bin", *args], env=env, capture_output=True, text=True,  # nosec B603
+                              timeout=120)
+
+    assert qgis_process("plugins", "enable", "diffusionsat").returncode == 0
+    listing = qgis_process("list").stdout
+    for name in ("generate", "superres", "inpaint", "predict"):
+        assert f"diffusionsat:{name}" in listing, listing[-2000:]
+    help_text = qgis_process("help", "diffusionsat:predict").stdout
+    assert "TARGET_DATE" in help_text and "LAYERS" in help_text
+    run = qgis_process("run", "diffusionsat:generate", "--", "EXTENT=600000,612000,7000000,7008000", "GSD=10",
+                       f"OUTPUT={tmp_path / 'g.tif'}")
+    assert "The extent has no CRS" in run.stdout + run.stderr
+    run = qgis_process("run", "diffusionsat:superres", "--", f"INPUT={S2}", "BANDS=4", "BANDS=3",
+                       f"OUTPUT={tmp_path / 's.tif'}")
+    assert "Choose the ten bands" in run.stdout + run.stderr
+    assert not (tmp_path / "g.tif").exists() and not (tmp_path / "s.tif").exists()

@@ -1,0 +1,136 @@
+"""What the diffusion trainers share: data from the config, tokenizer / VAE / text encoder / UNet set-up.
+
+Config sections used here (see ``training/configs/*.json``):
+
+* ``data``: ``root`` (folder of GeoTIFFs), ``sources`` (per-file spec JSON), ``include`` / ``exclude``
+  (glob patterns), ``size``, ``zooms``, ``holdout_frac``, ``min_holdout``, ``md_dropout``, ``flips``,
+  ``fmow_root`` (use the fMoW adapter instead), ``fixed_batch`` (tests);
+* ``pretrained``: ``vae`` (an AutoencoderKL folder), ``base`` (a folder with ``unet/``, ``text_encoder/``,
+  ``tokenizer/``: the UNet run's ``final/``); missing -> randomly initialised from ``vae`` / ``unet`` /
+  ``text_encoder`` sections (tiny test configs; a warning is printed);
+* ``tokenizer``: ``{"texts": [...]}`` extra caption texts for the tokenizer built by the UNet trainer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from .common import Task, resolve_path
+from .datasets.fmow import FMoWDataset
+from .datasets.geotiff import GeoTiffCrops
+from .datasets.raster import discover, load_source_specs
+from .models import build_text_encoder, build_unet, build_vae, load_component
+from .tokenizer import build_tokenizer, tokenize
+
+_SCENE_CACHE = {}
+
+
+def rgb_scenes(data_cfg: dict):
+    root = resolve_path(data_cfg["root"])
+    sources = resolve_path(data_cfg.get("sources"))
+    key = (str(root), str(sources), tuple(data_cfg.get("include") or ()), tuple(data_cfg.get("exclude") or ()))
+    if key not in _SCENE_CACHE:
+        specs = load_source_specs(sources) if sources else {}
+        _SCENE_CACHE[key] = discover(root, specs, bands="rgb", include=data_cfg.get("include"),
+                                     exclude=tuple(data_cfg.get("exclude") or ("*mask*",)))
+    return _SCENE_CACHE[key]
+
+
+def rgb_dataset(data_cfg: dict, split: str):
+    if data_cfg.get("fmow_root"):
+        return FMoWDataset(resolve_path(data_cfg["fmow_root"]), split="train" if split == "train" else "val",
+                           size=int(data_cfg.get("size", 64)),
+                           md_dropout=float(data_cfg.get("md_dropout", 0.1)) if split == "train" else 0.0)
+    return GeoTiffCrops(
+        rgb_scenes(data_cfg), size=int(data_cfg.get("size", 64)), split=split, zooms=tuple(data_cfg.get("zooms", [1])),
+        holdout_frac=float(data_cfg.get("holdout_frac", 0.25)), min_holdout=int(data_cfg.get("min_holdout", 32)),
+        md_dropout=float(data_cfg.get("md_dropout", 0.1)) if split == "train" else 0.0,
+        flips=bool(data_cfg.get("flips", True)) and split == "train",
+    )
+
+
+def to_tensor(x, device=None) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+
+
+class DiffusionTask(Task):
+    """Base of the UNet and ControlNet trainers (VAE frozen, v-prediction, Min-SNR)."""
+
+    def make_data(self, split: str = "train"):
+        cache = self.__dict__.setdefault("_data_cache", {})
+        if split not in cache:
+            cache[split] = self.build_data(split)
+        return cache[split]
+
+    def build_data(self, split: str):
+        return rgb_dataset(self.cfg["data"], split)
+
+    def setup_frozen_vae(self):
+        pre = self.cfg.get("pretrained", {})
+        path = resolve_path(pre.get("vae"))
+        if path is not None and path.exists():
+            vae = load_component(path, "vae")
+        else:
+            if path is not None:
+                warnings.warn(f"pretrained VAE {path} not found; using a randomly initialised VAE")
+            vae = build_vae(self.cfg["vae"])
+        self.frozen["vae"] = vae
+        self.scaling_factor = float(vae.config.scaling_factor)
+
+    def setup_tokenizer(self, folder: Optional[Path] = None):
+        pre = self.cfg.get("pretrained", {})
+        base = resolve_path(pre.get("base"))
+        if base is not None and (base / "tokenizer").exists():
+            self.tokenizer = load_component(base / "tokenizer", "tokenizer")
+            return
+        folder = Path(folder) if folder is not None else Path(self.out_dir) / "tokenizer"
+        texts = list(self.cfg.get("tokenizer", {}).get("texts", []))
+        self.tokenizer = build_tokenizer(folder, texts)
+
+    def base_component(self, kind: str):
+        base = resolve_path(self.cfg.get("pretrained", {}).get("base"))
+        if base is not None and (base / kind).exists():
+            return load_component(base / kind, kind)
+        if base is not None:
+            warnings.warn(f"{base / kind} not found; using a randomly initialised {kind}")
+        if kind == "unet":
+            return build_unet(self.cfg["unet"])
+        return build_text_encoder(self.cfg["text_encoder"], self.tokenizer)
+
+    # ------------------------------------------------------------------ pieces
+    @property
+    def device(self):
+        return self.accelerator.device if self.accelerator is not None else torch.device("cpu")
+
+    def text_embeddings(self, captions, generator: Optional[torch.Generator] = None, drop: float = 0.0):
+        captions = list(captions)
+        if drop > 0 and generator is not None:
+            r = torch.rand(len(captions), generator=generator)
+            captions = ["" if float(r[i]) < drop else c for i, c in enumerate(captions)]
+        ids = tokenize(self.tokenizer, captions).to(self.device)
+        te = self.trainable.get("text_encoder") or self.frozen["text_encoder"]
+        return te(ids)[0]
+
+    def encode_images(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        with torch.no_grad():
+            dist = self.frozen["vae"].encode(images * 2.0 - 1.0).latent_dist
+            return dist.sample(generator=generator) * self.scaling_factor
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> np.ndarray:
+        img = self.frozen["vae"].decode(latents / self.scaling_factor).sample
+        return ((img.clamp(-1, 1) + 1.0) / 2.0).cpu().numpy()
+
+    def snr_gamma(self):
+        return self.cfg.get("diffusion", {}).get("snr_gamma", 5.0)
+
+    def prediction_type(self):
+        return self.cfg.get("diffusion", {}).get("prediction_type", "v_prediction")
+
+
+__all__ = ["DiffusionTask", "rgb_dataset", "rgb_scenes", "to_tensor"]

@@ -1,0 +1,262 @@
+"""Evaluate a trained model against classical baselines on any folder of GeoTIFFs; writes a markdown table.
+
+    python -m training.evaluate --task sr|inpaint|predict --model DIR --data DIR_OF_GEOTIFFS --out table.md
+
+``--model``: a pipeline folder with ``unet/``, ``text_encoder/``, ``tokenizer/``, ``vae/`` (the UNet run's
+``final/``) and the ControlNet either inside it (``controlnet/`` or ``controlnet3d/``) or given with
+``--controlnet DIR``. ``--model none`` scores the baselines only.
+
+Tiles: non-overlapping ``--tile`` px tiles of each raster, from the spatial hold-out block (``--split
+eval``, the right-most 25 % columns that training never sees; use ``--split all`` for foreign data), at
+most ``--max-tiles`` per raster, so the numbers are reproducible.
+
+Tasks and protocols
+* ``sr``: Wald protocol. Each tile (10 m truth) is degraded by 4 (block mean); the model gets the 10 official
+  Sentinel-2 bands (rasters whose band descriptions name them), presented at half the tile size; scores of
+  the RGB output vs the truth: PSNR, SSIM, spectral angle (degrees) and SR consistency (output
+  block-averaged back to the degraded grid vs the degraded input). Baseline: bicubic up-sampling of the
+  degraded RGB. Rasters without the Sentinel-2 bands get the baseline rows only.
+* ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
+  tile and inside the mask; baseline: biharmonic fill.
+* ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file
+  name); the target is each frame after the first T, the inputs the T frames before it with real cloud
+  shapes pasted in (p = 0.7, seeded); a single raster is its own series (cloud-free composition of T clouded
+  copies). Baseline: the most recent input frame that got no cloud (or the least clouded one).
+
+All values are on the [0, 1] scale the models see (:mod:`training.datasets.raster` scaling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from . import metrics as M
+from .common import REPO_ROOT
+from .datasets.captions import scene_caption
+from .datasets.masks import CloudMaskBank, add_cloud
+from .datasets.raster import Scene, discover, load_source_specs, split_columns
+from .datasets.sentinel2 import S2Source, load_s2_geotiff, make_pair
+
+DEFAULT_MASKS = ["/work/shared/data/slovenia_s2_cloudmask_68dates.tif", "/work/shared/data/cloudmask_landsat5_512.npz"]
+
+
+# ----------------------------------------------------------------------------- model
+def load_controlnet_task(model_dir, controlnet_dir, task: str, steps: int, guidance: float):
+    """A ControlNet task object (frozen components loaded) whose ``generate`` samples a batch."""
+    from .controlnet_task import ControlNetTask
+    from .train_controlnet3d import MultiDateTask
+
+    model_dir = Path(model_dir)
+    folder = "controlnet3d" if task == "predict" else "controlnet"
+    cn = Path(controlnet_dir) if controlnet_dir else model_dir / folder
+    cls = MultiDateTask if task == "predict" else ControlNetTask
+    cfg = {"pretrained": {"base": str(model_dir), "vae": str(model_dir / "vae"), "controlnet": str(cn)},
+           "sample": {"steps": steps, "guidance": guidance}}
+    t = cls(cfg)
+    t.build()
+    for m in list(t.trainable.values()) + list(t.frozen.values()):
+        m.eval()
+    return t
+
+
+def _tiles(scene: Scene, size: int, split: str, max_tiles: int, max_invalid: float = 0.02):
+    c0, c1 = split_columns(scene.width, split)
+    out = []
+    for y0 in range(0, scene.height - size + 1, size):
+        for x0 in range(c0 + (c0 % 2), c1 - size + 1, size):
+            if len(out) >= max_tiles:
+                return out
+            if 1.0 - scene.valid[y0:y0 + size, x0:x0 + size].mean() <= max_invalid:
+                out.append((x0, y0))
+    return out
+
+
+def _scores(pred, truth, mask=None) -> Dict[str, float]:
+    out = {"PSNR": M.psnr(pred, truth), "SSIM": M.ssim(pred, truth), "SAM (deg)": M.spectral_angle(pred, truth, True)}
+    if mask is not None:
+        out["PSNR in mask"] = M.psnr(pred, truth, mask=mask)
+        out["SSIM in mask"] = M.ssim(pred, truth, mask=mask)
+    return out
+
+
+# ----------------------------------------------------------------------------- tasks
+def eval_sr(folder, model, args, specs) -> Dict[str, List[dict]]:
+    rows = defaultdict(list)
+    f = 4
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix.lower() not in (".tif", ".tiff"):
+            continue
+        src: Optional[S2Source] = None
+        try:
+            spec = specs.get(path.name, {})
+            src = load_s2_geotiff(path, place=spec.get("place"), date=spec.get("date"))
+            scene = src.scene
+        except Exception:
+            scenes = discover(path.parent, specs, include=[path.name])
+            if not scenes:
+                continue
+            scene = scenes[0]
+        for x0, y0 in _tiles(scene, args.tile, args.split, args.max_tiles):
+            truth = scene.image[:, y0:y0 + args.tile, x0:x0 + args.tile].astype(np.float64)
+            low = M.area_downsample(truth, f)
+            base = np.clip(M.bicubic_upsample(low, f), 0, 1)
+            rows["bicubic"].append(dict(_scores(base, truth), **{"consistency PSNR": M.sr_consistency(base, low, f)}))
+            if model is not None and src is not None:
+                pair = make_pair(src, x0, y0, args.tile, f)
+                batch = {"image": pair["target"][None], "control": pair["control"][None],
+                         "metadata": pair["meta"].to_vector()[None], "cond_metadata": pair["cond_meta"].to_vector()[None],
+                         "caption": [scene_caption(scene.sensor, scene.place)]}
+                with torch.no_grad():
+                    out = model.generate(batch, torch.Generator().manual_seed(args.seed))[0].astype(np.float64)
+                rows["model"].append(dict(_scores(out, truth), **{"consistency PSNR": M.sr_consistency(out, low, f)}))
+    return rows
+
+
+def eval_inpaint(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, List[dict]]:
+    rows = defaultdict(list)
+    scenes = discover(folder, specs, exclude=("*mask*",))
+    for si, scene in enumerate(scenes):
+        for ti, (x0, y0) in enumerate(_tiles(scene, args.tile, args.split, args.max_tiles)):
+            truth = scene.image[:, y0:y0 + args.tile, x0:x0 + args.tile].astype(np.float64)
+            mask = masks.sample(np.random.default_rng([args.seed, si, ti]), args.tile).astype(bool)
+            base = np.clip(M.biharmonic_fill(truth * (~mask), mask), 0, 1)
+            rows["biharmonic"].append(_scores(base, truth, mask))
+            if model is not None:
+                t32 = truth.astype(np.float32)
+                control = np.concatenate([t32 * (1 - mask), mask[None].astype(np.float32)])
+                md = scene.metadata(x0, y0, args.tile, args.tile).to_vector()
+                batch = {"image": t32[None], "control": control[None], "metadata": md[None], "cond_metadata": md[None],
+                         "caption": [scene_caption(scene.sensor, scene.place)]}
+                with torch.no_grad():
+                    out = model.generate(batch, torch.Generator().manual_seed(args.seed))[0].astype(np.float64)
+                out = np.where(mask[None], out, truth)  # keep the observed pixels, as the plugin does
+                rows["model"].append(_scores(out, truth, mask))
+    return rows
+
+
+def _series(scenes: List[Scene]) -> List[List[Scene]]:
+    groups = defaultdict(list)
+    for s in scenes:
+        key = (None if s.crs is None else s.crs.to_wkt(), None if s.transform is None else tuple(s.transform)[:6],
+               s.image.shape) if s.crs is not None else (s.name,)
+        groups[key].append(s)
+    out = []
+    for g in groups.values():
+        g.sort(key=lambda s: (s.date is None, s.date or 0, s.name) if all(x.date for x in g) else (0, 0, s.name))
+        out.append(g)
+    return out
+
+
+def eval_predict(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, List[dict]]:
+    rows = defaultdict(list)
+    T = args.frames
+    for gi, series in enumerate(_series(discover(folder, specs, exclude=("*mask*",)))):
+        targets = range(T, len(series)) if len(series) > T else [None]
+        for k in targets:
+            target_scene = series[k] if k is not None else series[0]
+            inputs = series[k - T:k] if k is not None else [series[0]] * T
+            for ti, (x0, y0) in enumerate(_tiles(target_scene, args.tile, args.split, args.max_tiles)):
+                rng = np.random.default_rng([args.seed, gi, 0 if k is None else k + 1, ti])
+                s = args.tile
+                truth = target_scene.image[:, y0:y0 + s, x0:x0 + s].astype(np.float32)
+                frames, fracs, cmds = [], [], []
+                for sc in inputs:
+                    img = sc.image[:, y0:y0 + s, x0:x0 + s].astype(np.float32)
+                    frac = 0.0
+                    if rng.random() < 0.7 or k is None:
+                        m = masks.sample(rng, s)
+                        img, frac = add_cloud(img, m, rng), float(m.mean())
+                    frames.append(img)
+                    fracs.append(frac)
+                    cmds.append(sc.metadata(x0, y0, s, s).to_vector())
+                clear = [i for i, fr in enumerate(fracs) if fr == 0.0]
+                pick = clear[-1] if clear else int(np.argmin(fracs))
+                rows["most recent clear frame"].append(_scores(frames[pick], truth))
+                if model is not None:
+                    batch = {"image": truth[None], "control": np.stack(frames, axis=1)[None],
+                             "metadata": target_scene.metadata(x0, y0, s, s).to_vector()[None],
+                             "cond_metadata": np.stack(cmds, axis=1)[None],
+                             "caption": [scene_caption(target_scene.sensor, target_scene.place)]}
+                    with torch.no_grad():
+                        out = model.generate(batch, torch.Generator().manual_seed(args.seed))[0]
+                    rows["model"].append(_scores(out, truth))
+    return rows
+
+
+# ----------------------------------------------------------------------------- table
+def to_markdown(rows: Dict[str, List[dict]], title: str, notes: str = "") -> str:
+    keys = []
+    for rs in rows.values():
+        for r in rs:
+            for k in r:
+                if k not in keys:
+                    keys.append(k)
+    lines = [f"# {title}", "", "| method | tiles | " + " | ".join(keys) + " |", "|---|---|" + "---|" * len(keys)]
+    for name, rs in rows.items():
+        vals = []
+        for k in keys:
+            xs = [r[k] for r in rs if k in r and r[k] is not None and not math.isnan(r[k])]
+            finite = [x for x in xs if math.isfinite(x)]
+            if not xs:
+                vals.append("n/a")
+            elif len(finite) < len(xs):
+                vals.append("inf" if not finite else f"{np.mean(finite):.4f} (+{len(xs) - len(finite)} inf)")
+            else:
+                vals.append(f"{np.mean(xs):.4f}")
+        lines.append(f"| {name} | {len(rs)} | " + " | ".join(vals) + " |")
+    if notes:
+        lines += ["", notes]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Evaluate a model vs baselines on a folder of GeoTIFFs")
+    p.add_argument("--task", required=True, choices=["sr", "inpaint", "predict"])
+    p.add_argument("--model", required=True, help="pipeline folder (unet/, text_encoder/, tokenizer/, vae/) or 'none'")
+    p.add_argument("--controlnet", default=None, help="ControlNet folder (default: <model>/controlnet[3d])")
+    p.add_argument("--data", required=True, help="folder of GeoTIFFs")
+    p.add_argument("--out", required=True, help="markdown table to write")
+    p.add_argument("--sources", default=str(REPO_ROOT / "training/configs/data_sources.json"),
+                   help="per-file facts JSON (band order, sensor, place, date)")
+    p.add_argument("--masks", nargs="*", default=None, help="cloud-mask files (GeoTIFF bands / .npz)")
+    p.add_argument("--tile", type=int, default=64)
+    p.add_argument("--max-tiles", type=int, default=4)
+    p.add_argument("--split", default="eval", choices=["eval", "all"])
+    p.add_argument("--frames", type=int, default=3)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--guidance", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    specs = load_source_specs(args.sources) if args.sources and Path(args.sources).exists() else {}
+    model = None if args.model.lower() == "none" else load_controlnet_task(args.model, args.controlnet, args.task,
+                                                                             args.steps, args.guidance)
+    masks = None
+    if args.task in ("inpaint", "predict"):
+        masks = CloudMaskBank.from_files([m for m in (args.masks or DEFAULT_MASKS) if Path(m).exists()])
+    if args.task == "sr":
+        rows = eval_sr(args.data, model, args, specs)
+    elif args.task == "inpaint":
+        rows = eval_inpaint(args.data, model, args, specs, masks)
+    else:
+        rows = eval_predict(args.data, model, args, specs, masks)
+    notes = (f"data: `{args.data}`, split: {args.split}, tile {args.tile} px, <= {args.max_tiles} tiles per raster, "
+             f"model: `{args.model}`, DDIM steps {args.steps}, guidance {args.guidance}, seed {args.seed}.")
+    text = to_markdown(rows, f"DiffusionSat evaluation: {args.task}", notes)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
