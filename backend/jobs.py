@@ -131,6 +131,31 @@ def _check_input(path: str, what: str) -> None:
         raise InputNotFoundError(f"{what}: file not found: {path}")
 
 
+def _check_extent_on_earth(bbox, crs) -> None:
+    """Geographic extents must be real lon/lat; projected ones must map to finite lon/lat."""
+    import numpy as np
+
+    from .geo.grids import to_pyproj
+
+    try:
+        crs_obj = to_pyproj(crs)
+    except Exception as exc:
+        raise JobError(f"the CRS {crs!r} is not understood: {exc}") from None
+    xmin, ymin, xmax, ymax = bbox
+    if crs_obj.is_geographic:
+        if ymin < -90 or ymax > 90:
+            raise JobError(f"latitude {ymax if ymax > 90 else ymin} is outside [-90, 90] degrees")
+        if xmin < -180 or xmax > 180:
+            raise JobError(f"longitude {xmax if xmax > 180 else xmin} is outside [-180, 180] degrees")
+        return
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(crs_obj, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+        raise JobError(f"the extent {tuple(bbox)} lies outside the area where {crs} is defined")
+
+
 @dataclasses.dataclass
 class GenerateJob:
     """Generate an image covering ``bbox`` (xmin, ymin, xmax, ymax in ``crs``) at ``gsd`` metres/pixel."""
@@ -154,6 +179,7 @@ class GenerateJob:
             raise JobError(f"the extent is empty: {self.bbox}")
         if not self.crs:
             raise JobError("the extent needs a CRS")
+        _check_extent_on_earth((xmin, ymin, xmax, ymax), self.crs)
         if not (self.gsd and self.gsd > 0):
             raise JobError(f"gsd must be > 0 metres per pixel, got {self.gsd}")
         try:

@@ -88,7 +88,9 @@ def contact_sheet(rows: Sequence[Tuple[str, Sequence[Tuple[str, object]]]], path
         for col, (caption, source) in enumerate(items):
             rgb = source if isinstance(source, np.ndarray) else read_preview(source, cell)
             tile = Image.fromarray(rgb)
-            tile.thumbnail((cell, cell))
+            scale = cell / max(tile.width, tile.height)  # fit the cell, up or down (nearest keeps pixels crisp)
+            tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))),
+                               Image.NEAREST if scale > 1 else Image.LANCZOS)
             x = pad + col * (cell + pad)
             sheet.paste(tile, (x + (cell - tile.width) // 2, y + (cell - tile.height) // 2))
             draw.text((x, y + cell + 3), caption[:40], fill=(60, 60, 60))

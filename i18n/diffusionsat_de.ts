@@ -4,7 +4,7 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="110"/>
+        <location filename="../plugin/pages/generate_page.py" line="111"/>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
@@ -24,7 +24,7 @@
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
@@ -49,7 +49,7 @@
         <translation>DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="46"/>
+        <location filename="../plugin/dock.py" line="47"/>
         <source>Missing Python packages: {}. The tasks are disabled until they are installed.</source>
         <translation>Fehlende Python-Pakete: {}. Die Werkzeuge sind deaktiviert, bis sie installiert sind.</translation>
     </message>
@@ -209,12 +209,12 @@
         <translation>pip ist fehlgeschlagen (Exit-Code {}): siehe die Meldungen oben.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="50"/>
+        <location filename="../plugin/dock.py" line="51"/>
         <source>Install…</source>
         <translation>Installieren…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="69"/>
+        <location filename="../plugin/dock.py" line="73"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>DiffusionSat-Fehler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="80"/>
+        <location filename="../plugin/processing/alg_common.py" line="82"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
@@ -294,12 +294,12 @@
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>Clear</source>
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="159"/>
+        <location filename="../plugin/pages/generate_page.py" line="161"/>
         <source>No extent drawn yet.</source>
         <translation>Noch keine Ausdehnung gezeichnet.</translation>
     </message>
@@ -314,27 +314,27 @@
         <translation>Die Ausgabebreite in Pixeln beibehalten, wenn sich die Ausdehnung ändert; die Auflösung folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <location filename="../plugin/pages/generate_page.py" line="60"/>
         <source>Resolution (m/pixel)</source>
         <translation>Auflösung (m/Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <location filename="../plugin/pages/generate_page.py" line="62"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Die Auflösung beibehalten, wenn sich die Ausdehnung ändert; die Größe in Pixeln folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="71"/>
+        <location filename="../plugin/pages/generate_page.py" line="72"/>
         <source> px wide</source>
         <translation> px breit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="74"/>
+        <location filename="../plugin/pages/generate_page.py" line="75"/>
         <source>metres per pixel</source>
         <translation>Meter pro Pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="80"/>
+        <location filename="../plugin/pages/generate_page.py" line="81"/>
         <source>Output:</source>
         <translation>Ausgabe:</translation>
     </message>
@@ -344,27 +344,27 @@
         <translation>JJJJ-MM-TT</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="93"/>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>z. B. ein Satellitenbild von Ackerland</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>Centre longitude (°):</source>
         <translation>Länge des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre latitude (°):</source>
         <translation>Breite des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Date:</source>
         <translation>Datum:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Cloud cover (%):</source>
         <translation>Wolkenbedeckung (%):</translation>
     </message>
@@ -374,72 +374,72 @@
         <translation>Prompt:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="137"/>
+        <location filename="../plugin/pages/generate_page.py" line="141"/>
         <source>Extent: {} ({})</source>
         <translation>Ausdehnung: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="204"/>
+        <location filename="../plugin/pages/generate_page.py" line="206"/>
         <source>draw an extent</source>
         <translation>zeichnen Sie eine Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="210"/>
+        <location filename="../plugin/pages/generate_page.py" line="212"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
         <source>Centre longitude, WGS84 degrees</source>
         <translation>Länge des Mittelpunkts, WGS84-Grad</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
         <source>Centre latitude, WGS84 degrees</source>
         <translation>Breite des Mittelpunkts, WGS84-Grad</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>Ground sample distance</source>
         <translation>Bodenauflösung (GSD)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="235"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="235"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <location filename="../plugin/pages/generate_page.py" line="238"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <location filename="../plugin/pages/generate_page.py" line="238"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="239"/>
+        <location filename="../plugin/pages/generate_page.py" line="241"/>
         <source>Draw an extent on the map first.</source>
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
@@ -489,17 +489,17 @@
         <translation>Auf der Karte gezeichnete Form</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="79"/>
         <source>Polygons:</source>
         <translation>Polygone:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="92"/>
         <source>Mask layer:</source>
         <translation>Maskenlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="97"/>
         <source>Preset:</source>
         <translation>Vorgabe:</translation>
     </message>
@@ -519,47 +519,47 @@
         <translation>Jedes Pixel ungleich null</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="99"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
         <source>Values are:</source>
         <translation>Die Werte sind:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="102"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
         <source>comma-separated integers</source>
         <translation>durch Kommas getrennte Ganzzahlen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
         <source>Values:</source>
         <translation>Werte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
         <source>Draw shape</source>
         <translation>Form zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="220"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="222"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="139"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="140"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
         <source>Grow mask by:</source>
         <translation>Maske vergrößern um:</translation>
     </message>
@@ -569,7 +569,7 @@
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="211"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="213"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
@@ -579,12 +579,12 @@
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="261"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="244"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="246"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
@@ -594,12 +594,12 @@
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="276"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="267"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="269"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
@@ -734,12 +734,12 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -829,62 +829,62 @@
         <translation>Letzter Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>Tiles and output</source>
         <translation>Kacheln und Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>model&apos;s native size</source>
         <translation>native Größe des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="135"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <location filename="../plugin/pages/settings_page.py" line="136"/>
         <source>Tile size:</source>
         <translation>Kachelgröße:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
         <source>Tile overlap:</source>
         <translation>Kachelüberlappung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="146"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source>Output folder:</source>
         <translation>Ausgabeordner:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="145"/>
+        <location filename="../plugin/pages/settings_page.py" line="151"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Abhängigkeiten und Diagnose…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="202"/>
+        <location filename="../plugin/pages/settings_page.py" line="210"/>
         <source>none yet</source>
         <translation>noch keiner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="216"/>
+        <location filename="../plugin/pages/settings_page.py" line="224"/>
         <source>{}: the bundled model {}.</source>
         <translation>{}: das mitgelieferte Modell {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <location filename="../plugin/pages/settings_page.py" line="227"/>
         <source>Model folder usable.</source>
         <translation>Modellordner verwendbar.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <location filename="../plugin/pages/settings_page.py" line="227"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
     </message>
@@ -924,67 +924,67 @@
         <translation>Wählen Sie alle zehn Bänder.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="45"/>
+        <location filename="../plugin/processing/alg_common.py" line="46"/>
         <source>Output GeoTIFF</source>
         <translation>Ausgabe-GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <location filename="../plugin/processing/alg_common.py" line="47"/>
         <source>Seed used</source>
         <translation>Verwendeter Seed</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="70"/>
+        <location filename="../plugin/processing/alg_common.py" line="72"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="84"/>
+        <location filename="../plugin/processing/alg_common.py" line="87"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="96"/>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="99"/>
+        <location filename="../plugin/processing/alg_common.py" line="106"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="101"/>
+        <location filename="../plugin/processing/alg_common.py" line="108"/>
         <source>Guidance scale (1 = off)</source>
         <translation>Guidance-Skala (1 = aus)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="110"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="105"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1157,6 +1157,26 @@
         <location filename="../plugin/processing/alg_superres.py" line="35"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
+        <translation>Mehr als eins: Die Ausgabe ist der Mittelwert der Samples, und ein zweiter Layer zeigt ihre Streuung (Unsicherheit).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <source>Samples:</source>
+        <translation>Samples:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <source>Uncertainty (spread of the samples)</source>
+        <translation>Unsicherheit (Streuung der Samples)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <source>Samples (more than 1: mean and uncertainty)</source>
+        <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
 </context>
 </TS>

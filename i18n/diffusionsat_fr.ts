@@ -4,7 +4,7 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="110"/>
+        <location filename="../plugin/pages/generate_page.py" line="111"/>
         <source>Generate</source>
         <translation>Générer</translation>
     </message>
@@ -24,7 +24,7 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
@@ -49,7 +49,7 @@
         <translation>DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="46"/>
+        <location filename="../plugin/dock.py" line="47"/>
         <source>Missing Python packages: {}. The tasks are disabled until they are installed.</source>
         <translation>Paquets Python manquants : {}. Les traitements sont désactivés jusqu’à leur installation.</translation>
     </message>
@@ -209,12 +209,12 @@
         <translation>pip a échoué (code de sortie {}) : voir les messages ci-dessus.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="50"/>
+        <location filename="../plugin/dock.py" line="51"/>
         <source>Install…</source>
         <translation>Installer…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="69"/>
+        <location filename="../plugin/dock.py" line="73"/>
         <source>Settings</source>
         <translation>Paramètres</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>Erreur DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="80"/>
+        <location filename="../plugin/processing/alg_common.py" line="82"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
@@ -294,12 +294,12 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="159"/>
+        <location filename="../plugin/pages/generate_page.py" line="161"/>
         <source>No extent drawn yet.</source>
         <translation>Aucune emprise dessinée.</translation>
     </message>
@@ -314,27 +314,27 @@
         <translation>Conserver la largeur de sortie en pixels quand l’emprise change ; la résolution suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <location filename="../plugin/pages/generate_page.py" line="60"/>
         <source>Resolution (m/pixel)</source>
         <translation>Résolution (m/pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <location filename="../plugin/pages/generate_page.py" line="62"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Conserver la résolution quand l’emprise change ; la taille en pixels suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="71"/>
+        <location filename="../plugin/pages/generate_page.py" line="72"/>
         <source> px wide</source>
         <translation> px de large</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="74"/>
+        <location filename="../plugin/pages/generate_page.py" line="75"/>
         <source>metres per pixel</source>
         <translation>mètres par pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="80"/>
+        <location filename="../plugin/pages/generate_page.py" line="81"/>
         <source>Output:</source>
         <translation>Sortie :</translation>
     </message>
@@ -344,27 +344,27 @@
         <translation>AAAA-MM-JJ</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="93"/>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>p. ex. une image satellite de terres agricoles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>Centre longitude (°):</source>
         <translation>Longitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre latitude (°):</source>
         <translation>Latitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Date:</source>
         <translation>Date :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Cloud cover (%):</source>
         <translation>Couverture nuageuse (%) :</translation>
     </message>
@@ -374,72 +374,72 @@
         <translation>Invite :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="137"/>
+        <location filename="../plugin/pages/generate_page.py" line="141"/>
         <source>Extent: {} ({})</source>
         <translation>Emprise : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="204"/>
+        <location filename="../plugin/pages/generate_page.py" line="206"/>
         <source>draw an extent</source>
         <translation>dessinez une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="210"/>
+        <location filename="../plugin/pages/generate_page.py" line="212"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="227"/>
+        <location filename="../plugin/pages/generate_page.py" line="229"/>
         <source>Centre longitude, WGS84 degrees</source>
         <translation>Longitude du centre, en degrés WGS84</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="231"/>
         <source>Centre latitude, WGS84 degrees</source>
         <translation>Latitude du centre, en degrés WGS84</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>Ground sample distance</source>
         <translation>Distance d’échantillonnage au sol</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="235"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="235"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Date d’acquisition ; vide si inconnue</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <location filename="../plugin/pages/generate_page.py" line="238"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="236"/>
+        <location filename="../plugin/pages/generate_page.py" line="238"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Couverture nuageuse de l’image à générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="239"/>
+        <location filename="../plugin/pages/generate_page.py" line="241"/>
         <source>Draw an extent on the map first.</source>
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
@@ -489,17 +489,17 @@
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="79"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="92"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="97"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
@@ -519,47 +519,47 @@
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="99"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="102"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="220"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="222"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="139"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="140"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
@@ -569,7 +569,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="211"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="213"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -579,12 +579,12 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="261"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="244"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="246"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
@@ -594,12 +594,12 @@
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="276"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="267"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="269"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
@@ -734,12 +734,12 @@
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
@@ -829,62 +829,62 @@
         <translation>Dernière graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>Tiles and output</source>
         <translation>Tuiles et sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>model&apos;s native size</source>
         <translation>taille native du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="135"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <location filename="../plugin/pages/settings_page.py" line="136"/>
         <source>Tile size:</source>
         <translation>Taille des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
         <source>Tile overlap:</source>
         <translation>Recouvrement des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="146"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source>Output folder:</source>
         <translation>Dossier de sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="145"/>
+        <location filename="../plugin/pages/settings_page.py" line="151"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Dépendances et diagnostic…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="202"/>
+        <location filename="../plugin/pages/settings_page.py" line="210"/>
         <source>none yet</source>
         <translation>aucune pour l’instant</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="216"/>
+        <location filename="../plugin/pages/settings_page.py" line="224"/>
         <source>{}: the bundled model {}.</source>
         <translation>{} : le modèle fourni {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <location filename="../plugin/pages/settings_page.py" line="227"/>
         <source>Model folder usable.</source>
         <translation>Dossier de modèle utilisable.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="219"/>
+        <location filename="../plugin/pages/settings_page.py" line="227"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Ce dossier ne peut pas servir de modèle :</translation>
     </message>
@@ -924,67 +924,67 @@
         <translation>Choisissez les dix bandes.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="45"/>
+        <location filename="../plugin/processing/alg_common.py" line="46"/>
         <source>Output GeoTIFF</source>
         <translation>GeoTIFF de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <location filename="../plugin/processing/alg_common.py" line="47"/>
         <source>Seed used</source>
         <translation>Graine utilisée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="70"/>
+        <location filename="../plugin/processing/alg_common.py" line="72"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="84"/>
+        <location filename="../plugin/processing/alg_common.py" line="87"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="96"/>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="99"/>
+        <location filename="../plugin/processing/alg_common.py" line="106"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="101"/>
+        <location filename="../plugin/processing/alg_common.py" line="108"/>
         <source>Guidance scale (1 = off)</source>
         <translation>Échelle de guidage (1 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="110"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="105"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1157,6 +1157,26 @@
         <location filename="../plugin/processing/alg_superres.py" line="35"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
+        <translation>Plus d’un : la sortie est la moyenne des échantillons, et une seconde couche montre leur dispersion (incertitude).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <source>Samples:</source>
+        <translation>Échantillons :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <source>Uncertainty (spread of the samples)</source>
+        <translation>Incertitude (dispersion des échantillons)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <source>Samples (more than 1: mean and uncertainty)</source>
+        <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
 </context>
 </TS>

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBox, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBox,
+                                 QVBoxLayout, QWidget)
 
 from .i18n import tr
 

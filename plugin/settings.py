@@ -25,6 +25,7 @@ class Settings:
     guidance: float = 7.5
     seed_mode: str = "random"  # random / fixed: the seed used is always stored in the output
     seed: int = 0
+    samples: int = 1  # > 1: the mean of several samples plus a per-pixel spread (uncertainty) layer
     last_seed: int = -1  # the seed of the latest run (-1: none yet)
     tile_size: int = 0  # 0 = the model's native size
     overlap: int = 32
@@ -57,7 +58,8 @@ def save(settings: Settings) -> None:
     store = QgsSettings()
     for name, value in asdict(settings).items():
         if name != "extra":
-            store.setValue(PREFIX + name, str(value) if isinstance(value, int) and not isinstance(value, bool) else value)
+            as_text = isinstance(value, int) and not isinstance(value, bool)
+            store.setValue(PREFIX + name, str(value) if as_text else value)
 
 
 def default_output_folder() -> Path:

@@ -167,7 +167,8 @@ def test_inpaint_job_from_widgets(dock, tmp_path):
     gpkg = tmp_path / "clouds.gpkg"
     memory = QgsVectorLayer("Polygon?crs=EPSG:32618", "clouds", "memory")
     feature = QgsFeature()
-    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((794000 2049500, 794300 2049500, 794300 2049200, 794000 2049500))"))
+    triangle = "POLYGON((794000 2049500, 794300 2049500, 794300 2049200, 794000 2049500))"
+    feature.setGeometry(QgsGeometry.fromWkt(triangle))
     memory.dataProvider().addFeatures([feature])
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.layerName = "clouds"
@@ -525,3 +526,36 @@ def test_dock_in_the_real_qgis_desktop(tmp_path):
     assert float(result["gsd"]) > 0
     assert result["bands"] == SR_ORDER and result["unload"]
     assert png.exists()
+
+
+PARITY_MODEL = DATA / "parity"  # the official architecture with small random weights (see tests/test_api.py)
+
+
+@pytest.mark.skipif(not (ROOT / "backend" / "api.py").exists() or not PARITY_MODEL.is_dir(),
+                    reason="needs backend/api.py and the parity model")
+def test_generate_end_to_end_with_the_backend(dock, qtbot, outputs, qgis_canvas):
+    """Draw-free end to end: an extent, Run, the real backend in a worker thread, the layer added."""
+    pytest.importorskip("torch")
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    s = settings_mod.load()
+    s.model_generate = str(PARITY_MODEL)
+    s.steps, s.tile_size, s.overlap, s.seed_mode, s.seed = 2, 64, 16, "fixed", 3
+    settings_mod.save(s)
+    page = dock.page("generate")
+    page.width_px.setValue(64)
+    page.set_extent(QgsRectangle(465181.0, 5079254.0, 465821.0, 5079894.0), QgsCoordinateReferenceSystem("EPSG:32633"))
+    assert page.gsd.text() == "10" and page.run_button.isEnabled()
+    page.date.setText("2020-06-01")
+    page.prompt.setText("a satellite image")
+    before = set(QgsProject.instance().mapLayers())
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=180000)
+    assert "seed 3" in page.status.text(), page.status.text()
+    new = [QgsProject.instance().mapLayer(i) for i in set(QgsProject.instance().mapLayers()) - before]
+    assert len(new) == 1 and new[0].name().startswith("DiffusionSat generate ")
+    layer = new[0]
+    assert layer.crs().authid() == "EPSG:32633" and (layer.width(), layer.height()) == (64, 64)
+    assert layer.extent().xMinimum() == pytest.approx(465181.0) and layer.bandCount() == 3
+    assert Path(layer.source()).parent == outputs
+    assert isinstance(layer.renderer(), QgsMultiBandColorRenderer)

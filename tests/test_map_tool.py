@@ -26,8 +26,8 @@ def set_view(canvas, qtbot, authid, rect):
     canvas.setDestinationCrs(QgsCoordinateReferenceSystem(authid))
     canvas.setExtent(rect)
     canvas.refresh()
-    qtbot.waitUntil(lambda: canvas.extent().contains(rect.center()) and canvas.mapSettings().destinationCrs().authid() == authid,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: canvas.extent().contains(rect.center())
+                    and canvas.mapSettings().destinationCrs().authid() == authid, timeout=5000)
 
 
 def drag(qtbot, canvas, a, b):

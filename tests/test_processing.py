@@ -63,7 +63,7 @@ def test_parameter_definitions(provider, name, expected):
     types = {p.name(): p.type() for p in a.parameterDefinitions()}
     for key, kind in expected.items():
         assert types.get(key) == kind, (name, key, types.get(key))
-    common = {"MODEL": "file", "STEPS": "number", "GUIDANCE": "number", "SCHEDULER": "enum", "SEED": "number",
+    common = {"MODEL": "file", "STEPS": "number", "SAMPLES": "number", "GUIDANCE": "number", "SCHEDULER": "enum", "SEED": "number",
               "DEVICE": "enum", "TILE_SIZE": "number", "OVERLAP": "number", "OUTPUT": "rasterDestination"}
     for key, kind in common.items():
         assert types.get(key) == kind, (name, key)
@@ -134,7 +134,8 @@ def test_inpaint_checks(provider, context, tmp_path):
 
     memory = QgsVectorLayer("Polygon?crs=EPSG:32618", "clouds", "memory")
     feature = QgsFeature()
-    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((794000 2049500, 794300 2049500, 794300 2049200, 794000 2049500))"))
+    triangle = "POLYGON((794000 2049500, 794300 2049500, 794300 2049200, 794000 2049500))"
+    feature.setGeometry(QgsGeometry.fromWkt(triangle))
     memory.dataProvider().addFeatures([feature])
     QgsProject.instance().addMapLayer(memory)
     try:
@@ -264,3 +265,63 @@ def test_qgis_process_lists_and_checks(tmp_path):
                        f"OUTPUT={tmp_path / 's.tif'}")
     assert "Choose the ten bands" in run.stdout + run.stderr
     assert not (tmp_path / "g.tif").exists() and not (tmp_path / "s.tif").exists()
+
+
+PARITY_MODEL = DATA / "parity"  # the official architecture with small random weights (see tests/test_api.py)
+needs_backend = pytest.mark.skipif(
+    not (DATA.parent.parent / "backend" / "api.py").exists() or not PARITY_MODEL.is_dir(),
+    reason="needs backend/api.py and the parity model")
+
+
+@needs_backend
+def test_processing_run_generate_with_the_backend(provider, tmp_path):
+    pytest.importorskip("torch")
+    import sys
+
+    from osgeo import gdal
+
+    if "/usr/share/qgis/python/plugins" not in sys.path:
+        sys.path.append("/usr/share/qgis/python/plugins")
+    import processing
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    out = tmp_path / "gen.tif"
+    result = processing.run("diffusionsat:generate", {
+        "EXTENT": "465181,465821,5079254,5079894 [EPSG:32633]", "GSD": 10, "DATE": "2020-06-01",
+        "PROMPT": "a satellite image", "MODEL": str(PARITY_MODEL), "STEPS": 2, "SEED": 3, "TILE_SIZE": 64,
+        "OVERLAP": 16, "OUTPUT": str(out)})
+    assert result["OUTPUT"] == str(out) and result["SEED"] == 3
+    ds = gdal.Open(str(out))
+    assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (64, 64, 3)
+    assert ds.GetGeoTransform() == pytest.approx((465181, 10, 0, 5079894, 0, -10))
+
+
+@needs_backend
+@pytest.mark.skipif(not shutil.which("qgis_process.bin"), reason="needs qgis_process.bin")
+def test_qgis_process_runs_generate(tmp_path):
+    import json
+    import os
+    import subprocess  # nosec B404 (test only: runs the qgis_process binary)
+    import sys
+    import zipfile
+
+    import build
+
+    archive = build.package(tmp_path / "dist")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(tmp_path / "plugins")
+    site = [p for p in sys.path if p.endswith("site-packages") and ".venv" in p]  # torch, diffusers
+    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"), QGIS_PLUGINPATH=str(tmp_path / "plugins"),
+               QT_QPA_PLATFORM="offscreen", PYTHONPATH=os.pathsep.join(site), OMP_NUM_THREADS="2")
+    enable = subprocess.run(["qgis_process.bin", "plugins", "enable", "diffusionsat"], env=env,  # nosec B603
+                            capture_output=True, text=True, timeout=120)
+    assert enable.returncode == 0, enable.stderr
+    out = tmp_path / "gen.tif"
+    run = subprocess.run(["qgis_process.bin", "run", "diffusionsat:generate", "--json", "--",  # nosec B603
+                          "EXTENT=465181,465821,5079254,5079894 [EPSG:32633]", "GSD=10", f"MODEL={PARITY_MODEL}",
+                          "STEPS=2", "SEED=3", "TILE_SIZE=64", "OVERLAP=16", f"OUTPUT={out}"],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads(run.stdout[run.stdout.index("{"):])["results"]
+    assert results["OUTPUT"] == str(out) and results["SEED"] == 3 and out.exists()

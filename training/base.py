@@ -123,8 +123,9 @@ class DiffusionTask(Task):
 
     @torch.no_grad()
     def decode(self, latents: torch.Tensor) -> np.ndarray:
-        img = self.frozen["vae"].decode(latents / self.scaling_factor).sample
-        return ((img.clamp(-1, 1) + 1.0) / 2.0).cpu().numpy()
+        vae = self.frozen["vae"]
+        img = vae.decode((latents / self.scaling_factor).to(next(vae.parameters()).device)).sample
+        return ((img.clamp(-1, 1) + 1.0) / 2.0).float().cpu().numpy()
 
     def snr_gamma(self):
         return self.cfg.get("diffusion", {}).get("snr_gamma", 5.0)

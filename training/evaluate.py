@@ -3,7 +3,8 @@
     python -m training.evaluate --task sr|inpaint|predict --model DIR --data DIR_OF_GEOTIFFS --out table.md
 
 ``--model``: a pipeline folder with ``unet/``, ``text_encoder/``, ``tokenizer/``, ``vae/`` (the UNet run's
-``final/``) and the ControlNet either inside it (``controlnet/`` or ``controlnet3d/``) or given with
+``final/``) and the ControlNet either inside it (``controlnet/`` for SR, ``controlnet_inpaint/``,
+``controlnet3d/``) or given with
 ``--controlnet DIR``. ``--model none`` scores the baselines only.
 
 Tiles: non-overlapping ``--tile`` px tiles of each raster, from the spatial hold-out block (``--split
@@ -55,8 +56,10 @@ def load_controlnet_task(model_dir, controlnet_dir, task: str, steps: int, guida
     from .train_controlnet3d import MultiDateTask
 
     model_dir = Path(model_dir)
-    folder = "controlnet3d" if task == "predict" else "controlnet"
+    folder = {"predict": "controlnet3d", "inpaint": "controlnet_inpaint", "sr": "controlnet"}[task]
     cn = Path(controlnet_dir) if controlnet_dir else model_dir / folder
+    if task == "inpaint" and not cn.exists() and (model_dir / "controlnet").exists() and not controlnet_dir:
+        cn = model_dir / "controlnet"
     cls = MultiDateTask if task == "predict" else ControlNetTask
     cfg = {"pretrained": {"base": str(model_dir), "vae": str(model_dir / "vae"), "controlnet": str(cn)},
            "sample": {"steps": steps, "guidance": guidance}}

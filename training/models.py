@@ -91,7 +91,7 @@ def load_component(path, kind: str):
 
         return CLIPTokenizer.from_pretrained(path)
     SatUNet, CN2D, CN3D = model_classes()
-    cls = {"unet": SatUNet, "controlnet": CN2D, "controlnet3d": CN3D}[kind]
+    cls = {"unet": SatUNet, "controlnet": CN2D, "controlnet_inpaint": CN2D, "controlnet3d": CN3D}[kind]
     return cls.from_pretrained(path, torch_dtype=torch.float32)
 
 

@@ -28,7 +28,12 @@ def ddim_sample(unet, ehs: torch.Tensor, metadata: torch.Tensor, shape, generato
                 control_scale: float = 1.0, prediction_type: str = "v_prediction") -> torch.Tensor:
     sched = make_sampler(prediction_type)
     sched.set_timesteps(int(steps))
-    latents = torch.randn(shape, generator=generator)
+    dev = next(unet.parameters()).device
+    latents = torch.randn(shape, generator=generator).to(dev)
+    ehs, metadata = ehs.to(dev), metadata.to(dev)
+    uncond_ehs = None if uncond_ehs is None else uncond_ehs.to(dev)
+    control = None if control is None else control.to(dev)
+    cond_metadata = None if cond_metadata is None else cond_metadata.to(dev)
     use_cfg = guidance is not None and guidance > 1.0 and uncond_ehs is not None
     if use_cfg:
         ehs_in = torch.cat([uncond_ehs.expand_as(ehs), ehs])
@@ -39,7 +44,7 @@ def ddim_sample(unet, ehs: torch.Tensor, metadata: torch.Tensor, shape, generato
         ehs_in, md_in, cmd_in, ctl_in = ehs, metadata, cond_metadata, control
     for t in sched.timesteps:
         x = torch.cat([latents, latents]) if use_cfg else latents
-        tt = torch.full((x.shape[0],), int(t), dtype=torch.long)
+        tt = torch.full((x.shape[0],), int(t), dtype=torch.long, device=dev)
         kwargs = {}
         if controlnet is not None:
             down, mid = controlnet(x, tt, ehs_in, controlnet_cond=ctl_in, conditioning_scale=control_scale,

@@ -23,6 +23,7 @@ class InpaintTask(ControlNetTask):
 
     name = "controlnet_inpaint"
     kind = "2d"
+    folder_name = "controlnet_inpaint"
     conditioning_in_channels = 4
     conditioning_scale = 1
 

@@ -58,9 +58,9 @@ class VAETask(Task):
 
     def samples(self, batch, generator):
         vae = self.unwrap("vae").vae
-        x = to_tensor(batch["image"]) * 2.0 - 1.0
+        x = to_tensor(batch["image"], next(vae.parameters()).device) * 2.0 - 1.0
         rec = vae.decode(vae.encode(x).latent_dist.mode()).sample
-        rec = ((rec.clamp(-1, 1) + 1) / 2).numpy()
+        rec = ((rec.clamp(-1, 1) + 1) / 2).float().cpu().numpy()
         return [[batch["image"][i], rec[i]] for i in range(len(rec))]
 
     def export(self, folder: Path):
@@ -71,8 +71,8 @@ class VAETask(Task):
         with torch.no_grad():
             for k in range(int(self.cfg.get("export_scaling_batches", 16))):
                 b = data.batch(np.random.default_rng([seed, 2 ** 31 + k]), int(train_settings(self.cfg)["batch_size"]))
-                zs.append(vae.encode(to_tensor(b["image"]) * 2 - 1).latent_dist.sample(
-                    generator=torch.Generator().manual_seed(k)))
+                x = to_tensor(b["image"], next(vae.parameters()).device) * 2 - 1
+                zs.append(vae.encode(x).latent_dist.sample(generator=torch.Generator().manual_seed(k)).float().cpu())
         std = float(torch.cat(zs).std())
         vae.register_to_config(scaling_factor=1.0 / max(std, 1e-6))
         save_component(vae, folder / "vae", train_settings(self.cfg)["save_dtype"])

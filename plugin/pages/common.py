@@ -227,7 +227,7 @@ class TaskPage(QWidget):
 
         s = self.settings()
         sampling = SamplingOptions(steps=s.steps, guidance=s.guidance, scheduler=s.scheduler,
-                                   seed=s.seed if s.seed_mode == "fixed" else None,
+                                   seed=s.seed if s.seed_mode == "fixed" else None, num_samples=max(1, s.samples),
                                    device=s.device, precision=s.precision)
         tiling = TilingOptions(tile_size=s.tile_size or None, overlap=s.overlap)
         return sampling, tiling

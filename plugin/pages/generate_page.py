@@ -55,7 +55,8 @@ class GeneratePage(TaskPage):
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.size_mode = QRadioButton(tr("Size (pixels)"), self)
         self.size_mode.setObjectName("mode_pixels")
-        self.size_mode.setToolTip(tr("Keep the output width in pixels when the extent changes; the resolution follows."))
+        self.size_mode.setToolTip(
+            tr("Keep the output width in pixels when the extent changes; the resolution follows."))
         self.res_mode = QRadioButton(tr("Resolution (m/pixel)"), self)
         self.res_mode.setObjectName("mode_resolution")
         self.res_mode.setToolTip(tr("Keep the resolution when the extent changes; the size in pixels follows."))

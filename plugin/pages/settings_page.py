@@ -115,6 +115,12 @@ class SettingsPage(QScrollArea):
         row.addWidget(self.last_seed, 1)
         row.addWidget(self.use_last)
         form.addRow(tr("Latest seed:"), row)
+        self.samples = QSpinBox(box)
+        self.samples.setObjectName("samples")
+        self.samples.setRange(1, 64)
+        self.samples.setToolTip(tr("More than one: the output is the mean of the samples, and a second layer "
+                                   "shows their spread (uncertainty)."))
+        form.addRow(tr("Samples:"), self.samples)
         outer.addWidget(box)
 
         # tiles and output
@@ -157,7 +163,7 @@ class SettingsPage(QScrollArea):
         self.load(s)
         for combo in (self.device, self.precision, self.scheduler, self.seed_mode):
             combo.currentIndexChanged.connect(self.save)
-        for spin in (self.steps, self.guidance, self.tile_size, self.overlap):
+        for spin in (self.steps, self.guidance, self.samples, self.tile_size, self.overlap):
             spin.valueChanged.connect(self.save)
         self.seed.textEdited.connect(self.save)
         self.output.fileChanged.connect(self.save)
@@ -172,6 +178,7 @@ class SettingsPage(QScrollArea):
         self.guidance.setValue(float(s.guidance))
         self.seed.setText(str(int(s.seed)))
         self.tile_size.setValue(int(s.tile_size))
+        self.samples.setValue(max(1, int(s.samples)))
         self.overlap.setValue(int(s.overlap))
         self.output.setFilePath(s.output_folder)
         self.show_last_seed(s.last_seed)
@@ -189,6 +196,7 @@ class SettingsPage(QScrollArea):
         s.seed_mode = self.seed_mode.currentData()
         s.seed = int(self.seed.text() or 0)
         s.tile_size = self.tile_size.value()
+        s.samples = self.samples.value()
         s.overlap = self.overlap.value()
         s.output_folder = self.output.filePath().strip()
         return s

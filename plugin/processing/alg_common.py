@@ -6,7 +6,7 @@ import traceback
 from pathlib import Path
 
 from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+                       QgsProcessingOutputRasterLayer, QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination)
 from qgis.PyQt.QtGui import QIcon
 
@@ -45,6 +45,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         self.add_sampling_parameters()
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Output GeoTIFF")))
         self.addOutput(QgsProcessingOutputNumber("SEED", tr("Seed used")))
+        self.addOutput(QgsProcessingOutputRasterLayer("UNCERTAINTY", tr("Uncertainty (spread of the samples)")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, message = super().checkParameterValues(parameters, context)
@@ -84,7 +85,11 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             feedback.pushDebugInfo(traceback.format_exc())
             raise QgsProcessingException(str(exc) or type(exc).__name__) from None
         feedback.pushInfo(tr("Seed {}, {} s: {}").format(result.seed, f"{result.seconds:.1f}", result.output))
-        return {self.OUTPUT: str(result.output), "SEED": result.seed}
+        outputs = {self.OUTPUT: str(result.output), "SEED": result.seed}
+        uncertainty = getattr(result, "uncertainty", None)
+        if uncertainty:
+            outputs["UNCERTAINTY"] = str(uncertainty)
+        return outputs
 
     # ------------------------------------------------------------------ shared parameters
     def init_inputs(self):
@@ -98,14 +103,16 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         model = QgsProcessingParameterFile("MODEL", tr("Model folder (empty: the bundled model)"),
                                            behavior=QgsProcessingParameterFile.Folder, optional=True)
         self.addParameter(model)
-        advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"), QgsProcessingParameterNumber.Integer,
-                                                     25, False, 1, 1000))
+        advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"),
+                                                     QgsProcessingParameterNumber.Integer, 25, False, 1, 1000))
         advanced.append(QgsProcessingParameterNumber("GUIDANCE", tr("Guidance scale (1 = off)"),
                                                      QgsProcessingParameterNumber.Double, 7.5, False, 1.0, 100.0))
         advanced.append(QgsProcessingParameterEnum("SCHEDULER", tr("Scheduler"), ["DDIM", "DPM-Solver++"],
                                                    defaultValue=1))
         advanced.append(QgsProcessingParameterNumber("SEED", tr("Seed (-1: random)"),
                                                      QgsProcessingParameterNumber.Integer, -1, False, -1))
+        advanced.append(QgsProcessingParameterNumber("SAMPLES", tr("Samples (more than 1: mean and uncertainty)"),
+                                                     QgsProcessingParameterNumber.Integer, 1, False, 1, 64))
         advanced.append(QgsProcessingParameterEnum("DEVICE", tr("Device"), [tr("Automatic"), tr("CPU"), tr("CUDA")],
                                                    defaultValue=0))
         advanced.append(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size in pixels (0: the model's own)"),
@@ -127,6 +134,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             guidance=self.parameterAsDouble(parameters, "GUIDANCE", context),
             scheduler=SCHEDULERS[self.parameterAsEnum(parameters, "SCHEDULER", context)],
             seed=None if seed < 0 else seed,
+            num_samples=self.parameterAsInt(parameters, "SAMPLES", context),
             device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
         )
         job.tiling = TilingOptions(tile_size=tile or None, overlap=self.parameterAsInt(parameters, "OVERLAP", context))

@@ -8,6 +8,8 @@ Zoom: a crop of ``z * S`` pixels is area-averaged down to ``S`` (``z`` drawn fro
 scene gives several GSDs; its GSD is ``z`` x the native pixel size. Crops with more than
 ``max_invalid`` invalid pixels (nodata, undeclared zero scene edges) are redrawn.
 
+Scenes are drawn with probability proportional to their ``weight`` (source spec; default 1 per scene).
+
 Spatial hold-out: see :func:`training.datasets.raster.split_columns`. 'train' never crops inside the
 right-most block of each scene, 'eval' only inside it.
 """
@@ -40,7 +42,7 @@ class GeoTiffCrops:
                 self.entries.append((scene, c0, c1, fit))
         if not self.entries:
             raise ValueError(f"no scene is large enough for {self.size}-px crops in the {split!r} split")
-        w = np.array([1.0 if weights is None else weights[i] for i in range(len(self.entries))], dtype=np.float64)
+        w = np.array([e[0].weight if weights is None else weights[i] for i, e in enumerate(self.entries)], dtype=np.float64)
         self.weights = w / w.sum()
 
     @classmethod

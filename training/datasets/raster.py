@@ -3,8 +3,10 @@
 A :class:`Scene` is a (C, H, W) float32 array in [0, 1] with a validity mask, its georeference (CRS +
 affine transform, or none) and what is known about the acquisition (sensor, place, date, cloud
 cover). Crops compute their own :class:`backend.metadata.SatMetadata`: centre longitude/latitude of the
-crop (pyproj, WGS84), ground sample distance in metres of the crop's pixels (times the zoom factor when
-a crop is down-sampled), and the scene's date / cloud cover where known. Nothing unknown is invented:
+crop (pyproj, WGS84; :mod:`backend.geo.raster_metadata`), ground sample distance in metres of the crop's pixels (times the zoom factor when
+a crop is down-sampled), and the scene's date / cloud cover where known
+(:func:`backend.geo.raster_metadata.date_and_cloud`: Landsat MTL, acquisition tags, product names;
+a per-file ``date`` in the source spec documented at the source overrides). Nothing unknown is invented:
 an unknown field stays ``None`` (0 in the model's vector).
 
 Spatial hold-out (deterministic, per scene): the right-most ``max(ceil(holdout_frac * W), min_holdout)``
@@ -31,11 +33,12 @@ from backend.metadata import SatMetadata
 
 try:  # the project's geo layer (reading by band name, scaling, grids)
     from backend.geo import grids as _grids
+    from backend.geo import raster_metadata as _rmeta
     from backend.geo import read as _read
     from backend.geo import scaling as _scaling
     from backend.geo.bands import band_code, find_mtl, landsat_band_files
 except ImportError:  # pragma: no cover - backend.geo is part of the project
-    _grids = _read = _scaling = None
+    _grids = _read = _scaling = _rmeta = None
 
 RASTER_SUFFIXES = (".tif", ".tiff")
 
@@ -79,6 +82,7 @@ class Scene:
     sensor: Optional[str] = None
     place: Optional[str] = None
     band_names: Tuple[str, ...] = ()
+    weight: float = 1.0  # relative sampling weight (source spec 'weight')
 
     @property
     def height(self) -> int:
@@ -97,39 +101,24 @@ def crop_metadata(scene: Scene, x0: int, y0: int, w: int, h: int, zoom: float = 
                   gsd_override: Optional[float] = None) -> SatMetadata:
     """Centre lon/lat (WGS84) and GSD (m) of a window, plus the scene's date and cloud cover.
 
-    GSD is :func:`backend.geo.grids.pixel_size_m` of the window grid (geodesic for geographic CRSs)
+    :func:`backend.geo.raster_metadata.metadata_for_window` (centre via pyproj, GSD =
+    :func:`backend.geo.grids.pixel_size_m` of the window grid, geodesic for geographic CRSs), GSD
     multiplied by ``zoom`` (a crop of ``zoom * s`` pixels shown as ``s`` pixels). Without a CRS,
     lon/lat are unknown and GSD is the scene's known ``gsd`` (or unknown).
     """
-    lon = lat = None
-    gsd = scene.gsd
+    base = SatMetadata(cloud_cover=scene.cloud_cover, date=scene.date)
     if scene.crs is not None and scene.transform is not None:
-        from affine import Affine
+        from rasterio.windows import Window
 
-        t = scene.transform * Affine.translation(x0, y0)
-        cx, cy = t * (w / 2.0, h / 2.0)
-        lon, lat = _to_lonlat(scene.crs, cx, cy)
-        gsd = _grids.pixel_size_m(scene.crs, t, int(w), int(h))
-    if gsd is not None:
-        gsd = float(gsd) * float(zoom)
+        grid = _grids.Grid(scene.crs, scene.transform, scene.width, scene.height)
+        meta = _rmeta.metadata_for_window(grid, Window(x0, y0, w, h), base)
+    else:
+        meta = base.replace(gsd=scene.gsd)
+    if meta.gsd is not None and zoom != 1:
+        meta = meta.replace(gsd=float(meta.gsd) * float(zoom))
     if gsd_override is not None:
-        gsd = float(gsd_override)
-    return SatMetadata(lon=lon, lat=lat, gsd=gsd, cloud_cover=scene.cloud_cover, date=scene.date)
-
-
-_TRANSFORMERS: Dict[str, object] = {}
-
-
-def _to_lonlat(crs, x: float, y: float) -> Tuple[float, float]:
-    import pyproj
-
-    key = crs.to_wkt()
-    tr = _TRANSFORMERS.get(key)
-    if tr is None:
-        tr = pyproj.Transformer.from_crs(_grids.to_pyproj(crs), "EPSG:4326", always_xy=True)
-        _TRANSFORMERS[key] = tr
-    lon, lat = tr.transform(x, y)
-    return float(lon), float(lat)
+        meta = meta.replace(gsd=float(gsd_override))
+    return meta
 
 
 def split_columns(width: int, split: str, holdout_frac: float = 0.25, min_holdout: int = 32) -> Tuple[int, int]:
@@ -213,7 +202,7 @@ def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene
     ``spec`` keys (all optional): ``bands``, ``scaling`` (a :mod:`backend.geo.scaling` mode; default:
     uint8 -> /255, Sentinel-2 named bands -> reflectance, anything else -> per-scene 2-98 % stretch),
     ``sensor``, ``place``, ``date`` (ISO, only when documented at the source), ``cloud_cover`` (0..1),
-    ``skip``. Returns ``None`` for a raster that cannot give the requested bands.
+    ``weight`` (relative sampling weight, e.g. 0.2 for each of 5 frames of one place), ``skip``. Returns ``None`` for a raster that cannot give the requested bands.
     """
     spec = dict(spec or {})
     path = Path(path)
@@ -230,8 +219,9 @@ def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene
         descriptions = data.descriptions
         mtl = find_mtl(path)
         if mtl is not None:
-            tags.update(read_mtl(mtl))
-        del files
+            tags.update({k: v for k, v in read_mtl(mtl).items() if k == "sensor"})
+        date, cloud, _ = _rmeta.date_and_cloud(files[next(iter(files))], data.tags)
+        tags.update(date=date, cloud_cover=cloud)
     else:
         with _read.open_raster(path) as ds:
             descriptions = ds.descriptions
@@ -244,13 +234,13 @@ def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene
         else:
             sel = list(bands)
         data = _read.read_raster(path, sel, require_crs=False, edge_zeros=bool(spec.get("edge_zeros", True)))
-        if file_tags.get("ACQUISITION_DATE"):
-            tags["date"] = _parse_date(file_tags["ACQUISITION_DATE"])
+        date, cloud, _ = _rmeta.date_and_cloud(path, file_tags, data.descriptions)
+        tags.update(date=date, cloud_cover=cloud)
         if file_tags.get("SENSOR"):
             tags["sensor"] = file_tags["SENSOR"].lower()
         mtl = find_mtl(path)
         if mtl is not None:
-            tags.update({k: v for k, v in read_mtl(mtl).items() if v is not None})
+            tags.update({k: v for k, v in read_mtl(mtl).items() if k == "sensor"})
     array = data.array
     valid = data.valid
     mode = spec.get("scaling")
@@ -265,12 +255,13 @@ def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene
     crs = data.profile.get("crs")
     transform = data.profile.get("transform") if crs is not None else None
     date = _parse_date(spec["date"]) if spec.get("date") else tags.get("date")
-    cloud = spec.get("cloud_cover", tags.get("cloud_cover"))
+    cloud = spec["cloud_cover"] if "cloud_cover" in spec else tags.get("cloud_cover")
     return Scene(
         name=path.name, image=image, valid=np.asarray(valid, dtype=bool), crs=crs, transform=transform,
         gsd=spec.get("gsd"), date=date, cloud_cover=cloud,
         sensor=spec.get("sensor") or tags.get("sensor"), place=spec.get("place"),
         band_names=tuple(str(d) if d else f"band {i}" for i, d in zip(data.band_indexes, descriptions)),
+        weight=float(spec.get("weight", 1.0)),
     )
 
 

@@ -61,12 +61,15 @@ def load_s2_geotiff(path, place: Optional[str] = None, date=None) -> S2Source:
     from backend.geo.read import read_sentinel2_sr
     from backend.geo.scaling import to_unit
 
+    from backend.geo.raster_metadata import date_and_cloud
+
     data = read_sentinel2_sr(path)
     arr = to_unit(data.array, "auto", valid=data.valid)
     hi = {b: arr[i] for i, b in enumerate(SR_BANDS)}
+    found_date, cloud, _ = date_and_cloud(path, data.tags, data.descriptions)
     scene = Scene(name=Path(path).name, image=arr[list(RGB_IDX)], valid=data.valid, crs=data.crs,
-                  transform=data.transform, date=None if date is None else _dt.date.fromisoformat(str(date)),
-                  sensor="sentinel-2", place=place)
+                  transform=data.transform, date=found_date if date is None else _dt.date.fromisoformat(str(date)),
+                  cloud_cover=cloud, sensor="sentinel-2", place=place)
     return S2Source(scene.name, hi, {}, scene)
 
 
