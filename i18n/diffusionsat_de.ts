@@ -4,12 +4,12 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="111"/>
+        <location filename="../plugin/pages/generate_page.py" line="114"/>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="33"/>
+        <location filename="../plugin/pages/generate_page.py" line="34"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Zeichnen Sie eine Ausdehnung und erzeugen Sie ein Bild dafür.</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>DiffusionSat-Fehler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="82"/>
+        <location filename="../plugin/processing/alg_common.py" line="83"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
@@ -284,12 +284,12 @@
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="38"/>
+        <location filename="../plugin/pages/generate_page.py" line="39"/>
         <source>Draw extent</source>
         <translation>Ausdehnung zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="41"/>
+        <location filename="../plugin/pages/generate_page.py" line="42"/>
         <source>Press, drag and release on the map to draw the extent to generate.</source>
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
@@ -299,42 +299,42 @@
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="161"/>
+        <location filename="../plugin/pages/generate_page.py" line="192"/>
         <source>No extent drawn yet.</source>
         <translation>Noch keine Ausdehnung gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="56"/>
+        <location filename="../plugin/pages/generate_page.py" line="57"/>
         <source>Size (pixels)</source>
         <translation>Größe (Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="58"/>
+        <location filename="../plugin/pages/generate_page.py" line="59"/>
         <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
         <translation>Die Ausgabebreite in Pixeln beibehalten, wenn sich die Ausdehnung ändert; die Auflösung folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="60"/>
+        <location filename="../plugin/pages/generate_page.py" line="61"/>
         <source>Resolution (m/pixel)</source>
         <translation>Auflösung (m/Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="62"/>
+        <location filename="../plugin/pages/generate_page.py" line="63"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Die Auflösung beibehalten, wenn sich die Ausdehnung ändert; die Größe in Pixeln folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="72"/>
+        <location filename="../plugin/pages/generate_page.py" line="73"/>
         <source> px wide</source>
         <translation> px breit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="75"/>
+        <location filename="../plugin/pages/generate_page.py" line="76"/>
         <source>metres per pixel</source>
         <translation>Meter pro Pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="81"/>
+        <location filename="../plugin/pages/generate_page.py" line="82"/>
         <source>Output:</source>
         <translation>Ausgabe:</translation>
     </message>
@@ -344,27 +344,27 @@
         <translation>JJJJ-MM-TT</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>z. B. ein Satellitenbild von Ackerland</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre longitude (°):</source>
         <translation>Länge des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Centre latitude (°):</source>
         <translation>Breite des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Date:</source>
         <translation>Datum:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="98"/>
+        <location filename="../plugin/pages/generate_page.py" line="99"/>
         <source>Cloud cover (%):</source>
         <translation>Wolkenbedeckung (%):</translation>
     </message>
@@ -374,72 +374,62 @@
         <translation>Prompt:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="141"/>
+        <location filename="../plugin/pages/generate_page.py" line="185"/>
         <source>Extent: {} ({})</source>
         <translation>Ausdehnung: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="206"/>
+        <location filename="../plugin/pages/generate_page.py" line="237"/>
         <source>draw an extent</source>
         <translation>zeichnen Sie eine Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="212"/>
+        <location filename="../plugin/pages/generate_page.py" line="243"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="260"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
-        <source>Centre longitude, WGS84 degrees</source>
-        <translation>Länge des Mittelpunkts, WGS84-Grad</translation>
-    </message>
-    <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
-        <source>Centre latitude, WGS84 degrees</source>
-        <translation>Breite des Mittelpunkts, WGS84-Grad</translation>
-    </message>
-    <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Ground sample distance</source>
         <translation>Bodenauflösung (GSD)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="235"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="235"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="238"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="238"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="241"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Draw an extent on the map first.</source>
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
@@ -734,12 +724,12 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -924,67 +914,67 @@
         <translation>Wählen Sie alle zehn Bänder.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <location filename="../plugin/processing/alg_common.py" line="47"/>
         <source>Output GeoTIFF</source>
         <translation>Ausgabe-GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="47"/>
+        <location filename="../plugin/processing/alg_common.py" line="48"/>
         <source>Seed used</source>
         <translation>Verwendeter Seed</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="72"/>
+        <location filename="../plugin/processing/alg_common.py" line="73"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="87"/>
+        <location filename="../plugin/processing/alg_common.py" line="88"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="104"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="106"/>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="108"/>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
         <source>Guidance scale (1 = off)</source>
         <translation>Guidance-Skala (1 = aus)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="110"/>
+        <location filename="../plugin/processing/alg_common.py" line="111"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="112"/>
+        <location filename="../plugin/processing/alg_common.py" line="113"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="119"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="121"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1169,14 +1159,29 @@
         <translation>Samples:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <location filename="../plugin/processing/alg_common.py" line="49"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <location filename="../plugin/processing/alg_common.py" line="115"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="168"/>
+        <source>This position cannot be shown in the extent&apos;s CRS.</source>
+        <translation>Diese Position kann im KBS der Ausdehnung nicht dargestellt werden.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
+        <translation>Länge des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
+        <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
 </context>
 </TS>

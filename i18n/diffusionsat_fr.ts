@@ -4,12 +4,12 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="111"/>
+        <location filename="../plugin/pages/generate_page.py" line="114"/>
         <source>Generate</source>
         <translation>Générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="33"/>
+        <location filename="../plugin/pages/generate_page.py" line="34"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Dessinez une emprise et générez une image pour celle-ci.</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>Erreur DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="82"/>
+        <location filename="../plugin/processing/alg_common.py" line="83"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
@@ -284,12 +284,12 @@
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="38"/>
+        <location filename="../plugin/pages/generate_page.py" line="39"/>
         <source>Draw extent</source>
         <translation>Dessiner l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="41"/>
+        <location filename="../plugin/pages/generate_page.py" line="42"/>
         <source>Press, drag and release on the map to draw the extent to generate.</source>
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
@@ -299,42 +299,42 @@
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="161"/>
+        <location filename="../plugin/pages/generate_page.py" line="192"/>
         <source>No extent drawn yet.</source>
         <translation>Aucune emprise dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="56"/>
+        <location filename="../plugin/pages/generate_page.py" line="57"/>
         <source>Size (pixels)</source>
         <translation>Taille (pixels)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="58"/>
+        <location filename="../plugin/pages/generate_page.py" line="59"/>
         <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
         <translation>Conserver la largeur de sortie en pixels quand l’emprise change ; la résolution suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="60"/>
+        <location filename="../plugin/pages/generate_page.py" line="61"/>
         <source>Resolution (m/pixel)</source>
         <translation>Résolution (m/pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="62"/>
+        <location filename="../plugin/pages/generate_page.py" line="63"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Conserver la résolution quand l’emprise change ; la taille en pixels suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="72"/>
+        <location filename="../plugin/pages/generate_page.py" line="73"/>
         <source> px wide</source>
         <translation> px de large</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="75"/>
+        <location filename="../plugin/pages/generate_page.py" line="76"/>
         <source>metres per pixel</source>
         <translation>mètres par pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="81"/>
+        <location filename="../plugin/pages/generate_page.py" line="82"/>
         <source>Output:</source>
         <translation>Sortie :</translation>
     </message>
@@ -344,27 +344,27 @@
         <translation>AAAA-MM-JJ</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="94"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>p. ex. une image satellite de terres agricoles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre longitude (°):</source>
         <translation>Longitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Centre latitude (°):</source>
         <translation>Latitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Date:</source>
         <translation>Date :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="98"/>
+        <location filename="../plugin/pages/generate_page.py" line="99"/>
         <source>Cloud cover (%):</source>
         <translation>Couverture nuageuse (%) :</translation>
     </message>
@@ -374,72 +374,62 @@
         <translation>Invite :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="141"/>
+        <location filename="../plugin/pages/generate_page.py" line="185"/>
         <source>Extent: {} ({})</source>
         <translation>Emprise : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="206"/>
+        <location filename="../plugin/pages/generate_page.py" line="237"/>
         <source>draw an extent</source>
         <translation>dessinez une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="212"/>
+        <location filename="../plugin/pages/generate_page.py" line="243"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
+        <location filename="../plugin/pages/generate_page.py" line="260"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="229"/>
-        <source>Centre longitude, WGS84 degrees</source>
-        <translation>Longitude du centre, en degrés WGS84</translation>
-    </message>
-    <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="231"/>
-        <source>Centre latitude, WGS84 degrees</source>
-        <translation>Latitude du centre, en degrés WGS84</translation>
-    </message>
-    <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="233"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Ground sample distance</source>
         <translation>Distance d’échantillonnage au sol</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="235"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="235"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Date d’acquisition ; vide si inconnue</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="238"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="238"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Couverture nuageuse de l’image à générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="241"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Draw an extent on the map first.</source>
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
@@ -734,12 +724,12 @@
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
@@ -924,67 +914,67 @@
         <translation>Choisissez les dix bandes.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="46"/>
+        <location filename="../plugin/processing/alg_common.py" line="47"/>
         <source>Output GeoTIFF</source>
         <translation>GeoTIFF de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="47"/>
+        <location filename="../plugin/processing/alg_common.py" line="48"/>
         <source>Seed used</source>
         <translation>Graine utilisée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="72"/>
+        <location filename="../plugin/processing/alg_common.py" line="73"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="87"/>
+        <location filename="../plugin/processing/alg_common.py" line="88"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="104"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="106"/>
+        <location filename="../plugin/processing/alg_common.py" line="107"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="108"/>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
         <source>Guidance scale (1 = off)</source>
         <translation>Échelle de guidage (1 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="110"/>
+        <location filename="../plugin/processing/alg_common.py" line="111"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="112"/>
+        <location filename="../plugin/processing/alg_common.py" line="113"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="119"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="121"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1169,14 +1159,29 @@
         <translation>Échantillons :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <location filename="../plugin/processing/alg_common.py" line="49"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <location filename="../plugin/processing/alg_common.py" line="115"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="168"/>
+        <source>This position cannot be shown in the extent&apos;s CRS.</source>
+        <translation>Cette position ne peut pas être représentée dans le SCR de l’emprise.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
+        <translation>Longitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
+        <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
 </context>
 </TS>

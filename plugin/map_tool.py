@@ -1,4 +1,4 @@
-"""Map tool to draw a rectangular extent: rubber band while drawing, kept until cleared."""
+"""Map tools: a rectangular extent (Generate) and a polygon (Inpaint mask); rubber bands kept until cleared."""
 
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ class ExtentMapTool(QgsMapTool):
         self.extent = rect
         self._show(QgsPointXY(rect.xMinimum(), rect.yMinimum()), QgsPointXY(rect.xMaximum(), rect.yMaximum()))
         self.extentDrawn.emit(rect)
+
+    def show_extent(self, rect: QgsRectangle):
+        """Show an extent set elsewhere (e.g. moved by editing its centre)."""
+        self.extent = QgsRectangle(rect)
+        self._show(QgsPointXY(rect.xMinimum(), rect.yMinimum()), QgsPointXY(rect.xMaximum(), rect.yMaximum()))
 
     def _show(self, a: QgsPointXY, b: QgsPointXY):
         self.band.reset(QgsWkbTypes.PolygonGeometry)

@@ -36,10 +36,7 @@ def project():
 def outputs(tmp_path):
     """Send outputs to a temporary output folder (restored afterwards)."""
     old = settings_mod.load()
-    s = settings_mod.load()
-    s.output_folder = str(tmp_path / "outputs")
-    s.seed_mode = "random"
-    settings_mod.save(s)
+    settings_mod.save(settings_mod.Settings(output_folder=str(tmp_path / "outputs")))  # the defaults
     yield tmp_path / "outputs"
     settings_mod.save(old)
 
@@ -236,8 +233,8 @@ def test_predict_job_from_widgets(dock, tmp_path):
     assert not page.add_frame(add_raster(stamped, "fifth")), "at most four frames"
 
 
-def fake_result(job, seed=1234):
-    """What run_job would write: a small 3-band GeoTIFF at job.output."""
+def fake_result(job, seed=1234, uncertainty=False):
+    """What run_job would write: a small 3-band GeoTIFF at job.output (and a 1-band spread beside it)."""
     src = gdal.Open(job.input)
     out = gdal.GetDriverByName("GTiff").Create(job.output, src.RasterXSize, src.RasterYSize, 3, gdal.GDT_Float32)
     out.SetGeoTransform(src.GetGeoTransform())
@@ -245,7 +242,11 @@ def fake_result(job, seed=1234):
     for b in range(1, 4):
         out.GetRasterBand(b).WriteArray(src.GetRasterBand(b + 1).ReadAsArray())
     out = None
-    return SimpleNamespace(output=Path(job.output), uncertainty=None, seed=seed, seconds=0.25, quicklook=None)
+    spread = None
+    if uncertainty:
+        spread = Path(job.output).with_name(Path(job.output).stem + "_uncertainty.tif")
+        gdal.Translate(str(spread), job.output, bandList=[1])
+    return SimpleNamespace(output=Path(job.output), uncertainty=spread, seed=seed, seconds=0.25, quicklook=None)
 
 
 def test_run_adds_a_stretched_layer(dock, qtbot, outputs):
@@ -257,9 +258,12 @@ def test_run_adds_a_stretched_layer(dock, qtbot, outputs):
     def runner(job, model, progress, cancel):
         seen.update(job=job, model=model, thread=threading.get_ident())
         progress(0.5, "half way")
-        return fake_result(job, seed=2**40 + 7)
+        return fake_result(job, seed=2**40 + 7, uncertainty=job.sampling.num_samples > 1)
 
     page.runner = runner
+    s = settings_mod.load()
+    s.samples = 4
+    settings_mod.save(s)
     before = set(QgsProject.instance().mapLayers())
     page.run_button.click()
     assert not page.run_button.isEnabled() and page.cancel_button.isEnabled()
@@ -268,9 +272,11 @@ def test_run_adds_a_stretched_layer(dock, qtbot, outputs):
     assert seen["thread"] != threading.get_ident() and seen["model"] == "diffusionsat-mini"
     assert Path(job.output).parent == outputs and Path(job.output).name.startswith("superres_")
     assert job.sampling.seed is None, "random seed by default"
-    new = [QgsProject.instance().mapLayer(i) for i in set(QgsProject.instance().mapLayers()) - before]
-    assert len(new) == 1
+    new = sorted((QgsProject.instance().mapLayer(i) for i in set(QgsProject.instance().mapLayers()) - before),
+                 key=lambda layer: layer.name())
+    assert len(new) == 2 and job.sampling.num_samples == 4
     assert new[0].name().startswith("DiffusionSat super-resolve ")
+    assert new[1].name() == new[0].name() + " uncertainty" and new[1].bandCount() == 1
     assert new[0].source() == job.output
     renderer = new[0].renderer()
     assert isinstance(renderer, QgsMultiBandColorRenderer)
@@ -423,6 +429,9 @@ def test_dependencies_dialog(qgis_app, qtbot, monkeypatch, tmp_path):
         assert expected in report, expected
     dialog.copy_button.click()
     assert QApplication.clipboard().text() == report
+    ARTIFACTS.mkdir(exist_ok=True)
+    dialog.resize(640, 520)
+    assert dialog.grab().save(str(ARTIFACTS / "deps_dialog.png"))
 
     # the install runs pip in a QProcess (here a stand-in command) without blocking, then re-checks
     monkeypatch.setattr(deps_dialog, "pip_requirements", lambda: ["torch==2.13.0"])
@@ -533,7 +542,7 @@ PARITY_MODEL = DATA / "parity"  # the official architecture with small random we
 
 @pytest.mark.skipif(not (ROOT / "backend" / "api.py").exists() or not PARITY_MODEL.is_dir(),
                     reason="needs backend/api.py and the parity model")
-def test_generate_end_to_end_with_the_backend(dock, qtbot, outputs, qgis_canvas):
+def test_generate_end_to_end_with_the_backend(dock, qtbot, outputs):
     """Draw-free end to end: an extent, Run, the real backend in a worker thread, the layer added."""
     pytest.importorskip("torch")
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
@@ -559,3 +568,12 @@ def test_generate_end_to_end_with_the_backend(dock, qtbot, outputs, qgis_canvas)
     assert layer.extent().xMinimum() == pytest.approx(465181.0) and layer.bandCount() == 3
     assert Path(layer.source()).parent == outputs
     assert isinstance(layer.renderer(), QgsMultiBandColorRenderer)
+
+    # a second run cancelled at once: nothing added, no file left behind
+    files = set(outputs.glob("*.tif"))
+    layers = set(QgsProject.instance().mapLayers())
+    page.run_button.click()
+    page.cancel_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=180000)
+    assert "Cancelled" in page.status.text(), page.status.text()
+    assert set(QgsProject.instance().mapLayers()) == layers and set(outputs.glob("*.tif")) == files

@@ -90,6 +90,17 @@ def test_extent_in_utm_fills_lonlat_and_gsd(page, canvas, qtbot):
     page.width_px.setValue(256)
     assert float(page.gsd.text()) == pytest.approx(rect.width() / 256, rel=1e-3)
 
+    # editing the centre moves the extent there (same size), with the rubber band
+    size = (page.extent.width(), page.extent.height())
+    page.lon.setText(f"{lon + 0.01:.6f}")
+    page.lon.editingFinished.emit()
+    moved = page.build_job().bbox
+    new_lon, new_lat = Transformer.from_crs("EPSG:32621", "EPSG:4326", always_xy=True).transform(
+        (moved[0] + moved[2]) / 2, (moved[1] + moved[3]) / 2)
+    assert new_lon == pytest.approx(lon + 0.01, abs=1e-6) and new_lat == pytest.approx(lat, abs=1e-6)
+    assert (page.extent.width(), page.extent.height()) == pytest.approx(size)
+    assert page.tool.extent == page.extent
+
     # the rubber band stays after release and is cleared by Clear
     band = page.tool.band
     assert band.isVisible() and band.numberOfVertices() >= 4

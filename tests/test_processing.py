@@ -63,8 +63,8 @@ def test_parameter_definitions(provider, name, expected):
     types = {p.name(): p.type() for p in a.parameterDefinitions()}
     for key, kind in expected.items():
         assert types.get(key) == kind, (name, key, types.get(key))
-    common = {"MODEL": "file", "STEPS": "number", "SAMPLES": "number", "GUIDANCE": "number", "SCHEDULER": "enum", "SEED": "number",
-              "DEVICE": "enum", "TILE_SIZE": "number", "OVERLAP": "number", "OUTPUT": "rasterDestination"}
+    common = {"MODEL": "file", "STEPS": "number", "SAMPLES": "number", "GUIDANCE": "number", "SCHEDULER": "enum",
+              "SEED": "number", "DEVICE": "enum", "TILE_SIZE": "number", "OVERLAP": "number", "OUTPUT": "rasterDestination"}
     for key, kind in common.items():
         assert types.get(key) == kind, (name, key)
     assert a.parameterDefinition("MODEL").behavior() == a.parameterDefinition("MODEL").Folder

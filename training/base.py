@@ -7,7 +7,8 @@ Config sections used here (see ``training/configs/*.json``):
   ``fmow_root`` (use the fMoW adapter instead), ``fixed_batch`` (tests);
 * ``pretrained``: ``vae`` (an AutoencoderKL folder), ``base`` (a folder with ``unet/``, ``text_encoder/``,
   ``tokenizer/``: the UNet run's ``final/``); missing -> randomly initialised from ``vae`` / ``unet`` /
-  ``text_encoder`` sections (tiny test configs; a warning is printed);
+  ``text_encoder`` sections (tiny test configs; a warning is printed) unless ``pretrained.required`` is true
+  (the mini configs), which makes a missing folder an error;
 * ``tokenizer``: ``{"texts": [...]}`` extra caption texts for the tokenizer built by the UNet trainer.
 """
 
@@ -76,6 +77,8 @@ class DiffusionTask(Task):
         if path is not None and path.exists():
             vae = load_component(path, "vae")
         else:
+            if path is not None and pre.get("required"):
+                raise FileNotFoundError(f"pretrained VAE {path} does not exist (train it first: training.train_vae)")
             if path is not None:
                 warnings.warn(f"pretrained VAE {path} not found; using a randomly initialised VAE")
             vae = build_vae(self.cfg["vae"])
@@ -89,13 +92,27 @@ class DiffusionTask(Task):
             self.tokenizer = load_component(base / "tokenizer", "tokenizer")
             return
         folder = Path(folder) if folder is not None else Path(self.out_dir) / "tokenizer"
-        texts = list(self.cfg.get("tokenizer", {}).get("texts", []))
+        texts = list(self.cfg.get("tokenizer", {}).get("texts", [])) + self.caption_texts()
         self.tokenizer = build_tokenizer(folder, texts)
+
+    def caption_texts(self):
+        """Captions of the training data (so every caption word is in the tokenizer's vocabulary)."""
+        d = self.cfg.get("data", {})
+        if d.get("fmow_root") or not d.get("root"):
+            return []
+        from .datasets.captions import scene_caption
+
+        try:
+            return sorted({scene_caption(s.sensor, s.place) for s in rgb_scenes(d)})
+        except (OSError, ValueError):
+            return []
 
     def base_component(self, kind: str):
         base = resolve_path(self.cfg.get("pretrained", {}).get("base"))
         if base is not None and (base / kind).exists():
             return load_component(base / kind, kind)
+        if base is not None and self.cfg.get("pretrained", {}).get("required"):
+            raise FileNotFoundError(f"{base / kind} does not exist (train the UNet first: training.train_unet)")
         if base is not None:
             warnings.warn(f"{base / kind} not found; using a randomly initialised {kind}")
         if kind == "unet":

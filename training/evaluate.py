@@ -5,18 +5,21 @@
 ``--model``: a pipeline folder with ``unet/``, ``text_encoder/``, ``tokenizer/``, ``vae/`` (the UNet run's
 ``final/``) and the ControlNet either inside it (``controlnet/`` for SR, ``controlnet_inpaint/``,
 ``controlnet3d/``) or given with
-``--controlnet DIR``. ``--model none`` scores the baselines only.
+``--controlnet DIR``. ``--model none`` scores the baselines only. ``--engine backend`` samples with the plugin's
+``backend.pipelines`` (strict loader; inpainting = its ControlNet method) instead of the trainers' sampler.
 
 Tiles: non-overlapping ``--tile`` px tiles of each raster, from the spatial hold-out block (``--split
-eval``, the right-most 25 % columns that training never sees; use ``--split all`` for foreign data), at
-most ``--max-tiles`` per raster, so the numbers are reproducible.
+eval``, the right-most max(25 %, 32 px) columns that training never sees; use ``--split all`` for foreign
+data), at most ``--max-tiles`` per raster, so the numbers are reproducible; a hold-out block narrower than
+the tile is scored with the largest multiple of 32 px that fits. DSen2-style ``.npz`` files (``im10`` /
+``im20``) in the folder are used by the ``sr`` task too.
 
 Tasks and protocols
 * ``sr``: Wald protocol. Each tile (10 m truth) is degraded by 4 (block mean); the model gets the 10 official
   Sentinel-2 bands (rasters whose band descriptions name them), presented at half the tile size; scores of
   the RGB output vs the truth: PSNR, SSIM, spectral angle (degrees) and SR consistency (output
   block-averaged back to the degraded grid vs the degraded input). Baseline: bicubic up-sampling of the
-  degraded RGB. Rasters without the Sentinel-2 bands get the baseline rows only.
+  degraded RGB, on the same tiles. Rasters without the Sentinel-2 bands get a separate baseline row only.
 * ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
   tile and inside the mask; baseline: biharmonic fill.
 * ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file
@@ -44,7 +47,7 @@ from .common import REPO_ROOT
 from .datasets.captions import scene_caption
 from .datasets.masks import CloudMaskBank, add_cloud
 from .datasets.raster import Scene, discover, load_source_specs, split_columns
-from .datasets.sentinel2 import S2Source, load_s2_geotiff, make_pair
+from .datasets.sentinel2 import S2Source, load_dsen2_npz, load_s2_geotiff, make_pair
 
 DEFAULT_MASKS = ["/work/shared/data/slovenia_s2_cloudmask_68dates.tif", "/work/shared/data/cloudmask_landsat5_512.npz"]
 
@@ -70,15 +73,55 @@ def load_controlnet_task(model_dir, controlnet_dir, task: str, steps: int, guida
     return t
 
 
+class BackendEngine:
+    """The plugin's own sampling path: ``backend.checkpoints`` strict loader + ``backend.pipelines``."""
+
+    def __init__(self, model_dir, controlnet_dir, task: str, steps: int, guidance: float, seed: int):
+        from backend.checkpoints.loader import load_components, load_model
+        from backend.pipelines import SatDiffusionPipeline
+
+        model_dir = Path(model_dir)
+        comps = load_components(model_dir, controlnets=True)
+        inpaint_cn = None
+        if task == "inpaint":
+            path = Path(controlnet_dir) if controlnet_dir else model_dir / "controlnet_inpaint"
+            inpaint_cn = load_model(path if path.exists() else model_dir / "controlnet")
+        elif controlnet_dir:
+            setattr(comps, "controlnet3d" if task == "predict" else "controlnet", load_model(controlnet_dir))
+        self.pipe = SatDiffusionPipeline.from_components(comps, inpaint_controlnet=inpaint_cn)
+        self.task, self.steps, self.guidance, self.seed = task, steps, guidance, seed
+
+    def generate(self, batch, generator=None) -> np.ndarray:
+        common = dict(prompt=batch["caption"][0], steps=self.steps, guidance=self.guidance, seed=self.seed)
+        if self.task == "sr":
+            res = self.pipe.super_resolve(batch["control"][0], batch["metadata"][0],
+                                          control_metadata=batch["cond_metadata"][0], **common)
+        elif self.task == "inpaint":
+            res = self.pipe.inpaint(batch["image"][0], batch["control"][0][-1], metadata=batch["metadata"][0],
+                                    method="controlnet", **common)
+        else:
+            ctl = batch["control"][0]  # (C, T, H, W)
+            res = self.pipe.predict([ctl[:, k] for k in range(ctl.shape[1])], batch["cond_metadata"][0],
+                                    batch["metadata"][0], **common)
+        return res.images.transpose(0, 3, 1, 2).astype(np.float32)
+
+
 def _tiles(scene: Scene, size: int, split: str, max_tiles: int, max_invalid: float = 0.02):
+    """(x0, y0, size) tiles of the split's columns; a hold-out block narrower than ``size`` gets the largest
+    multiple of 32 px that fits (>= 32), so small scenes are still scored."""
     c0, c1 = split_columns(scene.width, split)
+    c0 += c0 % 2
+    if min(c1 - c0, scene.height) < size:
+        size = (min(c1 - c0, scene.height) // 32) * 32
+        if size < 32:
+            return []
     out = []
     for y0 in range(0, scene.height - size + 1, size):
-        for x0 in range(c0 + (c0 % 2), c1 - size + 1, size):
+        for x0 in range(c0, c1 - size + 1, size):
             if len(out) >= max_tiles:
                 return out
             if 1.0 - scene.valid[y0:y0 + size, x0:x0 + size].mean() <= max_invalid:
-                out.append((x0, y0))
+                out.append((x0, y0, size))
     return out
 
 
@@ -95,25 +138,33 @@ def eval_sr(folder, model, args, specs) -> Dict[str, List[dict]]:
     rows = defaultdict(list)
     f = 4
     for path in sorted(Path(folder).iterdir()):
-        if path.suffix.lower() not in (".tif", ".tiff"):
+        if path.suffix.lower() not in (".tif", ".tiff", ".npz"):
             continue
         src: Optional[S2Source] = None
-        try:
-            spec = specs.get(path.name, {})
+        spec = specs.get(path.name, {})
+        if path.suffix.lower() == ".npz":  # a DSen2-style array file (im10 / im20), no georeference
+            try:
+                src = load_dsen2_npz(path, date=spec.get("date"), place=spec.get("place"))
+            except Exception:
+                continue
+            scene = src.scene
+        else:
+          try:
             src = load_s2_geotiff(path, place=spec.get("place"), date=spec.get("date"))
             scene = src.scene
-        except Exception:
+          except Exception:
             scenes = discover(path.parent, specs, include=[path.name])
             if not scenes:
                 continue
             scene = scenes[0]
-        for x0, y0 in _tiles(scene, args.tile, args.split, args.max_tiles):
-            truth = scene.image[:, y0:y0 + args.tile, x0:x0 + args.tile].astype(np.float64)
+        for x0, y0, size in _tiles(scene, args.tile, args.split, args.max_tiles):
+            truth = scene.image[:, y0:y0 + size, x0:x0 + size].astype(np.float64)
             low = M.area_downsample(truth, f)
             base = np.clip(M.bicubic_upsample(low, f), 0, 1)
-            rows["bicubic"].append(dict(_scores(base, truth), **{"consistency PSNR": M.sr_consistency(base, low, f)}))
+            key = "bicubic" if src is not None else "bicubic (rasters without the Sentinel-2 bands)"
+            rows[key].append(dict(_scores(base, truth), **{"consistency PSNR": M.sr_consistency(base, low, f)}))
             if model is not None and src is not None:
-                pair = make_pair(src, x0, y0, args.tile, f)
+                pair = make_pair(src, x0, y0, size, f)
                 batch = {"image": pair["target"][None], "control": pair["control"][None],
                          "metadata": pair["meta"].to_vector()[None], "cond_metadata": pair["cond_meta"].to_vector()[None],
                          "caption": [scene_caption(scene.sensor, scene.place)]}
@@ -127,15 +178,15 @@ def eval_inpaint(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, 
     rows = defaultdict(list)
     scenes = discover(folder, specs, exclude=("*mask*",))
     for si, scene in enumerate(scenes):
-        for ti, (x0, y0) in enumerate(_tiles(scene, args.tile, args.split, args.max_tiles)):
-            truth = scene.image[:, y0:y0 + args.tile, x0:x0 + args.tile].astype(np.float64)
-            mask = masks.sample(np.random.default_rng([args.seed, si, ti]), args.tile).astype(bool)
+        for ti, (x0, y0, size) in enumerate(_tiles(scene, args.tile, args.split, args.max_tiles)):
+            truth = scene.image[:, y0:y0 + size, x0:x0 + size].astype(np.float64)
+            mask = masks.sample(np.random.default_rng([args.seed, si, ti]), size).astype(bool)
             base = np.clip(M.biharmonic_fill(truth * (~mask), mask), 0, 1)
             rows["biharmonic"].append(_scores(base, truth, mask))
             if model is not None:
                 t32 = truth.astype(np.float32)
                 control = np.concatenate([t32 * (1 - mask), mask[None].astype(np.float32)])
-                md = scene.metadata(x0, y0, args.tile, args.tile).to_vector()
+                md = scene.metadata(x0, y0, size, size).to_vector()
                 batch = {"image": t32[None], "control": control[None], "metadata": md[None], "cond_metadata": md[None],
                          "caption": [scene_caption(scene.sensor, scene.place)]}
                 with torch.no_grad():
@@ -166,9 +217,8 @@ def eval_predict(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, 
         for k in targets:
             target_scene = series[k] if k is not None else series[0]
             inputs = series[k - T:k] if k is not None else [series[0]] * T
-            for ti, (x0, y0) in enumerate(_tiles(target_scene, args.tile, args.split, args.max_tiles)):
+            for ti, (x0, y0, s) in enumerate(_tiles(target_scene, args.tile, args.split, args.max_tiles)):
                 rng = np.random.default_rng([args.seed, gi, 0 if k is None else k + 1, ti])
-                s = args.tile
                 truth = target_scene.image[:, y0:y0 + s, x0:x0 + s].astype(np.float32)
                 frames, fracs, cmds = [], [], []
                 for sc in inputs:
@@ -238,11 +288,18 @@ def main(argv=None):
     p.add_argument("--guidance", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--engine", default="training", choices=["training", "backend"],
+                   help="'training': the trainers' own DDIM sampler (exactly the training formulation); "
+                        "'backend': the plugin's backend.pipelines (what users run)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     specs = load_source_specs(args.sources) if args.sources and Path(args.sources).exists() else {}
-    model = None if args.model.lower() == "none" else load_controlnet_task(args.model, args.controlnet, args.task,
-                                                                             args.steps, args.guidance)
+    if args.model.lower() == "none":
+        model = None
+    elif args.engine == "backend":
+        model = BackendEngine(args.model, args.controlnet, args.task, args.steps, args.guidance, args.seed)
+    else:
+        model = load_controlnet_task(args.model, args.controlnet, args.task, args.steps, args.guidance)
     masks = None
     if args.task in ("inpaint", "predict"):
         masks = CloudMaskBank.from_files([m for m in (args.masks or DEFAULT_MASKS) if Path(m).exists()])
@@ -253,7 +310,8 @@ def main(argv=None):
     else:
         rows = eval_predict(args.data, model, args, specs, masks)
     notes = (f"data: `{args.data}`, split: {args.split}, tile {args.tile} px, <= {args.max_tiles} tiles per raster, "
-             f"model: `{args.model}`, DDIM steps {args.steps}, guidance {args.guidance}, seed {args.seed}.")
+             f"model: `{args.model}` (engine {args.engine}), DDIM steps {args.steps}, guidance {args.guidance}, "
+             f"seed {args.seed}.")
     text = to_markdown(rows, f"DiffusionSat evaluation: {args.task}", notes)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)

@@ -6,14 +6,15 @@ import dataclasses
 import datetime as _dt
 from typing import List, Optional
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsRasterLayer, QgsRectangle
+from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsPointXY, QgsProject,
+                       QgsRasterLayer, QgsRectangle)
 from qgis.PyQt.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                  QRadioButton, QSpinBox)
 
 from ..i18n import tr
 from ..map_tool import ExtentMapTool
 from .common import TaskPage, float_or_none, mark
-from .layers import crs_text, extent_metadata, extent_size_m, layer_date, parse_date
+from .layers import WGS84, centre_lonlat, crs_text, extent_metadata, extent_size_m, layer_date, parse_date
 
 
 class GeneratePage(TaskPage):
@@ -103,6 +104,8 @@ class GeneratePage(TaskPage):
         self.gsd.textEdited.connect(self._gsd_edited)
         for edit in (self.lon, self.lat, self.date, self.cloud):
             edit.textChanged.connect(self.revalidate)
+        self.lon.editingFinished.connect(self._centre_edited)
+        self.lat.editingFinished.connect(self._centre_edited)
         self.gsd.textChanged.connect(self.revalidate)
         self._update_size_label()
         self.revalidate()
@@ -135,10 +138,7 @@ class GeneratePage(TaskPage):
         self.extent = QgsRectangle(rect)
         self.crs = QgsCoordinateReferenceSystem(crs)
         self.extent_m = extent_size_m(self.extent, self.crs)
-        digits = 5 if self.crs.isGeographic() else 1
-        corners = ", ".join(f"{v:.{digits}f}" for v in (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(),
-                                                          rect.yMaximum()))
-        self.extent_label.setText(tr("Extent: {} ({})").format(corners, self.crs.authid() or self.crs.description()))
+        self._show_extent_label()
         if self.res_mode.isChecked() and self.gsd_value():
             self._set_pixels_from_gsd()
         lon, lat, gsd, self.height_px = extent_metadata(self.extent, self.crs, self.width_px.value())
@@ -152,6 +152,37 @@ class GeneratePage(TaskPage):
         self.cloud.setText("0")
         self._update_size_label()
         self.revalidate()
+
+    def _centre_edited(self):
+        """An edited centre moves the extent there (same size): the model is conditioned on the extent's centre."""
+        lon, lat = float_or_none(self.lon.text()), float_or_none(self.lat.text())
+        if self.extent is None or lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            return
+        old_lon, old_lat = centre_lonlat(self.extent, self.crs)
+        if abs(lon - old_lon) < 1e-7 and abs(lat - old_lat) < 1e-7:
+            return
+        to_crs = QgsCoordinateTransform(QgsCoordinateReferenceSystem(WGS84), self.crs, QgsProject.instance())
+        try:
+            centre = to_crs.transform(QgsPointXY(lon, lat))
+        except QgsCsException:
+            mark(self.lon, tr("This position cannot be shown in the extent's CRS."))
+            return
+        half_w, half_h = self.extent.width() / 2.0, self.extent.height() / 2.0
+        rect = QgsRectangle(centre.x() - half_w, centre.y() - half_h, centre.x() + half_w, centre.y() + half_h)
+        self.extent = rect
+        self.extent_m = extent_size_m(rect, self.crs)
+        self._show_extent_label()
+        if self.tool is not None and self.canvas.mapSettings().destinationCrs() == self.crs:
+            self.tool.show_extent(rect)
+        self._update_size_label()
+        self.revalidate()
+
+    def _show_extent_label(self):
+        rect = self.extent
+        digits = 5 if self.crs.isGeographic() else 1
+        corners = ", ".join(f"{v:.{digits}f}" for v in (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(),
+                                                          rect.yMaximum()))
+        self.extent_label.setText(tr("Extent: {} ({})").format(corners, self.crs.authid() or self.crs.description()))
 
     def clear_extent(self):
         self.extent = None
@@ -227,9 +258,11 @@ class GeneratePage(TaskPage):
         cloud = float_or_none(self.cloud.text()) if self.cloud.text().strip() else 0.0
         date_text = self.date.text().strip()
         check(self.lon, None if lon is not None and -180 <= lon <= 180 else
-              tr("Longitude must be a number between -180 and 180 degrees."), tr("Centre longitude, WGS84 degrees"))
+              tr("Longitude must be a number between -180 and 180 degrees."),
+              tr("Centre longitude, WGS84 degrees; editing it moves the extent"))
         check(self.lat, None if lat is not None and -90 <= lat <= 90 else
-              tr("Latitude must be a number between -90 and 90 degrees."), tr("Centre latitude, WGS84 degrees"))
+              tr("Latitude must be a number between -90 and 90 degrees."),
+              tr("Centre latitude, WGS84 degrees; editing it moves the extent"))
         check(self.gsd, None if self.gsd_value() else
               tr("The resolution must be a number of metres per pixel above 0."), tr("Ground sample distance"))
         check(self.date, None if not date_text or parse_date(date_text) else

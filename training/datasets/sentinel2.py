@@ -35,8 +35,6 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from backend.metadata import SatMetadata
-
 from .captions import scene_caption
 from .dropout import metadata_dropout
 from .raster import Scene, area_downsample, crop_metadata, resize, split_columns

@@ -21,7 +21,7 @@ was cloudy at the source (its real cloud amount was not recorded).
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 

@@ -1,6 +1,6 @@
 """Re-create the committed test crops from the shared source imagery (not run by the tests).
 
-Usage:  .venv/bin/python tests/data/make_crops.py /work/shared/data
+Usage:  .venv/bin/python -m training.prepare_test_crops ../shared/data
 
 Every crop keeps the source CRS, the window's exact transform, the dataset and band tags and the
 band descriptions; see PROVENANCE.md for the windows and licences.
@@ -14,7 +14,7 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "tests" / "data"  # where the crops are committed
 
 
 def crop(src_path, dst_name, window=None, bands=None, extra_tags=None):
@@ -79,4 +79,4 @@ def main(src_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data")
+    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
