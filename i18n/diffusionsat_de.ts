@@ -54,12 +54,12 @@
         <translation>Fehlende Python-Pakete: {}. Die Werkzeuge sind deaktiviert, bis sie installiert sind.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="49"/>
+        <location filename="../plugin/main.py" line="51"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Satellitenbilder mit DiffusionSat erzeugen, hochauflösen, auffüllen oder vorhersagen</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="93"/>
+        <location filename="../plugin/main.py" line="95"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
@@ -69,12 +69,7 @@
         <translation>Details…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="102"/>
-        <source>DiffusionSat: missing Python packages</source>
-        <translation>DiffusionSat: fehlende Python-Pakete</translation>
-    </message>
-    <message>
-        <location filename="../plugin/main.py" line="102"/>
+        <location filename="../plugin/deps_dialog.py" line="210"/>
         <source>These packages are missing:</source>
         <translation>Diese Pakete fehlen:</translation>
     </message>

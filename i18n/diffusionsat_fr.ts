@@ -54,12 +54,12 @@
         <translation>Paquets Python manquants : {}. Les traitements sont désactivés jusqu’à leur installation.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="49"/>
+        <location filename="../plugin/main.py" line="51"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Générer, super-résoudre, reconstruire ou prédire des images satellite avec DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="93"/>
+        <location filename="../plugin/main.py" line="95"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
@@ -69,12 +69,7 @@
         <translation>Détails…</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="102"/>
-        <source>DiffusionSat: missing Python packages</source>
-        <translation>DiffusionSat : paquets Python manquants</translation>
-    </message>
-    <message>
-        <location filename="../plugin/main.py" line="102"/>
+        <location filename="../plugin/deps_dialog.py" line="210"/>
         <source>These packages are missing:</source>
         <translation>Ces paquets sont manquants :</translation>
     </message>

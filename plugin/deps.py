@@ -38,12 +38,3 @@ def missing_dependencies() -> list[Missing]:
         if not found:
             out.append(Missing(module, requirement, purpose))
     return out
-
-
-def install_hint(missing: list[Missing]) -> str:
-    reqs = " ".join(m.requirement for m in missing if m.module not in {"rasterio", "pyproj", "shapely"})
-    lines = [f"- {m.module}: {m.purpose}" for m in missing]
-    hint = "\n".join(lines)
-    if reqs:
-        hint += f"\n\nInstall them for the Python that QGIS runs, for example:\n    python3 -m pip install --user {reqs}"
-    return hint

@@ -11,9 +11,9 @@ from pathlib import Path
 from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QMessageBox, QPushButton
+from qgis.PyQt.QtWidgets import QAction, QPushButton
 
-from .deps import install_hint, missing_dependencies
+from .deps import missing_dependencies
 from .i18n import install_translator, remove_translator, tr
 
 ICON = Path(__file__).resolve().parents[1] / "resources" / "icon.png"
@@ -22,6 +22,11 @@ MENU = "&DiffusionSat"
 
 class DiffusionSatPlugin:
     def __init__(self, iface):
+        from .deps_dialog import activate_deps_folder
+
+        # packages installed by the dependencies dialog live outside the plugin folder (upgrades delete
+        # it); make them importable before initGui or initProcessing (qgis_process) needs them
+        activate_deps_folder()
         self.iface = iface
         self.translator = None
         self.actions: list[QAction] = []
@@ -39,9 +44,6 @@ class DiffusionSatPlugin:
 
     def initGui(self):  # noqa: N802 (QGIS API name)
         self.translator = install_translator()
-        from .deps_dialog import activate_deps_folder
-
-        activate_deps_folder()  # packages installed by the dependencies dialog, outside the plugin folder
         self.missing = missing_dependencies()
 
         action = QAction(QIcon(str(ICON)), tr("DiffusionSat"), self.iface.mainWindow())
@@ -99,8 +101,7 @@ class DiffusionSatPlugin:
         bar.pushWidget(widget, Qgis.Warning)
 
     def show_missing_details(self):
-        QMessageBox.information(
-            self.iface.mainWindow(),
-            tr("DiffusionSat: missing Python packages"),
-            tr("These packages are missing:") + "\n" + install_hint(self.missing),
-        )
+        """The dependencies dialog: what is missing, one-click install, diagnostics to copy."""
+        from .deps_dialog import DependenciesDialog
+
+        DependenciesDialog(self.iface.mainWindow()).exec_()

@@ -259,11 +259,11 @@ def _assert_same(s1, s2):
             assert torch.equal(torch.as_tensor(v), torch.as_tensor(o2["state"][k][kk])), (k, kk)
 
 
-@pytest.mark.parametrize("name,module,cls", [TRAINERS[1], TRAINERS[4]], ids=["unet", "controlnet3d"])
+@pytest.mark.parametrize("name,module,cls", TRAINERS, ids=[t[0] for t in TRAINERS])
 def test_checkpoint_resume_is_exact(tmp_path, name, module, cls):
     from training.models import load_component
 
-    cfg = tiny(name, checkpoint_every=2, sample_every=3 if name == "unet" else 0, ema=True)
+    cfg = tiny(name, checkpoint_every=2, sample_every=3 if name in ("unet", "controlnet3d") else 0, ema=True)
     quiet = dict(log=lambda s: None)
     # A: 2 steps, checkpoint at step 2 (state in memory)
     a = run(_task(module, cls, copy.deepcopy(cfg)), out_dir=tmp_path / "a", max_steps=2, **quiet)
@@ -293,8 +293,12 @@ def test_checkpoint_resume_is_exact(tmp_path, name, module, cls):
     else:
         from backend.checkpoints.loader import load_model
 
-        cn = load_model(final / "controlnet3d")
-        assert type(cn).__name__ == "SatControlNetModel3D" and cn.config.conditioning_in_channels == 3
+        folder = {"vae": "vae", "controlnet_sr": "controlnet", "controlnet_inpaint": "controlnet_inpaint",
+                  "controlnet3d": "controlnet3d"}[name]
+        model = load_model(final / folder)
+        expected = {"vae": "AutoencoderKL", "controlnet_sr": "SatControlNetModel",
+                    "controlnet_inpaint": "SatControlNetModel", "controlnet3d": "SatControlNetModel3D"}[name]
+        assert type(model).__name__ == expected
 
 
 def test_evaluate_baselines_table(tmp_path):
@@ -322,18 +326,30 @@ def test_controlnet_on_trained_base_and_evaluate_with_model(tmp_path):
     base = tmp_path / "unet" / "final"
     cfg = tiny("controlnet_sr", checkpoint_every=0)
     cfg["pretrained"] = {"base": str(base), "vae": str(base / "vae"), "required": True}
-    res = run(SRTask(cfg), out_dir=tmp_path / "sr", max_steps=1, **quiet)
+    res = run(SRTask(cfg), out_dir=tmp_path / "controlnet_sr", max_steps=1, **quiet)
     unet_sd = res["task"].frozen["unet"].state_dict()
     from backend.checkpoints.loader import load_model
 
     ref = load_model(base / "unet").state_dict()
     assert all(torch.equal(unet_sd[k], ref[k]) for k in ref)  # frozen base really loaded, not re-initialised
-    shutil.copytree(tmp_path / "sr" / "final" / "controlnet", base / "controlnet")
+    from training.assemble import assemble
+
+    rep = assemble(tmp_path, tmp_path / "bundle", budget_mb=60, suffix="")
+    assert rep["controlnets"] == {"controlnet": True, "controlnet_inpaint": False, "controlnet3d": False}
+    assert rep["within_budget"] and "unet/diffusion_pytorch_model.safetensors" in rep["safetensors_bytes"]
+    shutil.copytree(tmp_path / "controlnet_sr" / "final" / "controlnet", base / "controlnet")
     out = tmp_path / "sr.md"
     evaluate.main(["--task", "sr", "--model", str(base), "--data", str(DATA), "--out", str(out), "--tile", "32",
                    "--max-tiles", "1", "--split", "all", "--steps", "2"])
     rows = [line for line in out.read_text().splitlines() if line.startswith("| model |")]
     assert rows and "n/a" not in rows[0]
+    # the plugin's pipeline (strict loader + backend.pipelines) samples the same images as the trainers' sampler
+    evaluate.main(["--task", "sr", "--model", str(base), "--data", str(DATA), "--out", str(out), "--tile", "32",
+                   "--max-tiles", "1", "--split", "all", "--steps", "2", "--engine", "backend"])
+    rows_b = [line for line in out.read_text().splitlines() if line.startswith("| model |")]
+    vals = [float(v) for v in rows[0].split("|")[3:-1]]
+    vals_b = [float(v) for v in rows_b[0].split("|")[3:-1]]
+    assert np.allclose(vals, vals_b, atol=1e-3), (rows, rows_b)
 
 
 def test_cli_entry_point_and_resume(tmp_path):

@@ -302,7 +302,10 @@ def main(argv=None):
         model = load_controlnet_task(args.model, args.controlnet, args.task, args.steps, args.guidance)
     masks = None
     if args.task in ("inpaint", "predict"):
-        masks = CloudMaskBank.from_files([m for m in (args.masks or DEFAULT_MASKS) if Path(m).exists()])
+        files = [m for m in (args.masks or DEFAULT_MASKS) if Path(m).exists()]
+        if not files:
+            p.error("no cloud-mask file found: pass --masks FILE [FILE ...] (multi-band 0/1 GeoTIFF or .npz)")
+        masks = CloudMaskBank.from_files(files)
     if args.task == "sr":
         rows = eval_sr(args.data, model, args, specs)
     elif args.task == "inpaint":

@@ -89,24 +89,11 @@ def band_descriptions(layer: QgsRasterLayer) -> List[str]:
     return ["" for _ in range(layer.bandCount())]
 
 
-_CODE = re.compile(r"^\s*B(?:AND)?[\s_]?0*(8A|\d{1,2})(?![0-9A-Z])", re.IGNORECASE)
-
-
 def band_code(name: Optional[str]) -> Optional[str]:
-    """'B4' / 'b04' / 'B4 red' -> 'B04'; 'B8a' -> 'B8A' (distinct from 'B08'); else None."""
-    try:
-        from ...backend.geo.bands import band_code as backend_code
-    except ImportError:
-        backend_code = None
-    if backend_code is not None:
-        return backend_code(name)
-    if not name:
-        return None
-    m = _CODE.match(str(name))
-    if not m:
-        return None
-    num = m.group(1).upper()
-    return "B8A" if num == "8A" else f"B{int(num):02d}"
+    """'B4' / 'b04' / 'B4 red' -> 'B04'; 'B8a' -> 'B8A' (distinct from 'B08'); else None (the backend's rule)."""
+    from ...backend.geo.bands import band_code as backend_band_code
+
+    return backend_band_code(name)
 
 
 def find_band(descriptions: List[str], wanted: Tuple[str, ...]) -> Optional[int]:
@@ -122,31 +109,6 @@ def find_band(descriptions: List[str], wanted: Tuple[str, ...]) -> Optional[int]
 
 
 # ---------------------------------------------------------------------------------------------- dates
-_S2 = re.compile(r"(?:S2[ABCD]_MSI\w{3}|T\d{2}[A-Z]{3})_(\d{8})T\d{6}", re.IGNORECASE)
-_LANDSAT = re.compile(r"L[COTEM]0\d_L\w{3,4}_\d{6}_(\d{8})_", re.IGNORECASE)
-_LANDSAT_OLD = re.compile(r"L[COTEM]\d\d{6}(\d{4})(\d{3})[A-Z]{3}\d{2}", re.IGNORECASE)
-
-
-def _fallback_date(path: Optional[str], tags: dict) -> Optional[_dt.date]:
-    name = Path(path).name if path else ""
-    m = _S2.search(name) or _LANDSAT.search(name)
-    if m:
-        try:
-            return _dt.datetime.strptime(m.group(1), "%Y%m%d").date()
-        except ValueError:
-            pass
-    m = _LANDSAT_OLD.search(name)
-    if m:
-        year, doy = int(m.group(1)), int(m.group(2))
-        if 1 <= doy <= 366:
-            return _dt.date(year, 1, 1) + _dt.timedelta(days=doy - 1)
-    stamp = str(tags.get("TIFFTAG_DATETIME", ""))[:10].replace(":", "-")
-    try:
-        return _dt.date.fromisoformat(stamp)
-    except ValueError:
-        return None
-
-
 def layer_date(layer: Optional[QgsRasterLayer]) -> Optional[_dt.date]:
     """Acquisition date of a raster layer: Landsat MTL, acquisition tags, product name, TIFFTAG_DATETIME."""
     if layer is None:
@@ -155,15 +117,13 @@ def layer_date(layer: Optional[QgsRasterLayer]) -> Optional[_dt.date]:
         path = raster_path(layer)
     except LayerError:
         return None
+    from ...backend.geo.raster_metadata import date_and_cloud
+
     descriptions, tags = gdal_info(path)
-    try:
-        from ...backend.geo.raster_metadata import date_and_cloud
-    except ImportError:
-        return _fallback_date(path, tags)
     try:
         return date_and_cloud(path, tags, descriptions)[0]
     except (ValueError, OSError):
-        return _fallback_date(path, tags)
+        return None
 
 
 def parse_date(text: str) -> Optional[_dt.date]:
