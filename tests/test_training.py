@@ -169,9 +169,10 @@ def test_fmow_adapter_official_caption(tmp_path):
 def test_tokenizer_is_clip_loadable(tmp_path):
     from transformers import CLIPTokenizer
 
-    from training.tokenizer import build_tokenizer, tokenize
+    from training.tokenizer import build_tokenizer, caption_words, default_texts, tokenize
 
-    build_tokenizer(tmp_path / "tok", ["a landsat 8 satellite image in south america"])
+    texts = ["a landsat 8 satellite image in south america"]
+    build_tokenizer(tmp_path / "tok", texts)
     tok = CLIPTokenizer.from_pretrained(str(tmp_path / "tok"))
     assert tok.pad_token == "!" and tok.model_max_length == 77
     text = "a sentinel-2 satellite image in slovenia"
@@ -179,6 +180,8 @@ def test_tokenizer_is_clip_loadable(tmp_path):
     assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
     assert "satellite</w>" in tok.convert_ids_to_tokens(ids)
     assert tok.decode(ids, skip_special_tokens=True).replace(" - ", "-") == text
+    words = caption_words(texts + default_texts())
+    assert all(len(tok(w, add_special_tokens=False).input_ids) == 1 for w in words)  # one token per word
     batch = tokenize(tok, [text, ""])
     assert batch.shape == (2, 77) and int(batch[1, 2]) == tok.pad_token_id
 

@@ -5,13 +5,13 @@ Layout as the released SD 2.1 / DiffusionSat tokenizers, only smaller:
 * ``vocab.json``: the 256 byte symbols of CLIP's byte-to-unicode table (ids 0-255), the same symbols with
   the end-of-word marker ``</w>`` (256-511), then one entry per merge result, then ``<|startoftext|>`` and
   ``<|endoftext|>``;
-* ``merges.txt``: ``#version: 0.2`` and, per word, the merges spelling it out left to right
-  (``s a``, ``sa t``, ..., ``satellit e</w>``); duplicates skipped;
+* ``merges.txt``: ``#version: 0.2`` and, per word (in order), the merges that join the word's current
+  BPE segmentation (under the merges made so far) left to right (``s a``, ``sa t``, ..., ``satellit e</w>``
+  for the first word); since each word's merges rank below every later word's, **every vocabulary word
+  encodes to a single token**;
 * ``pad_token`` ``"!"`` (id 0) and ``model_max_length`` 77 as SD 2.1.
 
-Any text can be encoded (unknown words fall back to byte symbols); the vocabulary words usually become a
-single token (not always: a merge of a shorter word can win inside a longer one; the result is still a
-lossless tokenization).
+Any text can be encoded (unknown words fall back to byte symbols and partial merges).
 """
 
 from __future__ import annotations
@@ -78,6 +78,26 @@ def default_texts() -> List[str]:
     return texts
 
 
+def _bpe(symbols: List[str], ranks: dict) -> List[str]:
+    """Byte-pair encoding of one word: repeatedly merge the lowest-ranked adjacent pair (as CLIP does)."""
+    word = list(symbols)
+    while len(word) > 1:
+        best = min(((ranks.get(p, float("inf")), p) for p in zip(word, word[1:])), key=lambda x: x[0])
+        if best[0] == float("inf"):
+            break
+        a, b = best[1]
+        out, i = [], 0
+        while i < len(word):
+            if i < len(word) - 1 and word[i] == a and word[i + 1] == b:
+                out.append(a + b)
+                i += 2
+            else:
+                out.append(word[i])
+                i += 1
+        word = out
+    return word
+
+
 def build_tokenizer(out_dir, texts: Iterable[str] = (), include_defaults: bool = True):
     """Write vocab.json / merges.txt (+ tokenizer config) to ``out_dir`` and return the loaded CLIPTokenizer."""
     from transformers import CLIPTokenizer
@@ -88,23 +108,23 @@ def build_tokenizer(out_dir, texts: Iterable[str] = (), include_defaults: bool =
     vocab = {s: i for i, s in enumerate(symbols)}
     for s in symbols:
         vocab[s + "</w>"] = len(vocab)
-    merges = []
-    seen = set()
+    merges: list = []
+    ranks: dict = {}
     for word in caption_words(texts):
         chars = [b2u[b] for b in word.encode("utf-8")]
-        if len(chars) < 2:
-            continue
         chars[-1] = chars[-1] + "</w>"
-        left = chars[0]
-        for right in chars[1:]:
+        # segment the word with the merges made so far, then add merges joining the segments left to right:
+        # these rank below every later word's merges, so the word always ends as one token
+        segments = _bpe(chars, ranks)
+        left = segments[0]
+        for right in segments[1:]:
             pair = (left, right)
-            merged = left + right
-            if pair not in seen:
-                seen.add(pair)
+            if pair not in ranks:
+                ranks[pair] = len(merges)
                 merges.append(pair)
-                if merged not in vocab:
-                    vocab[merged] = len(vocab)
-            left = merged
+            left = left + right
+            if left not in vocab:
+                vocab[left] = len(vocab)
     for special in ("<|startoftext|>", "<|endoftext|>"):
         vocab[special] = len(vocab)
     out = Path(out_dir)
@@ -122,4 +142,4 @@ def tokenize(tokenizer, captions: List[str]):
                      return_tensors="pt").input_ids
 
 
-__all__ = ["build_tokenizer", "tokenize", "bytes_to_unicode", "caption_words", "FMOW_CLASSES"]
+__all__ = ["build_tokenizer", "tokenize", "bytes_to_unicode", "caption_words", "default_texts", "FMOW_CLASSES"]

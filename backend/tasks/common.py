@@ -53,6 +53,16 @@ class TileProgress:
         self.progress(min(1.0, fraction), f"{self.label}: tile {tile}/{self.total}")
 
 
+def tile_and_overlap(job, native: int) -> tuple:
+    """Tile size and overlap in output pixels: the job's, or the model's native size with an overlap of at
+    most a quarter tile (small native tiles would otherwise spend most of their pixels on overlap)."""
+    tile = int(job.tiling.tile_size or native)
+    overlap = int(job.tiling.overlap)
+    if not job.tiling.tile_size:
+        overlap = min(overlap, tile // 4)
+    return tile, overlap
+
+
 def sampling_kwargs(job, progress: TileProgress, cancel) -> dict:
     s = job.sampling
     return dict(steps=int(s.steps), guidance=float(s.guidance), scheduler=s.scheduler,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..geo.grids import extent_grid
 from ..metadata import SatMetadata
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 
 # The canvas of already generated pixels lives in memory (uint8 RGB + a flag): cap it.
 MAX_GENERATE_PIXELS = 64_000_000
@@ -22,7 +22,7 @@ MAX_GENERATE_PIXELS = 64_000_000
 def run(ctx: TaskContext) -> TaskOutput:
     job, pipe = ctx.job, ctx.model.pipeline
     grid = extent_grid(job.bbox, job.crs, job.gsd, max_pixels=MAX_GENERATE_PIXELS)
-    tile = int(job.tiling.tile_size or pipe.default_size)
+    tile, overlap = tile_and_overlap(job, pipe.default_size)
     base = SatMetadata(gsd=job.gsd, cloud_cover=job.cloud_cover, date=job.date)
     canvas = np.zeros((grid.height, grid.width, 3), dtype=np.uint8)
     known = np.zeros((grid.height, grid.width), dtype=bool)
@@ -51,5 +51,5 @@ def run(ctx: TaskContext) -> TaskOutput:
             outs.append(to_chw(image, spread))
         return np.stack(outs)
 
-    return run_and_write(ctx, tile_fn, tracker, grid=grid, tile_size=tile, overlap=job.tiling.overlap,
+    return run_and_write(ctx, tile_fn, tracker, grid=grid, tile_size=tile, overlap=overlap,
                          metadata=base)

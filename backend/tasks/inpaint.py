@@ -15,7 +15,7 @@ from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
 from ..geo.scaling import from_unit, resolve_mode, to_unit
 from ..tiling import ArraySource, RasterSource
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 
 
 class InpaintError(ValueError):
@@ -55,7 +55,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         raise InpaintError("the mask covers no pixel of the raster: nothing to inpaint")
     source = RasterSource(job.input, rgb_bands(descriptions, job.bands))
     mode = resolve_mode(dtype)
-    tile = int(job.tiling.tile_size or pipe.default_size)
+    tile, overlap = tile_and_overlap(job, pipe.default_size)
     tracker = TileProgress(ctx.progress, "inpaint")
     with_spread = int(job.sampling.num_samples) > 1
 
@@ -85,7 +85,7 @@ def run(ctx: TaskContext) -> TaskOutput:
 
     try:
         return run_and_write(ctx, tile_fn, tracker, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
-                             tile_size=tile, overlap=job.tiling.overlap, metadata=metadata_from_raster(job.input),
+                             tile_size=tile, overlap=overlap, metadata=metadata_from_raster(job.input),
                              dtype=dtype, to_output=to_output, nodata=nodata, mask_invalid=nodata is not None,
                              descriptions=[d or f"band {i}" for i, d in
                                                                              enumerate(source.descriptions, 1)],

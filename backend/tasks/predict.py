@@ -14,7 +14,7 @@ from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
 from ..geo.scaling import from_unit, resolve_mode, to_unit
 from ..tiling import RasterSource
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .inpaint import rgb_bands
 
 
@@ -43,7 +43,7 @@ def run(ctx: TaskContext) -> TaskOutput:
             frame_md.append(md.replace(date=date) if date is not None else md)
             sources.append(RasterSource(path, bands, grid=grid))
         mode = resolve_mode(dtype)
-        tile = int(job.tiling.tile_size or pipe.default_size)
+        tile, overlap = tile_and_overlap(job, pipe.default_size)
         tracker = TileProgress(ctx.progress, "predict")
         target_base = frame_md[0].replace(date=job.target_date, cloud_cover=0.0)
 
@@ -63,7 +63,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         def to_output(x):
             return from_unit(x, np.float32, mode)
 
-        return run_and_write(ctx, tile_fn, tracker, sources=sources, tile_size=tile, overlap=job.tiling.overlap,
+        return run_and_write(ctx, tile_fn, tracker, sources=sources, tile_size=tile, overlap=overlap,
                              metadata=target_base, dtype=dtype, to_output=to_output,
                              inputs=[p for p, _ in job.frames])
     finally:

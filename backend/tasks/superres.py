@@ -17,7 +17,7 @@ from ..geo.read import open_raster
 from ..geo.scaling import from_unit, resolve_mode, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 
 
 class SuperResolutionError(ValueError):
@@ -63,9 +63,9 @@ def run(ctx: TaskContext) -> TaskOutput:
         source.close()
         raise SuperResolutionError(f"the model takes {channels} bands, {source.count} were selected")
     mode = model.task_config("superres").get("scaling") or resolve_mode(dtype)
-    native = int(job.tiling.tile_size or pipe.default_size)  # output pixels per tile
-    tile_in = max(8, native // factor)
-    overlap_in = max(1, int(job.tiling.overlap) // factor)
+    tile_out, overlap_out = tile_and_overlap(job, pipe.default_size)  # output pixels
+    tile_in = max(8, tile_out // factor)
+    overlap_in = max(1, overlap_out // factor)
     in_gsd = source.grid.gsd()
     tracker = TileProgress(ctx.progress, "super-resolve")
 

@@ -3,7 +3,8 @@
 * fMoW (official DiffusionSat template): ``"a fmow satellite image of a <class> in <country>"``; the class
   name has its underscores replaced by spaces and the country is the lower-case ISO 3166 name of the
   image's country code (``ARG`` -> ``argentina``).
-* Our own rasters: only what is known, honestly: ``"a <sensor> satellite image"``, then
+* Our own rasters: only what is known, honestly: ``"a <sensor> satellite image"`` (``"an aerial image"`` for
+  aerial orthoimagery), then
   ``" of <land cover words>"`` when a land-cover description is given and ``" in <place>"`` when the place
   is known (``"a landsat 8 satellite image in paraguay"``). No land-cover words are guessed.
 """
@@ -74,7 +75,12 @@ def sensor_name(sensor: Optional[str]) -> str:
 
 def scene_caption(sensor: Optional[str] = None, place: Optional[str] = None, land_cover: Optional[str] = None) -> str:
     sensor = sensor_name(sensor)
-    text = f"a {sensor} satellite image" if sensor else "a satellite image"
+    if sensor in ("aerial", "airborne", "orthophoto", "aerial orthoimage"):
+        text = "an aerial image"  # not a satellite image: say so
+    elif sensor:
+        text = f"{'an' if sensor[0] in 'aeio' else 'a'} {sensor} satellite image"
+    else:
+        text = "a satellite image"
     if land_cover:
         text += f" of {land_cover.strip().lower()}"
     if place:
