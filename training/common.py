@@ -253,7 +253,7 @@ def write_grid(rows: List[List[np.ndarray]], path: Path, pad: int = 2):
 def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int] = None,
         log: Callable[[str], None] = print) -> dict:
     """Train ``task`` per its config; returns {'losses', 'step', 'out_dir', 'task'}."""
-    from accelerate import Accelerator
+    from accelerate import Accelerator, DistributedDataParallelKwargs
     from diffusers.optimization import get_scheduler
 
     cfg = task.cfg
@@ -264,8 +264,10 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
     total = int(max_steps if max_steps is not None else tr["max_steps"])
     seed = int(tr["seed"])
 
+    # find_unused_parameters: the 3-D ControlNet keeps unused mixing parameters of its Identity slots
+    ddp = DistributedDataParallelKwargs(find_unused_parameters=bool(tr.get("ddp_find_unused_parameters", True)))
     accelerator = Accelerator(cpu=bool(tr["cpu"]), mixed_precision=tr["mixed_precision"],
-                              gradient_accumulation_steps=int(tr["grad_accum"]))
+                              gradient_accumulation_steps=int(tr["grad_accum"]), kwargs_handlers=[ddp])
     task.accelerator = None
     task.out_dir = out_dir
     torch.manual_seed(seed)  # model init

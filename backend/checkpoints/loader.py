@@ -517,6 +517,9 @@ def inspect_folder(root: PathLike, validate: bool = True) -> FolderReport:
     for sub in ("controlnet", "controlnet3d"):
         if (root / sub / "config.json").is_file() and (root / sub) not in cn.values():
             notes.append(f"{sub}/ is not a DiffusionSat ControlNet (ignored)")
+    inpaint = root / "controlnet_inpaint"  # written by our training code / SatDiffusionPipeline.save_pretrained
+    if (inpaint / "config.json").is_file():
+        comps["controlnet_inpaint"] = _inspect_model("controlnet_inpaint", inpaint, validate)
     return FolderReport(root, comps, notes)
 
 
