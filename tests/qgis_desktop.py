@@ -29,6 +29,24 @@ _os._exit(0)
 """
 
 
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def system_env(**extra) -> dict:
+    """The environment for QGIS's own binaries: no PYTHONPATH, and a PATH without pyenv or venv folders.
+
+    QGIS's embedded Python finds its standard library through ``python3`` on PATH: a pyenv or venv
+    ``python3`` first on PATH (as when build.py runs under pyenv) makes it load a foreign standard library
+    and fail to import qgis.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"QT_QPA_PLATFORM", "PYTHONPATH", "DISPLAY", "PYTHONHOME", "VIRTUAL_ENV"}
+           and not k.startswith("PYENV")}
+    env["PATH"] = SYSTEM_PATH
+    env.update(extra)
+    return env
+
+
 def available() -> bool:
     return bool(shutil.which("qgis") and shutil.which("xvfb-run"))
 
@@ -38,7 +56,7 @@ def run_in_qgis(body: str, tmp_path: Path, plugin_path: Path | None = None, with
     out = tmp_path / "qgis_report.json"
     script = tmp_path / "qgis_script.py"
     script.write_text(PRELUDE.format(out=str(out), body=textwrap.indent(textwrap.dedent(body), "    ")))
-    run_env = {k: v for k, v in os.environ.items() if k not in {"QT_QPA_PLATFORM", "PYTHONPATH", "DISPLAY"}}
+    run_env = system_env()
     paths = []
     if with_venv:
         # QGIS runs the system Python: make the venv's packages (torch, diffusers, ...) visible to it.

@@ -7,6 +7,7 @@ import pytest
 from qgis.core import (QgsApplication, QgsFeature, QgsGeometry, QgsProcessingContext, QgsProcessingFeedback,
                        QgsProcessingParameterDefinition, QgsProject, QgsVectorLayer)
 
+from tests import qgis_desktop
 from tests.conftest import DATA, import_plugin_package
 
 import_plugin_package()
@@ -235,7 +236,6 @@ def test_processing_run_with_a_stand_in_backend(provider, monkeypatch, tmp_path)
 @pytest.mark.skipif(not shutil.which("qgis_process.bin"), reason="needs qgis_process.bin")
 def test_qgis_process_lists_and_checks(tmp_path):
     """The packaged plugin in qgis_process: the algorithms are listed and bad input gets the clear message."""
-    import os
     import subprocess  # nosec B404 (test only: runs the qgis_process binary)
     import zipfile
 
@@ -244,9 +244,8 @@ def test_qgis_process_lists_and_checks(tmp_path):
     archive = build.package(tmp_path / "dist")
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(tmp_path / "plugins")
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH"}}
-    env.update(QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"), QGIS_PLUGINPATH=str(tmp_path / "plugins"),
-               QT_QPA_PLATFORM="offscreen")
+    env = qgis_desktop.system_env(QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"),
+                                  QGIS_PLUGINPATH=str(tmp_path / "plugins"), QT_QPA_PLATFORM="offscreen")
 
     def qgis_process(*args):
         return subprocess.run(["qgis_process.bin", *args], env=env, capture_output=True, text=True,  # nosec B603
@@ -312,8 +311,9 @@ def test_qgis_process_runs_generate(tmp_path):
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(tmp_path / "plugins")
     site = [p for p in sys.path if p.endswith("site-packages") and ".venv" in p]  # torch, diffusers
-    env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"), QGIS_PLUGINPATH=str(tmp_path / "plugins"),
-               QT_QPA_PLATFORM="offscreen", PYTHONPATH=os.pathsep.join(site), OMP_NUM_THREADS="2")
+    env = qgis_desktop.system_env(QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "config"),
+                                  QGIS_PLUGINPATH=str(tmp_path / "plugins"), QT_QPA_PLATFORM="offscreen",
+                                  PYTHONPATH=os.pathsep.join(site), OMP_NUM_THREADS="2")
     enable = subprocess.run(["qgis_process.bin", "plugins", "enable", "diffusionsat"], env=env,  # nosec B603
                             capture_output=True, text=True, timeout=120)
     assert enable.returncode == 0, enable.stderr

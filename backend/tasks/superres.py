@@ -2,7 +2,7 @@
 
 The ControlNet sees the selected bands (the official model: Sentinel-2 B4 B3 B2 B5 B6 B7 B8 B8A B11
 B12, picked by name) at ``1 / conditioning_scale`` of the output resolution. A factor larger than the
-ControlNet's own scale is reached by first upsampling the input tile bilinearly (``upsample = factor /
+ControlNet's own scale is reached by first upsampling the input tile bicubically (``upsample = factor /
 conditioning_scale``): the bundled model was trained that way (Wald protocol, x4 = x2 upsample x2
 ControlNet). The output is RGB in the input's units (e.g. reflectance x 10 000 stays x 10 000).
 """
@@ -76,8 +76,9 @@ def run(ctx: TaskContext) -> TaskOutput:
             tracker.begin_tile(k, len(batch))
             unit = to_unit(arrays[k], mode, valid=valids[k])
             control = torch.from_numpy(np.ascontiguousarray(unit))[None]
-            if upsample > 1:
-                control = F.interpolate(control, scale_factor=upsample, mode="bilinear", align_corners=False)
+            if upsample > 1:  # bicubic, then clipped: how the bundled model's training prepared its controls
+                control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
+                control = control.clamp(0.0, 1.0)
             md = t.metadata.replace(gsd=in_gsd / factor) if t.metadata is not None else None
             image, spread = sample(pipe, "super_resolve", job, t.seed, tracker, ctx.cancel, control[0].numpy(), md,
                                    control_gsd=in_gsd, prompt=job.prompt)
