@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -67,9 +68,17 @@ def run_in_qgis(body: str, tmp_path: Path, plugin_path: Path | None = None, with
     run_env.update(env or {})
     cmd = ["xvfb-run", "-a", "qgis", "--nologo", "--noversioncheck", "--noplugins",
            "--profiles-path", str(tmp_path / "profiles"), "--code", str(script)]
-    proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True, timeout=timeout)
+    # own process group: on a time-out (e.g. QGIS stuck on an error dialog) QGIS and Xvfb are killed too
+    proc = subprocess.Popen(cmd, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        raise RuntimeError(f"QGIS did not finish within {timeout} s:\n{stdout}\n{stderr}") from None
     if not out.exists():
-        raise RuntimeError(f"QGIS exited ({proc.returncode}) without a report:\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(f"QGIS exited ({proc.returncode}) without a report:\n{stdout}\n{stderr}")
     data = json.loads(out.read_text())
     if "error" in data:
         raise RuntimeError("the script failed inside QGIS:\n" + data["error"])
