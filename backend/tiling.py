@@ -214,19 +214,25 @@ def tile_seed(base_seed: int, row_off: int, col_off: int) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def axis_starts(length: int, tile: int, overlap: int) -> List[int]:
-    """Start offsets of tiles along one axis (even spread, overlap >= ``overlap``, last tile on the edge)."""
+def axis_starts(length: int, tile: int, overlap: int, align: int = 1) -> List[int]:
+    """Start offsets of tiles along one axis (even spread, overlap >= ``overlap``, last tile on the edge).
+
+    ``align``: starts are multiples of it (e.g. 8, so tiles of a generated image map to whole latent pixels;
+    ``length`` and ``tile`` must then be multiples of it too)."""
     if length <= tile:
         return [0]
     stride = tile - overlap
-    n = math.ceil((length - tile) / stride) + 1
-    return [int(round(i * (length - tile) / (n - 1))) for i in range(n)]
+    # rounding starts down to ``align`` may shrink a gap by align - 1: plan with that much more overlap
+    n = math.ceil((length - tile) / max(1, stride - (align - 1))) + 1
+    starts = [int(round(i * (length - tile) / (n - 1))) // align * align for i in range(n)]
+    starts[-1] = length - tile
+    return sorted(set(starts))
 
 
 def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int = 1, base_seed: int = 0,
                metadata: Optional[SatMetadata] = None,
-               metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None) -> List[Tile]:
-    """The tiles :func:`run_tiled` will process, in order."""
+               metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None, align: int = 1) -> List[Tile]:
+    """The tiles :func:`run_tiled` will process, in order (``align``: see :func:`axis_starts`)."""
     tile_size, overlap, factor = int(tile_size), int(overlap), int(factor)
     if tile_size < 1:
         raise TilingError(f"tile size must be at least 1 pixel, got {tile_size}")
@@ -234,8 +240,8 @@ def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int 
         raise TilingError(f"overlap must be between 0 and the tile size - 1 ({tile_size - 1}), got {overlap}")
     if factor < 1:
         raise TilingError(f"the output scale factor must be a positive integer, got {factor}")
-    rows = axis_starts(grid.height, tile_size, overlap)
-    cols = axis_starts(grid.width, tile_size, overlap)
+    rows = axis_starts(grid.height, tile_size, overlap, align)
+    cols = axis_starts(grid.width, tile_size, overlap, align)
     th, tw = min(tile_size, grid.height), min(tile_size, grid.width)
     tiles = []
     for i, r in enumerate(rows):
@@ -302,7 +308,7 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
               progress: Optional[Callable[[int, int], None]] = None, cancel=None, nodata=None,
               mask_invalid: bool = False, descriptions: Optional[Sequence[str]] = None, tags: Optional[dict] = None,
               cog: bool = False, pad_to_tile: bool = True, pad_mode: str = "reflect", protect: Sequence = (),
-              gdal_cache_mb: int = 64) -> TilingResult:
+              gdal_cache_mb: int = 64, align: int = 1) -> TilingResult:
     """Run ``tile_fn`` over the tiles of ``sources`` (or of ``grid``) and write the blended result.
 
     sources: :class:`RasterSource` / :class:`ArraySource` objects or raster paths (opened as
@@ -349,7 +355,7 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
         protect_paths = [getattr(s, "path", None) for s in srcs] + list(protect or ())
         if output_path is not None:
             check_output_path(output_path, protect_paths)  # fail before any model work
-        tiles = plan_tiles(grid, tile_size, overlap, factor, base_seed, metadata, metadata_fn)
+        tiles = plan_tiles(grid, tile_size, overlap, factor, base_seed, metadata, metadata_fn, align)
         total = len(tiles)
         th, tw = tiles[0].shape
         ph = max(th, tile_size) if pad_to_tile else th

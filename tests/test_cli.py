@@ -33,7 +33,7 @@ def test_generate_json_and_quicklook(tmp_path):
                "--date", "2021-03-04", "--prompt", "farmland", "-o", out, "--json", "--quiet", *FAST)
     data = summary(proc)
     assert data["ok"] and data["task"] == "generate" and data["seed"] == 3
-    assert data["grid"]["width"] == 90 and data["grid"]["height"] == 70
+    assert data["grid"]["width"] == 96 and data["grid"]["height"] == 72  # 90 x 70 rounded up to multiples of 8
     assert out.exists() and (tmp_path / "gen.png").exists()
 
 

@@ -40,7 +40,7 @@ import inspect
 import json
 import os
 import secrets
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -507,12 +507,19 @@ class PipelineBase:
         progress_offset: int = 0,
         progress_total: Optional[int] = None,
         decode: bool = True,
+        windows: Optional[Sequence[Tuple[int, int, int, int]]] = None,
+        window_metadata: Optional[np.ndarray] = None,
     ) -> PipelineResult:
         """Run the denoising loop for ``len(prompts)`` images and decode them.
 
         ``metadata``: ``(N, 7)`` float32 normalised. ``blend(scheduler, t_next, latents) -> latents`` runs after every
         scheduler step (inpainting). ``latents_callback(i, t, latents)`` sees the latents after step ``i``.
         ``callback(step, total)`` reports progress after each step (``step`` from 1).
+
+        ``windows`` (latent ``(row, col, height, width)`` boxes covering the latents) with ``window_metadata``
+        (``(len(windows), 7)``): at every step the model runs on each window with that window's own metadata
+        and the overlapping predictions are averaged (MultiDiffusion, Bar-Tal et al., ICML 2023), so a large
+        extent is one coherent image, with no seams, at the memory cost of one window per model call.
         """
         check_size(height, width, self.vae_scale_factor)
         name = _sched.canonical_name(scheduler)
@@ -540,9 +547,8 @@ class PipelineBase:
         if do_cfg:
             uncond = self._uncond_embedding(negative_prompt).expand(n, -1, -1)
             ehs = torch.cat([uncond, cond])
-            md_in = torch.cat([torch.zeros_like(md), md])
         else:
-            ehs, md_in = cond, md
+            ehs = cond
 
         if control is not None:
             c_img = control.cond.to(self.device, self.dtype)
@@ -554,10 +560,11 @@ class PipelineBase:
         latents = self.prepare_latents(n, height, width, generator, latents, sched)
         step_kwargs = {"eta": 0.0} if "eta" in inspect.signature(sched.step).parameters else {}
 
-        for i, t in enumerate(timesteps):
-            raise_if_cancelled(cancel, "sampling")
-            x = torch.cat([latents, latents]) if do_cfg else latents
+        def guided(lat, md_lat):
+            """The (classifier-free guided) model output for latents ``lat`` with metadata ``md_lat``."""
+            x = torch.cat([lat, lat]) if do_cfg else lat
             x = sched.scale_model_input(x, t).to(self.dtype)
+            m = torch.cat([torch.zeros_like(md_lat), md_lat]) if do_cfg else md_lat
             down = mid = None
             if control is not None:
                 down, mid = control.model(
@@ -566,7 +573,7 @@ class PipelineBase:
                     encoder_hidden_states=ehs,
                     controlnet_cond=c_img,
                     conditioning_scale=control.scale,
-                    metadata=md_in,
+                    metadata=m,
                     cond_metadata=c_md,
                     return_dict=False,
                 )
@@ -574,14 +581,37 @@ class PipelineBase:
                 x,
                 t,
                 encoder_hidden_states=ehs,
-                metadata=md_in,
+                metadata=m,
                 down_block_additional_residuals=down,
                 mid_block_additional_residual=mid,
-            ).sample
-            out = out.float()
+            ).sample.float()
             if do_cfg:
                 out_uncond, out_cond = out.chunk(2)
                 out = out_uncond + guidance * (out_cond - out_uncond)
+            return out
+
+        if windows is not None:
+            if control is not None:
+                raise PipelineError("windowed sampling takes no ControlNet")
+            win_md = torch.from_numpy(np.ascontiguousarray(window_metadata, dtype=np.float32)).to(self.device)
+            if tuple(win_md.shape) != (len(windows), NUM_METADATA):
+                raise PipelineError(f"internal: window metadata {tuple(win_md.shape)} for {len(windows)} windows")
+            coverage = torch.zeros((1, 1) + tuple(latents.shape[2:]), device=self.device)
+            for r, c, h, w in windows:
+                coverage[..., r:r + h, c:c + w] += 1
+            if not bool((coverage > 0).all()):
+                raise PipelineError("internal: the windows do not cover the latents")
+
+        for i, t in enumerate(timesteps):
+            raise_if_cancelled(cancel, "sampling")
+            if windows is None:
+                out = guided(latents, md)
+            else:
+                out = torch.zeros_like(latents)
+                for k, (r, c, h, w) in enumerate(windows):
+                    raise_if_cancelled(cancel, "sampling")
+                    out[..., r:r + h, c:c + w] += guided(latents[..., r:r + h, c:c + w], win_md[k:k + 1].expand(n, -1))
+                out = out / coverage
             latents = sched.step(out, t, latents, **step_kwargs, return_dict=False)[0]
             if blend is not None:
                 t_next = timesteps[i + 1] if i + 1 < len(timesteps) else None

@@ -57,6 +57,9 @@ class GenerateMixin:
         cancel: CancelSource = None,
         return_latents: bool = False,
         latents_callback: Optional[Callable] = None,
+        windows=None,
+        window_metadata=None,
+        decode: bool = True,
     ) -> PipelineResult:
         """Generate images from a prompt and :class:`~backend.metadata.SatMetadata`.
 
@@ -67,7 +70,9 @@ class GenerateMixin:
         disables classifier-free guidance (one UNet call per step). ``seed`` (or a CPU ``generator``) makes
         the call reproducible; without it a random seed is drawn and returned in ``result.seed``.
         ``callback(step, total)`` reports progress; ``cancel`` (Event / CancelToken / callable) is checked
-        between steps and raises :class:`~backend.cancel.Cancelled`.
+        between steps and raises :class:`~backend.cancel.Cancelled`. ``windows`` / ``window_metadata``: one
+        seamless image larger than the model's size, sampled window by window (see ``PipelineBase._sample``);
+        ``decode=False`` returns only the latents (decode them in tiles).
         """
         num_images = check_num_images(num_images)
         prompts = prompt_list(prompt)
@@ -92,4 +97,7 @@ class GenerateMixin:
             cancel=cancel,
             return_latents=return_latents,
             latents_callback=latents_callback,
+            windows=windows,
+            window_metadata=window_metadata,
+            decode=decode,
         )

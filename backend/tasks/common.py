@@ -169,10 +169,10 @@ def unit_to_uint8(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float32) * 255.0
 
 
-def run_and_write(ctx: TaskContext, tile_fn, tracker: TileProgress, *, grid=None, sources=(), tile_size: int,
-                  overlap: int, factor: int = 1, metadata=None, dtype="uint8",
+def run_and_write(ctx: TaskContext, tile_fn, tile_progress: Callable[[int, int], None], *, grid=None, sources=(),
+                  tile_size: int, overlap: int, factor: int = 1, metadata=None, dtype="uint8",
                   to_output: Callable[[np.ndarray], np.ndarray] = unit_to_uint8, descriptions=("red", "green", "blue"),
-                  nodata=None, mask_invalid: bool = False, inputs=()) -> TaskOutput:
+                  nodata=None, mask_invalid: bool = False, inputs=(), align: int = 1) -> TaskOutput:
     """Run ``tile_fn`` (returning [0, 1] RGB, plus a spread band when sampling several times) through the
     tiling engine and write the output in ``dtype`` (``to_output`` maps [0, 1] to its units)."""
     from ..tiling import run_tiled
@@ -188,8 +188,8 @@ def run_and_write(ctx: TaskContext, tile_fn, tracker: TileProgress, *, grid=None
 
     common = dict(sources=sources, grid=grid, tile_size=int(tile_size), overlap=int(overlap), factor=int(factor),
                   batch_size=int(ctx.job.tiling.batch_size), base_seed=ctx.seed, metadata=metadata,
-                  progress=tracker.tiles, cancel=ctx.cancel, protect=protect, mask_invalid=mask_invalid,
-                  nodata=nodata)
+                  progress=tile_progress, cancel=ctx.cancel, protect=protect, mask_invalid=mask_invalid,
+                  nodata=nodata, align=align)
     if ctx.output is None:
         res = run_tiled(scaled, None, out_bands=4 if with_spread else 3, out_dtype="float32", **common)
         arr = res.array

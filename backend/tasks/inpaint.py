@@ -84,7 +84,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         return from_unit(x, np.float32, mode)
 
     try:
-        return run_and_write(ctx, tile_fn, tracker, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
+        return run_and_write(ctx, tile_fn, tracker.tiles, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
                              tile_size=tile, overlap=overlap, metadata=metadata_from_raster(job.input),
                              dtype=dtype, to_output=to_output, nodata=nodata, mask_invalid=nodata is not None,
                              descriptions=[d or f"band {i}" for i, d in

@@ -63,7 +63,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         def to_output(x):
             return from_unit(x, np.float32, mode)
 
-        return run_and_write(ctx, tile_fn, tracker, sources=sources, tile_size=tile, overlap=overlap,
+        return run_and_write(ctx, tile_fn, tracker.tiles, sources=sources, tile_size=tile, overlap=overlap,
                              metadata=target_base, dtype=dtype, to_output=to_output,
                              inputs=[p for p, _ in job.frames])
     finally:

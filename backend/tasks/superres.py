@@ -89,7 +89,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         return from_unit(x, np.float32, mode)  # blended as floats, rounded once on write
 
     try:
-        return run_and_write(ctx, tile_fn, tracker, sources=[source], tile_size=tile_in, overlap=overlap_in,
+        return run_and_write(ctx, tile_fn, tracker.tiles, sources=[source], tile_size=tile_in, overlap=overlap_in,
                              factor=factor, metadata=metadata_from_raster(job.input), dtype=dtype, to_output=to_output,
                              inputs=[job.input])
     finally:

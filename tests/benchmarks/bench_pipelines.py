@@ -35,6 +35,9 @@ if str(ROOT) not in sys.path:
 from backend.metadata import SatMetadata  # noqa: E402
 from backend.pipelines import SatDiffusionPipeline  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as C  # noqa: E402
+
 PROMPT = "a fmow satellite image of a amusement park in argentina"
 MD = SatMetadata(lon=-58.4, lat=-34.6, gsd=0.5, cloud_cover=0.1, date="2017-03-02")
 
@@ -153,14 +156,16 @@ def samplers(pipe, size: int, seeds, guidance: float) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default=str(ROOT / "tests" / "data" / "parity"))
+    ap.add_argument("--model", default=C.default_model(),
+                    help="default: the bundled diffusionsat-mini when assembled, else tests/data/parity")
     ap.add_argument("--sizes", default="64,128,256", help="output sizes for the overhead runs")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--psnr-size", type=int, default=64)
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", help="write the results as JSON")
+    ap.add_argument("--out", default=str(C.RESULTS / "pipelines.json"),
+                    help="write the results as JSON (the printed report goes beside it as .md)")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -187,20 +192,22 @@ def main(argv=None) -> int:
         "psnr_size": args.psnr_size,
         "seeds": args.seeds,
     }
-    print(f"## Pipeline benchmark ({Path(args.model).name}, {args.threads} thread(s), torch {torch.__version__})\n")
-    print("| task | size | steps | CFG | bare model ms | pipeline s | total / (steps x bare) | in-run: total / model time "
-          "| in-run: loop / model time | fixed s (text, latents, decode) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['task']} | {r['size']} | {r['steps']} | {r['guidance']} | {r['bare_model_ms']:.2f} | "
-              f"{r['pipeline_s']:.3f} | {r['ratio_total']:.3f} | {r['ratio_total_inrun']:.3f} | {r['ratio_loop']:.3f} | "
-              f"{r['fixed_s']:.3f} |")
-    print(f"\nPSNR vs DDIM 100 steps ({args.psnr_size} px, CFG 7.5, mean over seeds {args.seeds}):\n")
-    print("| sampler | PSNR dB |")
-    print("|---|---|")
-    for k, v in psnrs.items():
-        print(f"| {k} | {v:.2f} |")
+    with C.tee_markdown(Path(args.out).with_suffix(".md")):
+        print(f"## Pipeline benchmark ({Path(args.model).name}, {args.threads} thread(s), torch {torch.__version__})\n")
+        print("| task | size | steps | CFG | bare model ms | pipeline s | total / (steps x bare) | in-run: total / model time "
+              "| in-run: loop / model time | fixed s (text, latents, decode) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['task']} | {r['size']} | {r['steps']} | {r['guidance']} | {r['bare_model_ms']:.2f} | "
+                  f"{r['pipeline_s']:.3f} | {r['ratio_total']:.3f} | {r['ratio_total_inrun']:.3f} | {r['ratio_loop']:.3f} | "
+                  f"{r['fixed_s']:.3f} |")
+        print(f"\nPSNR vs DDIM 100 steps ({args.psnr_size} px, CFG 7.5, mean over seeds {args.seeds}):\n")
+        print("| sampler | PSNR dB |")
+        print("|---|---|")
+        for k, v in psnrs.items():
+            print(f"| {k} | {v:.2f} |")
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
 

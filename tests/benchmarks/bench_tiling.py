@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as C  # noqa: E402  (no torch / numpy at import: the driver stays lean)
 
 CHILD = r"""
 import json, resource, sys, time
@@ -56,7 +58,8 @@ def make_input(path: Path, size: int) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="write the results as JSON here")
+    ap.add_argument("--out", type=Path, default=C.RESULTS / "tiling.json",
+                    help="write the results as JSON here (the printed table goes beside it as .md)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4096])
     ap.add_argument("--tile", type=int, default=512)
     ap.add_argument("--overlap", type=int, default=64)
@@ -82,14 +85,15 @@ def main(argv=None):
             rows.append(res)
             src.unlink()
             out.unlink()
-    first = rows[0]
-    print(f"tile {args.tile}, overlap {args.overlap}, batch {args.batch}, 3-band uint16 -> uint16 DEFLATE\n")
-    print("| raster | area x | tiles | time (s) | time / area x1 | s per Mpx | peak RSS (MiB) | peak - baseline (MiB) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['size']}x{r['size']} | {r['area_factor']:.0f} | {r['tiles']} | {r['seconds']:.2f} | "
-              f"{r['seconds'] / first['seconds']:.1f} | {r['seconds'] / r['megapixels']:.3f} | "
-              f"{r['peak_kb'] / 1024:.0f} | {(r['peak_kb'] - r['baseline_kb']) / 1024:.0f} |")
+    with C.tee_markdown(args.out.with_suffix(".md")):
+        first = rows[0]
+        print(f"tile {args.tile}, overlap {args.overlap}, batch {args.batch}, 3-band uint16 -> uint16 DEFLATE\n")
+        print("| raster | area x | tiles | time (s) | time / area x1 | s per Mpx | peak RSS (MiB) | peak - baseline (MiB) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['size']}x{r['size']} | {r['area_factor']:.0f} | {r['tiles']} | {r['seconds']:.2f} | "
+                  f"{r['seconds'] / first['seconds']:.1f} | {r['seconds'] / r['megapixels']:.3f} | "
+                  f"{r['peak_kb'] / 1024:.0f} | {(r['peak_kb'] - r['baseline_kb']) / 1024:.0f} |")
     if args.out:
         args.out.write_text(json.dumps(dict(tile=args.tile, overlap=args.overlap, batch=args.batch, rows=rows), indent=2))
     return rows

@@ -27,6 +27,9 @@ if str(ROOT) not in sys.path:
 
 import torch  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as C  # noqa: E402
+
 MID_CONFIG = dict(
     sample_size=32,
     block_out_channels=[64, 128, 256, 256],
@@ -121,7 +124,8 @@ def main(argv=None) -> int:
     parser.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--out", default=str(ROOT / "tests" / "benchmarks" / "results" / "unet_overhead.json"))
+    parser.add_argument("--out", default=str(C.RESULTS / "unet_overhead.json"),
+                        help="JSON to write; the printed table also goes beside it as .md")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -142,13 +146,14 @@ def main(argv=None) -> int:
     sat, plain = build_pair(config, device, dtype)
     rows = [time_pair(sat, plain, b, lat, config["cross_attention_dim"], device, dtype, repeats) for b, lat in cases]
 
-    print(f"SatUNet / UNet2DConditionModel forward time, {label}, {device} {args.dtype}, "
-          f"{torch.get_num_threads()} threads")
-    print("(medians and minima of interleaved calls; 'md ms' = the metadata embedding alone)")
-    print(f"{'px':>5} {'batch':>5} {'plain ms':>10} {'SatUNet ms':>11} {'ratio':>7} {'ratio(min)':>10} {'md ms':>8} {'md/plain':>9}")
-    for r in rows:
-        print(f"{r['pixels']:>5} {r['batch']:>5} {r['plain_ms']:>10.1f} {r['sat_ms']:>11.1f} {r['ratio']:>7.3f} "
-              f"{r['ratio_min']:>10.3f} {r['metadata_embedding_ms']:>8.3f} {r['ratio_estimated'] - 1:>9.2%}")
+    with C.tee_markdown(Path(args.out).with_suffix(".md"), code=True):  # the table as printed, also as .md
+        print(f"SatUNet / UNet2DConditionModel forward time, {label}, {device} {args.dtype}, "
+              f"{torch.get_num_threads()} threads")
+        print("(medians and minima of interleaved calls; 'md ms' = the metadata embedding alone)")
+        print(f"{'px':>5} {'batch':>5} {'plain ms':>10} {'SatUNet ms':>11} {'ratio':>7} {'ratio(min)':>10} {'md ms':>8} {'md/plain':>9}")
+        for r in rows:
+            print(f"{r['pixels']:>5} {r['batch']:>5} {r['plain_ms']:>10.1f} {r['sat_ms']:>11.1f} {r['ratio']:>7.3f} "
+                  f"{r['ratio_min']:>10.3f} {r['metadata_embedding_ms']:>8.3f} {r['ratio_estimated'] - 1:>9.2%}")
     result = {
         "benchmark": "unet_overhead",
         "config": label,

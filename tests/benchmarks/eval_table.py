@@ -1,0 +1,169 @@
+"""Quality table: our model vs the classical baselines on real data crops, for SR, inpainting and prediction.
+
+    .venv/bin/python tests/benchmarks/eval_table.py [--data DIR] [--model DIR] [--tasks sr,inpaint,predict]
+        [--engine backend|training] [--steps 25] [--scheduler dpm++] [--guidance 7.5[,1]] [--tile 64]
+        [--max-tiles 4] [--split eval|all] [--masks FILE ...] [--seed 0] [--threads 2] [--out PATH]
+
+A thin wrapper over ``training/evaluate.py`` (the one implementation of the protocols, the metrics of
+``training/metrics.py`` and the baselines): it runs the three tasks on one folder of GeoTIFFs and writes a
+single markdown report plus JSON (per-tile scores). Metrics, per tile then averaged: PSNR, SSIM, spectral
+angle (degrees); super-resolution adds SR consistency (the output block-averaged back to the degraded input
+grid vs that input, PSNR); inpainting adds PSNR and SSIM inside the mask. Baselines: bicubic up-sampling
+(SR), biharmonic fill (inpainting), the most recent clear input frame (prediction).
+
+Defaults: ``--data`` the project's data folder ``/work/shared/data`` when present, else ``tests/data``; the
+spatial hold-out columns (``--split eval``: never seen in training); ``--engine backend`` = the plugin's own
+``backend.pipelines`` as users run it, with the job defaults (DPM-Solver++ 25 steps, guidance 7.5); several
+guidance values give one model row each (``--guidance 7.5,1``). ``--engine training`` samples with the
+trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
+Writes ``results/eval_table.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common as C  # noqa: E402
+
+SHARED_DATA = Path("/work/shared/data")
+TASKS = ("sr", "inpaint", "predict")
+PIPE_METHOD = {"sr": "super_resolve", "inpaint": "inpaint", "predict": "predict"}
+
+
+def default_data() -> Path:
+    return SHARED_DATA if SHARED_DATA.is_dir() else C.ROOT / "tests" / "data"
+
+
+def default_masks(data: Path) -> list:
+    """training/evaluate.py's default cloud-mask files; where absent, the cloud masks of the data folder or
+    of tests/data."""
+    from training import evaluate as E
+
+    found = [m for m in E.DEFAULT_MASKS if Path(m).exists()]
+    if not found:
+        found = [str(p) for p in sorted(Path(data).glob("*cloudmask*.tif"))]
+    if not found:
+        found = [str(p) for p in sorted((C.ROOT / "tests" / "data").glob("*cloudmask*.tif"))]
+    return found
+
+
+def build_model(args, task: str, guidance: float):
+    from training import evaluate as E
+
+    if args.engine == "training":
+        return E.load_controlnet_task(args.model, args.controlnet, task, args.steps, guidance)
+    engine = E.BackendEngine(args.model, args.controlnet, task, args.steps, guidance, args.seed)
+    name = PIPE_METHOD[task]  # the engine calls the pipeline without a scheduler: give it the job's
+    setattr(engine.pipe, name, functools.partial(getattr(engine.pipe, name), scheduler=args.scheduler))
+    return engine
+
+
+def run_task(task: str, model, ns, specs, masks) -> dict:
+    from training import evaluate as E
+
+    if task == "sr":
+        return E.eval_sr(ns.data, model, ns, specs)
+    if task == "inpaint":
+        return E.eval_inpaint(ns.data, model, ns, specs, masks)
+    return E.eval_predict(ns.data, model, ns, specs, masks)
+
+
+def summarise(rows: dict) -> dict:
+    """method -> {tiles, metric: mean over finite values}."""
+    out = {}
+    for method, items in rows.items():
+        keys = list(dict.fromkeys(k for r in items for k in r))
+        summary = {"tiles": len(items)}
+        for k in keys:
+            vals = [r[k] for r in items if r.get(k) is not None and not math.isnan(r[k])]
+            finite = [v for v in vals if math.isfinite(v)]
+            summary[k] = sum(finite) / len(finite) if finite else (float("inf") if vals else None)
+        out[method] = summary
+    return out
+
+
+def main(argv=None) -> int:
+    ap = C.parser("eval_table", __doc__, threads=2, repeats=1)
+    ap.add_argument("--data", type=Path, default=default_data(), help="folder of GeoTIFFs (default %(default)s)")
+    ap.add_argument("--tasks", default=",".join(TASKS))
+    ap.add_argument("--engine", default="backend", choices=["backend", "training"])
+    ap.add_argument("--controlnet", default=None, help="ControlNet folder outside --model (see training/evaluate.py)")
+    ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--scheduler", default="dpm++", choices=["dpm++", "ddim"], help="backend engine only")
+    ap.add_argument("--guidance", default="7.5", help="comma-separated; one model row per value")
+    ap.add_argument("--tile", type=int, default=64)
+    ap.add_argument("--max-tiles", type=int, default=4)
+    ap.add_argument("--split", default="eval", choices=["eval", "all"])
+    ap.add_argument("--frames", type=int, default=3)
+    ap.add_argument("--masks", nargs="*", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sources", default=str(C.ROOT / "training" / "configs" / "data_sources.json"))
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from training.datasets.masks import CloudMaskBank
+    from training.datasets.raster import load_source_specs
+    from training import evaluate as E
+
+    C.set_threads(args.threads)
+    t_start = time.perf_counter()
+    specs = load_source_specs(args.sources) if args.sources and Path(args.sources).exists() else {}
+    mask_files = args.masks if args.masks else default_masks(args.data)
+    masks = CloudMaskBank.from_files(mask_files) if mask_files else None
+    ns = argparse.Namespace(data=str(args.data), tile=args.tile, max_tiles=args.max_tiles, split=args.split,
+                            seed=args.seed, frames=args.frames)
+    guidances = [float(g) for g in args.guidance.split(",")]
+    sampler = (f"{args.scheduler} {args.steps} steps" if args.engine == "backend" else f"DDIM {args.steps} steps")
+    report, sections = {}, []
+    for task in args.tasks.split(","):
+        if task not in TASKS:
+            raise SystemExit(f"unknown task {task!r}; choose from {TASKS}")
+        if task != "sr" and masks is None:
+            report[task] = {"error": "no cloud-mask file (pass --masks)"}
+            continue
+        rows, errors, seconds = {}, {}, {}
+        base_rows = run_task(task, None, ns, specs, masks)  # baselines only (no model)
+        rows.update(base_rows)
+        if args.model.lower() != "none":
+            for g in guidances:
+                label = f"model ({sampler}, guidance {g:g})"
+                try:
+                    torch.manual_seed(args.seed)
+                    model = build_model(args, task, g)
+                    t0 = time.perf_counter()
+                    got = run_task(task, model, ns, specs, masks)
+                    seconds[label] = time.perf_counter() - t0
+                    rows[label] = got.get("model", [])
+                    if not rows[label]:
+                        errors[label] = "no tile the model could take (e.g. no raster with the Sentinel-2 bands)"
+                except Exception as exc:  # a model without this task's ControlNet, ...
+                    errors[label] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]
+        summary = summarise(rows)
+        report[task] = {"summary": summary, "tiles": rows, "errors": errors, "model_seconds": seconds}
+        text = E.to_markdown({k: v for k, v in rows.items() if v}, f"{task}").replace("# ", "### ", 1)
+        if errors:
+            text += "\n" + "\n".join(f"- {k}: fails: {v}" for k, v in errors.items()) + "\n"
+        sections.append(text)
+        print(f"{task}: done ({time.perf_counter() - t_start:.0f} s)", flush=True)
+    info = C.machine_info(args.threads)
+    md = [f"## Quality vs baselines ({C.model_label(args.model)})", "", C.machine_line(info), "",
+          f"Data `{args.data}`, split {args.split}, tiles of {args.tile} px (smaller where the hold-out block is "
+          f"narrower), at most {args.max_tiles} per raster; engine {args.engine} ({sampler}), seed {args.seed}; "
+          "values on the [0, 1] scale; mean over tiles. SAM = spectral angle in degrees (lower is better); "
+          "consistency PSNR = SR output averaged back to the input grid vs the input.", ""] + sections
+    md += [f"(total time {time.perf_counter() - t_start:.0f} s; masks: {', '.join(Path(m).name for m in mask_files)})"]
+    C.write_results(args.out, {"benchmark": "eval_table", "model": args.model, "data": str(args.data),
+                               "engine": args.engine, "steps": args.steps, "scheduler": args.scheduler,
+                               "guidance": guidances, "machine": info, "tasks": report}, "\n".join(md))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
