@@ -122,6 +122,11 @@ class DiffusionSat:
         return dict(self.config.get(task, {}))
 
     @property
+    def tile_size(self) -> int:
+        """Default tile side in output pixels: the model folder's ``tile_size`` setting, else its native size."""
+        return int(self.config.get("tile_size") or self.pipeline.default_size)
+
+    @property
     def tasks(self) -> tuple:
         return self.pipeline.tasks
 

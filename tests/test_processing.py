@@ -8,10 +8,15 @@ from qgis.core import (QgsApplication, QgsFeature, QgsGeometry, QgsProcessingCon
                        QgsProcessingParameterDefinition, QgsProject, QgsVectorLayer)
 
 from tests import qgis_desktop
-from tests.conftest import DATA, import_plugin_package
+from tests.conftest import DATA, ROOT, import_plugin_package
 
 import_plugin_package()
 from diffusionsat.plugin.processing.provider import DiffusionSatProvider  # noqa: E402
+
+BUNDLED = ROOT / "resources" / "models" / "diffusionsat-mini"
+LANDSAT = DATA / "landsat8_224078_20200518_rgb_edge.tif"
+CLOUDS = DATA / "slovenia_s2_cloudmask_4dates.tif"
+FAST = {"MODEL": str(BUNDLED), "STEPS": 2, "SEED": 3}
 
 S2 = DATA / "slovenia_s2l1c_ref0.tif"
 MASK = DATA / "slovenia_s2_cloudmask_4dates.tif"
@@ -168,71 +173,6 @@ def test_predict_checks(provider, context, tmp_path):
     assert not ok and "1 to 4" in msg
 
 
-def test_process_reports_backend_errors(provider, monkeypatch):
-    """processAlgorithm raises QgsProcessingException with the backend's message (a stand-in run_job)."""
-    context = QgsProcessingContext()  # no project: a project-bound context outliving the run crashes at exit
-    import sys
-    import types
-
-    from qgis.core import QgsProcessingException
-
-    from diffusionsat.backend.jobs import JobError
-
-    calls = []
-
-    def run_job(job, model="diffusionsat-mini", progress=None, cancel=None):
-        calls.append((job, model, cancel()))
-        progress(0.5, "half")
-        raise JobError("the model folder has no UNet weights")
-
-    fake = types.ModuleType("diffusionsat.backend.api")
-    fake.run_job = run_job
-    monkeypatch.setitem(sys.modules, "diffusionsat.backend.api", fake)
-    a = alg("superres")
-    params = {"INPUT": str(S2), "OUTPUT": "TEMPORARY_OUTPUT"}
-    feedback = QgsProcessingFeedback()
-    with pytest.raises(QgsProcessingException, match="no UNet weights"):
-        a.processAlgorithm(params, context, feedback)
-    job, model, cancelled = calls[0]
-    assert model == "diffusionsat-mini" and cancelled is False
-    assert job.output.endswith(".tif") and feedback.progress() == 50
-
-
-def test_processing_run_with_a_stand_in_backend(provider, monkeypatch, tmp_path):
-    """processing.run() end to end (run_job replaced by a stand-in that writes a GeoTIFF)."""
-    import sys
-    import types
-
-    from osgeo import gdal
-
-    if "/usr/share/qgis/python/plugins" not in sys.path:
-        sys.path.append("/usr/share/qgis/python/plugins")
-    import processing
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    seen = {}
-
-    def run_job(job, model="diffusionsat-mini", progress=None, cancel=None):
-        seen["job"] = job
-        progress(1.0)
-        gdal.Translate(job.output, str(S2), bandList=[4, 3, 2])
-        return types.SimpleNamespace(output=job.output, seed=99, seconds=0.1, uncertainty=None, quicklook=None)
-
-    fake = types.ModuleType("diffusionsat.backend.api")
-    fake.run_job = run_job
-    monkeypatch.setitem(sys.modules, "diffusionsat.backend.api", fake)
-    out = tmp_path / "sr.tif"
-    result = processing.run("diffusionsat:superres", {"INPUT": str(S2), "SEED": 5, "OUTPUT": str(out)})
-    assert result["OUTPUT"] == str(out) and result["SEED"] == 99 and out.exists()
-    assert seen["job"].sampling.seed == 5 and seen["job"].input == str(S2)
-    from qgis.core import QgsProcessingException
-
-    with pytest.raises(QgsProcessingException, match="CRS"):
-        processing.run("diffusionsat:generate", {"EXTENT": "600000,612000,7000000,7008000", "GSD": 10,
-                                                 "OUTPUT": str(tmp_path / "g.tif")})
-
-
 @pytest.mark.skipif(not shutil.which("qgis_process.bin"), reason="needs qgis_process.bin")
 def test_qgis_process_lists_and_checks(tmp_path):
     """The packaged plugin in qgis_process: the algorithms are listed and bad input gets the clear message."""
@@ -266,37 +206,6 @@ def test_qgis_process_lists_and_checks(tmp_path):
     assert not (tmp_path / "g.tif").exists() and not (tmp_path / "s.tif").exists()
 
 
-PARITY_MODEL = DATA / "parity"  # the official architecture with small random weights (see tests/test_api.py)
-needs_backend = pytest.mark.skipif(
-    not (DATA.parent.parent / "backend" / "api.py").exists() or not PARITY_MODEL.is_dir(),
-    reason="needs backend/api.py and the parity model")
-
-
-@needs_backend
-def test_processing_run_generate_with_the_backend(provider, tmp_path):
-    pytest.importorskip("torch")
-    import sys
-
-    from osgeo import gdal
-
-    if "/usr/share/qgis/python/plugins" not in sys.path:
-        sys.path.append("/usr/share/qgis/python/plugins")
-    import processing
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    out = tmp_path / "gen.tif"
-    result = processing.run("diffusionsat:generate", {
-        "EXTENT": "465181,465821,5079254,5079894 [EPSG:32633]", "GSD": 10, "DATE": "2020-06-01",
-        "PROMPT": "a satellite image", "MODEL": str(PARITY_MODEL), "STEPS": 2, "SEED": 3, "TILE_SIZE": 64,
-        "OVERLAP": 16, "OUTPUT": str(out)})
-    assert result["OUTPUT"] == str(out) and result["SEED"] == 3
-    ds = gdal.Open(str(out))
-    assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (64, 64, 3)
-    assert ds.GetGeoTransform() == pytest.approx((465181, 10, 0, 5079894, 0, -10))
-
-
-@needs_backend
 @pytest.mark.skipif(not shutil.which("qgis_process.bin"), reason="needs qgis_process.bin")
 def test_qgis_process_runs_generate(tmp_path):
     import json
@@ -319,9 +228,67 @@ def test_qgis_process_runs_generate(tmp_path):
     assert enable.returncode == 0, enable.stderr
     out = tmp_path / "gen.tif"
     run = subprocess.run(["qgis_process.bin", "run", "diffusionsat:generate", "--json", "--",  # nosec B603
-                          "EXTENT=465181,465821,5079254,5079894 [EPSG:32633]", "GSD=10", f"MODEL={PARITY_MODEL}",
+                          "EXTENT=465181,465821,5079254,5079894 [EPSG:32633]", "GSD=10", f"MODEL={BUNDLED}",
                           "STEPS=2", "SEED=3", "TILE_SIZE=64", "OVERLAP=16", f"OUTPUT={out}"],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     results = json.loads(run.stdout[run.stdout.index("{"):])["results"]
     assert results["OUTPUT"] == str(out) and results["SEED"] == 3 and out.exists()
+
+
+
+
+@pytest.fixture(scope="module")
+def processing_ready():
+    import sys
+
+    if "/usr/share/qgis/python/plugins" not in sys.path:
+        sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    import processing
+
+    return processing
+
+
+def grid_of(path):
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        return ds.crs, ds.transform, ds.width, ds.height, ds.count
+
+
+@pytest.mark.parametrize("name", ["generate", "superres", "inpaint", "predict"])
+def test_processing_run_each_algorithm_with_the_bundled_model(provider, processing_ready, tmp_path, name):
+    from affine import Affine
+
+    out = tmp_path / f"{name}.tif"
+    params = dict(FAST, OUTPUT=str(out))
+    if name == "generate":
+        params.update(EXTENT="465181,465821,5079254,5079894 [EPSG:32633]", GSD=10, DATE="2017-07-01",
+                      PROMPT="a sentinel-2 satellite image")
+    elif name == "superres":
+        params.update(INPUT=str(S2))
+    elif name == "inpaint":
+        import rasterio
+
+        clouds = tmp_path / "clouds.tif"  # the one cloudy date (band 4) as a one-band mask raster
+        with rasterio.open(CLOUDS) as src, rasterio.open(clouds, "w", **dict(src.profile, count=1)) as dst:
+            dst.write(src.read(4), 1)
+        params.update(INPUT=str(S2), MASK_RASTER=str(clouds), MASK_MODE=0, MASK_VALUES="1")
+    else:
+        params.update(LAYERS=[str(LANDSAT), str(LANDSAT)], DATES="2020-05-18,2020-06-03", TARGET_DATE="2020-07-01")
+    result = processing_ready.run(f"diffusionsat:{name}", params)
+    assert result["OUTPUT"] == str(out) and out.exists()
+    crs, transform, width, height, count = grid_of(out)
+    assert count == 3
+    if name == "generate":
+        assert crs.to_epsg() == 32633 and transform == Affine(10, 0, 465181, 0, -10, 5079894) and (width, height) == (64, 64)
+    elif name == "superres":
+        s_crs, s_transform, s_w, s_h, _ = grid_of(S2)
+        assert crs == s_crs and transform == s_transform * Affine.scale(0.25) and (width, height) == (s_w * 4, s_h * 4)
+    elif name == "inpaint":
+        assert grid_of(S2)[:4] == (crs, transform, width, height)
+    else:
+        assert grid_of(LANDSAT)[:4] == (crs, transform, width, height)

@@ -36,7 +36,7 @@ def run(ctx: TaskContext) -> TaskOutput:
     f = pipe.vae_scale_factor
     grid = extent_grid(job.bbox, job.crs, job.gsd, max_pixels=MAX_GENERATE_PIXELS)
     grid = Grid(grid.crs, grid.transform, -(-grid.width // f) * f, -(-grid.height // f) * f)
-    tile, overlap = tile_and_overlap(job, pipe.default_size)
+    tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
     base = SatMetadata(gsd=job.gsd, cloud_cover=job.cloud_cover, date=job.date)
     lat_h, lat_w = grid.height // f, grid.width // f
     # Windows are twice the model's size (the UNet is convolutional; a window's border looks like an image

@@ -1,4 +1,7 @@
-"""Inpaint the masked pixels of a raster (clouds, or any mask); every other pixel is kept exactly.
+"""Inpaint the masked pixels of a raster (clouds, or any mask); every other pixel is kept.
+
+Unmasked pixels are the input's values: exactly for integer data, and up to float32 rounding of the
+tiling engine's overlap blend (about 1e-7 relative) for float data.
 
 The mask (polygons, raster classes or bits, drawn shapes; optionally dilated) is rasterised on the
 input grid. Tiles without a masked pixel are copied through without running the model. The output
@@ -55,7 +58,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         raise InpaintError("the mask covers no pixel of the raster: nothing to inpaint")
     source = RasterSource(job.input, rgb_bands(descriptions, job.bands))
     mode = resolve_mode(dtype)
-    tile, overlap = tile_and_overlap(job, pipe.default_size)
+    tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
     tracker = TileProgress(ctx.progress, "inpaint")
     with_spread = int(job.sampling.num_samples) > 1
 
@@ -76,7 +79,7 @@ def run(ctx: TaskContext) -> TaskOutput:
             image, spread = sample(pipe, "inpaint", job, t.seed, tracker, ctx.cancel,
                                    np.transpose(unit, (1, 2, 0)), hole.astype(np.float32), job.prompt, t.metadata)
             out = to_chw(image, spread)
-            out[:3] = np.where(hole[None], out[:3], raw)  # unmasked pixels are the input, bit for bit
+            out[:3] = np.where(hole[None], out[:3], raw)  # unmasked pixels are the input's
             outs.append(out)
         return np.stack(outs)
 

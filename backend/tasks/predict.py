@@ -43,7 +43,7 @@ def run(ctx: TaskContext) -> TaskOutput:
             frame_md.append(md.replace(date=date) if date is not None else md)
             sources.append(RasterSource(path, bands, grid=grid))
         mode = resolve_mode(dtype)
-        tile, overlap = tile_and_overlap(job, pipe.default_size)
+        tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
         tracker = TileProgress(ctx.progress, "predict")
         target_base = frame_md[0].replace(date=job.target_date, cloud_cover=0.0)
 

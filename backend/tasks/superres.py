@@ -63,7 +63,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         source.close()
         raise SuperResolutionError(f"the model takes {channels} bands, {source.count} were selected")
     mode = model.task_config("superres").get("scaling") or resolve_mode(dtype)
-    tile_out, overlap_out = tile_and_overlap(job, pipe.default_size)  # output pixels
+    tile_out, overlap_out = tile_and_overlap(job, ctx.model.tile_size)  # output pixels
     tile_in = max(8, tile_out // factor)
     overlap_in = max(1, overlap_out // factor)
     in_gsd = source.grid.gsd()

@@ -109,6 +109,41 @@ def training_running() -> List[str]:
     return found
 
 
+def busy_processes(seconds: float = 1.0, threshold: float = 0.2) -> List[str]:
+    """Other processes that used more than ``threshold`` of a core over ``seconds`` (CPU contention)."""
+
+    def ticks() -> Dict[int, tuple]:
+        out = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                stat = (proc / "stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                out[int(proc.name)] = (int(fields[11]) + int(fields[12]), stat[stat.index("(") + 1:stat.rindex(")")])
+            except (OSError, ValueError, IndexError):
+                continue
+        return out
+
+    hz = os.sysconf("SC_CLK_TCK")
+    before = ticks()
+    time.sleep(seconds)
+    after = ticks()
+    me = os.getpid()
+    busy = []
+    for pid, (t1, name) in after.items():
+        if pid == me or pid not in before:
+            continue
+        share = (t1 - before[pid][0]) / hz / seconds
+        if share > threshold:
+            try:
+                cmd = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                cmd = name
+            busy.append(f"{cmd.strip()[:120] or name} ({share:.0%} of a core)")
+    return busy
+
+
 def git_commit() -> Optional[str]:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
@@ -133,10 +168,14 @@ def machine_info(threads: Optional[int] = None) -> dict:
         info["threads"] = torch.get_num_threads() if threads is None else threads
     elif threads is not None:
         info["threads"] = threads
-    busy = training_running()
-    info["training_running"] = bool(busy)
-    if busy:
+    training = training_running()
+    info["training_running"] = bool(training)
+    info["other_busy_processes"] = busy_processes()
+    if training:
         info["warning"] = "a training run shared the CPU: absolute times and speed-ups are not representative"
+    elif info["other_busy_processes"]:
+        info["warning"] = ("other processes used the CPU when the run ended (" + "; ".join(info["other_busy_processes"])
+                           + "): absolute times may be inflated")
     return info
 
 
