@@ -556,3 +556,25 @@ def test_error_goes_to_the_message_bar(dock, qtbot, qgis_iface, outputs, tmp_pat
     assert len(items) == count + 1
     assert set(QgsProject.instance().mapLayers()) == before
     bar.clearWidgets()
+
+
+def test_generate_adds_a_layer_covering_the_extent(dock, qtbot, outputs):
+    """An extent, Run, the bundled model in a worker thread, the layer added on the extent's grid."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
+
+    fast_settings()
+    page = dock.page("generate")
+    page.width_px.setValue(64)
+    page.set_extent(QgsRectangle(465181.0, 5079254.0, 465821.0, 5079894.0), QgsCoordinateReferenceSystem("EPSG:32633"))
+    assert page.gsd.text() == "10" and page.run_button.isEnabled()
+    page.date.setText("2017-07-01")
+    page.prompt.setText("a sentinel-2 satellite image")
+    before = set(QgsProject.instance().mapLayers())
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=300000)
+    (layer,) = new_layers(before)
+    assert layer.name().startswith("DiffusionSat generate ") and "seed 11" in page.status.text()
+    assert layer.crs().authid() == "EPSG:32633" and (layer.width(), layer.height()) == (64, 64)
+    assert layer.extent() == QgsRectangle(465181.0, 5079254.0, 465821.0, 5079894.0)
+    assert layer.rasterUnitsPerPixelX() == pytest.approx(10.0) and layer.bandCount() == 3
+    assert Path(layer.source()).parent == outputs and isinstance(layer.renderer(), QgsMultiBandColorRenderer)
