@@ -12,7 +12,7 @@ therefore gives the same parameters as an uninterrupted run (tested in ``tests/t
 ``data.fixed_batch: true`` (tests) repeats the batch and noise of step 0 at every step.
 
 Checkpoints: ``<out>/checkpoints/step_<k>/`` (``<name>.safetensors``, ``ema.<name>.safetensors``,
-``optimizer.pt``, ``lr_scheduler.pt``, ``rng.pt``, ``state.json``); the newest ``keep_checkpoints`` are kept.
+``optimizer.pt``, ``lr_scheduler.pt``, ``rng.pt`` + ``rng.json``, ``state.json``); the newest ``keep_checkpoints`` are kept.
 Final export: ``<out>/final/`` with diffusers/transformers folders (EMA weights when EMA is on).
 Logs: ``<out>/log.jsonl`` (one JSON object per logged step), grids ``<out>/samples/step_<k>.png``.
 
@@ -183,8 +183,14 @@ def _save_checkpoint(folder: Path, task: Task, ema: Optional[EMA], optimizer, lr
             save_file({k: v.contiguous() for k, v in ema.shadow[name].items()}, str(tmp / f"ema.{name}.safetensors"))
     torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
     torch.save(lr_scheduler.state_dict(), tmp / "lr_scheduler.pt")
-    torch.save({"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()},
-               tmp / "rng.pt")
+    # RNG states as JSON + a plain tensor, so resuming never needs to unpickle anything but tensors
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    py_version, py_state, py_gauss = random.getstate()
+    (tmp / "rng.json").write_text(json.dumps({
+        "python": [py_version, list(py_state), py_gauss],
+        "numpy": [kind, keys.tolist(), int(pos), int(has_gauss), float(cached)],
+    }))
+    torch.save({"torch": torch.get_rng_state()}, tmp / "rng.pt")
     state = {"step": step, "ema_updates": None if ema is None else ema.updates, "history_tail": history[-50:],
              "task": task.name}
     (tmp / "state.json").write_text(json.dumps(state, indent=1))
@@ -211,12 +217,14 @@ def _load_checkpoint(folder: Path, task: Task, ema: Optional[EMA], optimizer, lr
             if set(sh) != set(ema.shadow[name]):
                 raise RuntimeError(f"EMA keys of {name} in {folder} do not match the model")
             ema.shadow[name] = {k: v.float() for k, v in sh.items()}
-    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=False))
-    lr_scheduler.load_state_dict(torch.load(folder / "lr_scheduler.pt", weights_only=False))
-    rng = torch.load(folder / "rng.pt", weights_only=False)
-    random.setstate(rng["python"])
-    np.random.set_state(rng["numpy"])
-    torch.set_rng_state(rng["torch"])
+    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
+    lr_scheduler.load_state_dict(torch.load(folder / "lr_scheduler.pt", weights_only=True))
+    rng = json.loads((folder / "rng.json").read_text())
+    py_version, py_state, py_gauss = rng["python"]
+    random.setstate((py_version, tuple(py_state), py_gauss))
+    kind, keys, pos, has_gauss, cached = rng["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(torch.load(folder / "rng.pt", weights_only=True)["torch"])
     state = json.loads((folder / "state.json").read_text())
     if ema is not None and state.get("ema_updates") is not None:
         ema.updates = int(state["ema_updates"])
