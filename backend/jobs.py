@@ -33,7 +33,7 @@ class InputNotFoundError(JobError, FileNotFoundError):
 class SamplingOptions:
     """How to sample. ``seed=None`` draws a random seed, which is then recorded in the output."""
 
-    steps: int = 25
+    steps: int = 20  # DPM-Solver++ 20 steps: within 46-48 dB of DDIM 100 at 4.7x the speed (bench_steps_quality)
     guidance: float = 7.5
     scheduler: str = "dpm++"
     seed: Optional[int] = None

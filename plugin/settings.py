@@ -20,7 +20,7 @@ class Settings:
     model_predict: str = BUNDLED
     device: str = "auto"  # auto / cpu / cuda
     precision: str = "float32"  # float32 / bfloat16 / float16 (CUDA)
-    steps: int = 25
+    steps: int = 20  # the backend default (backend.jobs.SamplingOptions), set from bench_steps_quality
     scheduler: str = "dpm++"  # ddim (the official setting) / dpm++
     guidance: float = 7.5
     seed_mode: str = "random"  # random / fixed: the seed used is always stored in the output

@@ -105,7 +105,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
                                            behavior=QgsProcessingParameterFile.Folder, optional=True)
         self.addParameter(model)
         advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"),
-                                                     QgsProcessingParameterNumber.Integer, 25, False, 1, 1000))
+                                                     QgsProcessingParameterNumber.Integer, 20, False, 1, 1000))
         advanced.append(QgsProcessingParameterNumber("GUIDANCE", tr("Guidance scale (1 = off)"),
                                                      QgsProcessingParameterNumber.Double, 7.5, False, 1.0, 100.0))
         advanced.append(QgsProcessingParameterEnum("SCHEDULER", tr("Scheduler"), ["DDIM", "DPM-Solver++"],
