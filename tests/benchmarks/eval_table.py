@@ -11,7 +11,8 @@ angle (degrees); super-resolution adds SR consistency (the output block-averaged
 grid vs that input, PSNR); inpainting adds PSNR and SSIM inside the mask. Baselines: bicubic up-sampling
 (SR), biharmonic fill (inpainting), the most recent clear input frame (prediction).
 
-Defaults: ``--data`` the project's data folder ``/work/shared/data`` when present, else ``tests/data``; the
+Defaults: ``--data`` the project's shared imagery folder (``shared`` / ``data`` beside the checkout) when
+present, else ``tests/data``; the
 spatial hold-out columns (``--split eval``: never seen in training); ``--engine backend`` = the plugin's own
 ``backend.pipelines`` as users run it, with the job defaults (DPM-Solver++ 25 steps, guidance 7.5); several
 guidance values give one model row each (``--guidance 7.5,1``). ``--engine training`` samples with the
@@ -31,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-SHARED_DATA = Path("/work/shared/data")
+SHARED_DATA = C.ROOT.parent / "shared" / "data"  # beside the checkout, as on developer machines and CI
 TASKS = ("sr", "inpaint", "predict")
 PIPE_METHOD = {"sr": "super_resolve", "inpaint": "inpaint", "predict": "predict"}
 
