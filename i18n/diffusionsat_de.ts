@@ -64,7 +64,7 @@
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="338"/>
+        <location filename="../plugin/pages/common.py" line="366"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -244,27 +244,27 @@
         <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="320"/>
+        <location filename="../plugin/pages/common.py" line="348"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="324"/>
+        <location filename="../plugin/pages/common.py" line="352"/>
         <source>{} uncertainty</source>
         <translation>{} Unsicherheit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="326"/>
+        <location filename="../plugin/pages/common.py" line="354"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Fertig in {} s (Seed {}): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="336"/>
+        <location filename="../plugin/pages/common.py" line="364"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="339"/>
+        <location filename="../plugin/pages/common.py" line="367"/>
         <source>DiffusionSat error</source>
         <translation>DiffusionSat-Fehler</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="355"/>
+        <location filename="../plugin/pages/common.py" line="383"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="192"/>
+        <location filename="../plugin/pages/generate_page.py" line="185"/>
         <source>No extent drawn yet.</source>
         <translation>Noch keine Ausdehnung gezeichnet.</translation>
     </message>
@@ -369,62 +369,62 @@
         <translation>Prompt:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="185"/>
+        <location filename="../plugin/pages/generate_page.py" line="178"/>
         <source>Extent: {} ({})</source>
         <translation>Ausdehnung: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="237"/>
+        <location filename="../plugin/pages/generate_page.py" line="222"/>
         <source>draw an extent</source>
         <translation>zeichnen Sie eine Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="243"/>
+        <location filename="../plugin/pages/generate_page.py" line="228"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <location filename="../plugin/pages/generate_page.py" line="245"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="251"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="251"/>
         <source>Ground sample distance</source>
         <translation>Bodenauflösung (GSD)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="268"/>
+        <location filename="../plugin/pages/generate_page.py" line="253"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="268"/>
+        <location filename="../plugin/pages/generate_page.py" line="253"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="256"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="256"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="259"/>
         <source>Draw an extent on the map first.</source>
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
@@ -529,7 +529,7 @@
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="222"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="215"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
@@ -554,7 +554,7 @@
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="213"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="206"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
@@ -564,12 +564,12 @@
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="248"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="246"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="231"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
@@ -579,12 +579,12 @@
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="269"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="254"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
@@ -1164,17 +1164,17 @@
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="168"/>
+        <location filename="../plugin/pages/generate_page.py" line="161"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Diese Position kann im KBS der Ausdehnung nicht dargestellt werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <location filename="../plugin/pages/generate_page.py" line="245"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Länge des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>

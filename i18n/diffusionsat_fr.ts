@@ -64,7 +64,7 @@
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="338"/>
+        <location filename="../plugin/pages/common.py" line="366"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
@@ -244,27 +244,27 @@
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="320"/>
+        <location filename="../plugin/pages/common.py" line="348"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="324"/>
+        <location filename="../plugin/pages/common.py" line="352"/>
         <source>{} uncertainty</source>
         <translation>{} incertitude</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="326"/>
+        <location filename="../plugin/pages/common.py" line="354"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Terminé en {} s (graine {}) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="336"/>
+        <location filename="../plugin/pages/common.py" line="364"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="339"/>
+        <location filename="../plugin/pages/common.py" line="367"/>
         <source>DiffusionSat error</source>
         <translation>Erreur DiffusionSat</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="355"/>
+        <location filename="../plugin/pages/common.py" line="383"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="192"/>
+        <location filename="../plugin/pages/generate_page.py" line="185"/>
         <source>No extent drawn yet.</source>
         <translation>Aucune emprise dessinée.</translation>
     </message>
@@ -369,62 +369,62 @@
         <translation>Invite :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="185"/>
+        <location filename="../plugin/pages/generate_page.py" line="178"/>
         <source>Extent: {} ({})</source>
         <translation>Emprise : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="237"/>
+        <location filename="../plugin/pages/generate_page.py" line="222"/>
         <source>draw an extent</source>
         <translation>dessinez une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="243"/>
+        <location filename="../plugin/pages/generate_page.py" line="228"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <location filename="../plugin/pages/generate_page.py" line="245"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="251"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="251"/>
         <source>Ground sample distance</source>
         <translation>Distance d’échantillonnage au sol</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="268"/>
+        <location filename="../plugin/pages/generate_page.py" line="253"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="268"/>
+        <location filename="../plugin/pages/generate_page.py" line="253"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Date d’acquisition ; vide si inconnue</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="256"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="256"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Couverture nuageuse de l’image à générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="259"/>
         <source>Draw an extent on the map first.</source>
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
@@ -529,7 +529,7 @@
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="222"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="215"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
@@ -554,7 +554,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="213"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="206"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -564,12 +564,12 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="248"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="246"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="231"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
@@ -579,12 +579,12 @@
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="269"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="254"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
@@ -1164,17 +1164,17 @@
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="168"/>
+        <location filename="../plugin/pages/generate_page.py" line="161"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Cette position ne peut pas être représentée dans le SCR de l’emprise.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="260"/>
+        <location filename="../plugin/pages/generate_page.py" line="245"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Longitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>

@@ -102,8 +102,7 @@ class DiffusionSatDock(QDockWidget):
     def close_tools(self):
         """Release map tools and running tasks before the dock goes away."""
         for page in self.pages.values():
-            release = getattr(page, "release", None)
-            (release or page.stop)()
+            page.release()
         if self.deps_dialog is not None:
             self.deps_dialog.stop()
             self.deps_dialog.close()

@@ -280,6 +280,34 @@ class TaskPage(QWidget):
             self.show_status(tr("Cancelling…"))
             self.running.cancel()
 
+    # ------------------------------------------------------------------ map tools (pages that draw)
+    def switch_map_tool(self, checked: bool, make_tool: Callable):
+        """The draw button's toggle: activate the page's tool (made once by ``make_tool()``) or give the
+        canvas back the tool it had before."""
+        canvas = self.canvas
+        if checked:
+            if self.tool is None:
+                self.tool = make_tool()
+                self.tool.deactivated.connect(lambda: self.draw_button.setChecked(False))
+            if canvas.mapTool() is not self.tool:
+                self.previous_tool = canvas.mapTool()
+                canvas.setMapTool(self.tool)
+        elif self.tool is not None and canvas.mapTool() is self.tool:
+            if self.previous_tool is not None:
+                canvas.setMapTool(self.previous_tool)
+            else:
+                canvas.unsetMapTool(self.tool)
+
+    def release(self):
+        """Stop the page's task and remove its map tool (and what it drew) from the canvas."""
+        self.stop()
+        tool = getattr(self, "tool", None)
+        if tool is not None:
+            if self.canvas.mapTool() is tool:
+                self.canvas.unsetMapTool(tool)
+            tool.release()
+            self.tool = None
+
     def stop(self):
         """The dock goes away: cancel a running task and ignore what it reports later."""
         self.closed = True

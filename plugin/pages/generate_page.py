@@ -115,19 +115,12 @@ class GeneratePage(TaskPage):
 
     # ------------------------------------------------------------------ map tool
     def _toggle_tool(self, checked: bool):
-        if checked:
-            if self.tool is None:
-                self.tool = ExtentMapTool(self.canvas)
-                self.tool.extentDrawn.connect(self._extent_drawn)
-                self.tool.deactivated.connect(lambda: self.draw_button.setChecked(False))
-            if self.canvas.mapTool() is not self.tool:
-                self.previous_tool = self.canvas.mapTool()
-                self.canvas.setMapTool(self.tool)
-        elif self.tool is not None and self.canvas.mapTool() is self.tool:
-            if self.previous_tool is not None:
-                self.canvas.setMapTool(self.previous_tool)
-            else:
-                self.canvas.unsetMapTool(self.tool)
+        def make():
+            tool = ExtentMapTool(self.canvas)
+            tool.extentDrawn.connect(self._extent_drawn)
+            return tool
+
+        self.switch_map_tool(checked, make)
 
     def _extent_drawn(self, rect: QgsRectangle):
         self.set_extent(rect, self.canvas.mapSettings().destinationCrs())
@@ -192,14 +185,6 @@ class GeneratePage(TaskPage):
         self.extent_label.setText(tr("No extent drawn yet."))
         self._update_size_label()
         self.revalidate()
-
-    def release(self):
-        self.stop()
-        if self.tool is not None:
-            if self.canvas.mapTool() is self.tool:
-                self.canvas.unsetMapTool(self.tool)
-            self.tool.release()
-            self.tool = None
 
     # ------------------------------------------------------------------ linked size / resolution
     def gsd_value(self) -> Optional[float]:

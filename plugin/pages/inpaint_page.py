@@ -189,19 +189,12 @@ class InpaintPage(TaskPage):
 
     # ------------------------------------------------------------------ drawn shape
     def _toggle_tool(self, checked: bool):
-        if checked:
-            if self.tool is None:
-                self.tool = PolygonMapTool(self.canvas)
-                self.tool.polygonDrawn.connect(self._shape_drawn)
-                self.tool.deactivated.connect(lambda: self.draw_button.setChecked(False))
-            if self.canvas.mapTool() is not self.tool:
-                self.previous_tool = self.canvas.mapTool()
-                self.canvas.setMapTool(self.tool)
-        elif self.tool is not None and self.canvas.mapTool() is self.tool:
-            if self.previous_tool is not None:
-                self.canvas.setMapTool(self.previous_tool)
-            else:
-                self.canvas.unsetMapTool(self.tool)
+        def make():
+            tool = PolygonMapTool(self.canvas)
+            tool.polygonDrawn.connect(self._shape_drawn)
+            return tool
+
+        self.switch_map_tool(checked, make)
 
     def _shape_drawn(self, geometry: QgsGeometry):
         self.set_shape(geometry, self.canvas.mapSettings().destinationCrs())
@@ -221,14 +214,6 @@ class InpaintPage(TaskPage):
             self.tool.clear()
         self.shape_label.setText(tr("No shape drawn yet."))
         self.revalidate()
-
-    def release(self):
-        self.stop()
-        if self.tool is not None:
-            if self.canvas.mapTool() is self.tool:
-                self.canvas.unsetMapTool(self.tool)
-            self.tool.release()
-            self.tool = None
 
     # ------------------------------------------------------------------ validation and job
     def field_errors(self) -> List[str]:
