@@ -190,9 +190,9 @@ class DiffusionSat:
         return self.run(job, progress, cancel, quicklook)
 
     def super_resolve(self, path, *, bands=None, factor=None, prompt: str = "", output=None, progress=None,
-                      cancel=None, quicklook: bool = True, **options) -> JobResult:
+                      cancel=None, quicklook: bool = True, consistency: bool = True, **options) -> JobResult:
         job = _jobs.SuperResolveJob(input=str(path), bands=bands, factor=factor, prompt=prompt, output=_str(output),
-                                    **_options(options))
+                                    consistency=bool(consistency), **_options(options))
         return self.run(job, progress, cancel, quicklook)
 
     def inpaint(self, path, mask, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("--bands", nargs="+", default=None,
                    help="bands by index (1-based) or name (default: the model's Sentinel-2 bands by name)")
+    p.add_argument("--no-consistency", dest="consistency", action="store_false",
+                   help="keep the network's raw output (default: the output averaged back onto the input grid "
+                        "equals the input's RGB)")
     _common_out(p)
     _sampling_args(p)
 
@@ -162,7 +165,7 @@ def build_job(args):
                                sampling=sampling, tiling=tiling)
     elif args.command == "super-resolve":
         job = jobs.SuperResolveJob(input=args.input, bands=_bands(args.bands), output=args.output,
-                                   sampling=sampling, tiling=tiling)
+                                   consistency=args.consistency, sampling=sampling, tiling=tiling)
     elif args.command == "inpaint":
         mask = jobs.MaskSpec(vector=args.mask_vector, vector_layer=args.mask_layer, raster=args.mask_raster,
                              classes=args.mask_classes, bits=args.mask_bits, dilate_m=args.dilate)

@@ -199,6 +199,7 @@ class SuperResolveJob:
     bands: BandSelection = None  # None: the model's bands by name (Sentinel-2 B4 B3 B2 B5 ... B12)
     factor: Optional[int] = None  # None: the model's own factor; else a multiple of its ControlNet's scale
     prompt: str = ""
+    consistency: bool = True  # the output averaged back onto the input grid equals the input (tasks/superres.py)
     output: Optional[str] = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
     tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)

@@ -130,6 +130,23 @@ class RasterSource:
             invalid |= edge_zero_mask(arr, 0)
         return arr, ~invalid
 
+    def sample_values(self, max_pixels: int = 1 << 20, exclude: Optional[np.ndarray] = None,
+                      rows_per_read: int = 256) -> np.ndarray:
+        """(C, N) values of the valid pixels on every s-th row and column (s chosen so that at most about
+        ``max_pixels`` are kept), for statistics of the whole raster (e.g. a stretch shared by every tile).
+        ``exclude``: (H, W) bool on this source's grid, pixels to leave out (e.g. an inpainting mask)."""
+        h, w = self.grid.height, self.grid.width
+        s = max(1, int(math.ceil(math.sqrt(h * w / float(max_pixels)))))
+        step = max(s, (rows_per_read // s) * s)
+        parts = []
+        for r0 in range(0, h, step):
+            arr, valid = self.read(Window(0, r0, w, min(step, h - r0)))
+            arr, valid = arr[:, ::s, ::s], valid[::s, ::s]
+            if exclude is not None:
+                valid = valid & ~np.asarray(exclude[r0:r0 + step:s, ::s], dtype=bool)
+            parts.append(arr[:, valid])
+        return np.concatenate(parts, axis=1) if parts else np.zeros((self.count, 0), np.float32)
+
     def close(self):
         if self._vrt is not None:
             self._vrt.close()

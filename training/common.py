@@ -219,12 +219,16 @@ def _load_checkpoint(folder: Path, task: Task, ema: Optional[EMA], optimizer, lr
             ema.shadow[name] = {k: v.float() for k, v in sh.items()}
     optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
     lr_scheduler.load_state_dict(torch.load(folder / "lr_scheduler.pt", weights_only=True))
-    rng = json.loads((folder / "rng.json").read_text())
-    py_version, py_state, py_gauss = rng["python"]
-    random.setstate((py_version, tuple(py_state), py_gauss))
-    kind, keys, pos, has_gauss, cached = rng["numpy"]
-    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(torch.load(folder / "rng.pt", weights_only=True)["torch"])
+    if (folder / "rng.json").exists():
+        rng = json.loads((folder / "rng.json").read_text())
+        py_version, py_state, py_gauss = rng["python"]
+        random.setstate((py_version, tuple(py_state), py_gauss))
+        kind, keys, pos, has_gauss, cached = rng["numpy"]
+        np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+        torch.set_rng_state(torch.load(folder / "rng.pt", weights_only=True)["torch"])
+    else:  # an older checkpoint pickled these states together: never unpickled, the run goes on without them
+        print(f"{folder.name}: no rng.json (older checkpoint); global RNG states not restored -- batches and "
+            "diffusion noise are seeded per step, so only the global generators differ")
     state = json.loads((folder / "state.json").read_text())
     if ema is not None and state.get("ema_updates") is not None:
         ema.updates = int(state["ema_updates"])

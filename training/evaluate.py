@@ -18,8 +18,9 @@ Tasks and protocols
 * ``sr``: Wald protocol. Each tile (10 m truth) is degraded by 4 (block mean); the model gets the 10 official
   Sentinel-2 bands (rasters whose band descriptions name them), presented at half the tile size; scores of
   the RGB output vs the truth: PSNR, SSIM, spectral angle (degrees) and SR consistency (output
-  block-averaged back to the degraded grid vs the degraded input). Baseline: bicubic up-sampling of the
-  degraded RGB, on the same tiles. Rasters without the Sentinel-2 bands get a separate baseline row only.
+  block-averaged back to the degraded grid vs the degraded input). Rows ``model`` (the network's output)
+  and ``model + consistency`` (the product's default, :func:`backend.tasks.superres.match_observation`).
+  Baseline: bicubic up-sampling of the degraded RGB, on the same tiles. Rasters without the Sentinel-2 bands get a separate baseline row only.
 * ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
   tile and inside the mask; baseline: biharmonic fill.
 * ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file
@@ -27,7 +28,9 @@ Tasks and protocols
   shapes pasted in (p = 0.7, seeded); a single raster is its own series (cloud-free composition of T clouded
   copies). Baseline: the most recent input frame that got no cloud (or the least clouded one).
 
-All values are on the [0, 1] scale the models see (:mod:`training.datasets.raster` scaling).
+All values are on the [0, 1] scale the models see (:mod:`training.datasets.raster` scaling: 8-bit imagery /
+255, everything else stretched per band between its 2 and 98 % percentiles over the raster, one stretch
+per time series), model and baselines alike.
 """
 
 from __future__ import annotations
@@ -42,14 +45,17 @@ from typing import Dict, List, Optional
 import numpy as np
 import torch
 
+from backend.tasks.superres import match_observation
+
 from . import metrics as M
 from .common import REPO_ROOT
 from .datasets.captions import scene_caption
 from .datasets.masks import CloudMaskBank, add_cloud
-from .datasets.raster import Scene, discover, load_source_specs, split_columns
+from .datasets.raster import Scene, discover, load_scene, load_source_specs, split_columns, stretch_jointly
 from .datasets.sentinel2 import S2Source, load_dsen2_npz, load_s2_geotiff, make_pair
 
-DEFAULT_MASKS = ["/work/shared/data/slovenia_s2_cloudmask_68dates.tif", "/work/shared/data/cloudmask_landsat5_512.npz"]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # the project's shared data folder, beside the checkout
+DEFAULT_MASKS = [str(SHARED_DATA / "slovenia_s2_cloudmask_68dates.tif"), str(SHARED_DATA / "cloudmask_landsat5_512.npz")]
 
 
 # ----------------------------------------------------------------------------- model
@@ -171,6 +177,10 @@ def eval_sr(folder, model, args, specs) -> Dict[str, List[dict]]:
                 with torch.no_grad():
                     out = model.generate(batch, torch.Generator().manual_seed(args.seed))[0].astype(np.float64)
                 rows["model"].append(dict(_scores(out, truth), **{"consistency PSNR": M.sr_consistency(out, low, f)}))
+                # what the product writes by default (SuperResolveJob.consistency): the coarse content = the input
+                kept = match_observation(out.astype(np.float32), low.astype(np.float32), f).astype(np.float64)
+                rows["model + consistency"].append(dict(_scores(kept, truth),
+                                                        **{"consistency PSNR": M.sr_consistency(kept, low, f)}))
     return rows
 
 
@@ -209,10 +219,26 @@ def _series(scenes: List[Scene]) -> List[List[Scene]]:
     return out
 
 
+def _is_8bit(path: Path) -> bool:
+    """8-bit rasters are used as they are (/ 255), not stretched (training/datasets/raster.py)."""
+    import rasterio
+
+    if path.is_dir():
+        return False
+    with rasterio.open(path) as ds:
+        return ds.dtypes[0] == "uint8"
+
+
 def eval_predict(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, List[dict]]:
     rows = defaultdict(list)
     T = args.frames
     for gi, series in enumerate(_series(discover(folder, specs, exclude=("*mask*",)))):
+        if len(series) > 1 and not any(_is_8bit(Path(folder) / s.name) for s in series):
+            # one stretch pooled over the series, as in training and in the product (not one per frame)
+            reloaded = [load_scene(Path(folder) / s.name, dict(specs.get(s.name) or {}, scaling="auto")) for s in series]
+            if all(r is not None and r.image.shape == s.image.shape for r, s in zip(reloaded, series)):
+                stretch_jointly(reloaded)
+                series = reloaded
         targets = range(T, len(series)) if len(series) > T else [None]
         for k in targets:
             target_scene = series[k] if k is not None else series[0]

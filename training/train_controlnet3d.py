@@ -15,7 +15,7 @@ from .base import rgb_scenes
 from .common import main, resolve_path
 from .controlnet_task import ControlNetTask
 from .datasets.masks import CloudMaskBank
-from .datasets.raster import load_scene, load_source_specs
+from .datasets.raster import load_scene, load_source_specs, stretch_jointly
 from .datasets.tasks import MultiDateDataset
 
 
@@ -33,7 +33,9 @@ class MultiDateTask(ControlNetTask):
         root = resolve_path(d["root"])
         stacks = []
         for st in d.get("stacks", []):
-            frames = [load_scene(root / p, specs.get(p)) for p in st["paths"]]
+            # reflectance first, then one stretch pooled over the series (what the product does with its frames)
+            frames = [load_scene(root / p, dict(specs.get(p) or {}, scaling="auto")) for p in st["paths"]]
+            stretch_jointly(frames)
             stacks.append((frames, list(st["clear"])))
         singles = []
         if d.get("singles_include"):

@@ -95,6 +95,24 @@ def to_unit(array: np.ndarray, mode: str = "auto", *, dtype=None, valid: Optiona
     return x.astype(np.float32, copy=False)
 
 
+def stretch(unit: np.ndarray, limits, valid: Optional[np.ndarray] = None) -> np.ndarray:
+    """[0, 1] values -> the per-band linear stretch ``(x - lo) / (hi - lo)`` clipped to [0, 1] (``limits``:
+    (C, 2) from :func:`percentile_limits` of the same units). Invalid pixels are 0."""
+    lim = np.asarray(limits, dtype=np.float32)
+    x = np.asarray(unit, dtype=np.float32)
+    out = np.clip((x - lim[:, 0, None, None]) / (lim[:, 1, None, None] - lim[:, 0, None, None]), 0.0, 1.0)
+    if valid is not None:
+        out[..., ~np.asarray(valid, dtype=bool)] = 0.0
+    return out.astype(np.float32, copy=False)
+
+
+def unstretch(stretched: np.ndarray, limits) -> np.ndarray:
+    """Inverse of :func:`stretch` (no clipping): ``x * (hi - lo) + lo`` per band."""
+    lim = np.asarray(limits, dtype=np.float32)
+    x = np.asarray(stretched, dtype=np.float32)
+    return (x * (lim[:, 1, None, None] - lim[:, 0, None, None]) + lim[:, 0, None, None]).astype(np.float32)
+
+
 def from_unit(array: np.ndarray, dtype, mode: str = "auto") -> np.ndarray:
     """Inverse of :func:`to_unit` for the fixed modes: [0, 1] floats -> values of ``dtype``."""
     dtype = np.dtype(dtype)
@@ -116,4 +134,4 @@ def from_unit(array: np.ndarray, dtype, mode: str = "auto") -> np.ndarray:
     return x.astype(dtype)
 
 
-__all__ = ["MODES", "resolve_mode", "to_unit", "from_unit", "percentile_limits"]
+__all__ = ["MODES", "resolve_mode", "to_unit", "from_unit", "percentile_limits", "stretch", "unstretch"]

@@ -16,9 +16,10 @@ from ..geo.grids import Grid
 from ..geo.masks import build_mask
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
-from ..geo.scaling import from_unit, resolve_mode, to_unit
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
 from ..tiling import ArraySource, RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
+from .stretch import shared_limits, stretch_percentiles
 
 
 class InpaintError(ValueError):
@@ -61,6 +62,8 @@ def run(ctx: TaskContext) -> TaskOutput:
     tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
     tracker = TileProgress(ctx.progress, "inpaint")
     with_spread = int(job.sampling.num_samples) > 1
+    percentiles = stretch_percentiles(ctx.model)  # over the pixels that are kept (clouds would skew it)
+    limits = shared_limits([source], mode, percentiles, exclude=mask) if percentiles else None
 
     def tile_fn(batch):
         outs = []
@@ -76,9 +79,13 @@ def run(ctx: TaskContext) -> TaskOutput:
                     out = np.concatenate([out, np.zeros_like(out[:1])])
                 outs.append(out.astype(np.float32))
                 continue
+            seen = stretch(unit, limits) if limits is not None else unit
             image, spread = sample(pipe, "inpaint", job, t.seed, tracker, ctx.cancel,
-                                   np.transpose(unit, (1, 2, 0)), hole.astype(np.float32), job.prompt, t.metadata)
+                                   np.transpose(seen, (1, 2, 0)), hole.astype(np.float32), job.prompt, t.metadata)
             out = to_chw(image, spread)
+            if limits is not None:
+                out[:3] = unstretch(out[:3], limits)
+                out[3:] *= float(np.mean(limits[:, 1] - limits[:, 0]))
             out[:3] = np.where(hole[None], out[:3], raw)  # unmasked pixels are the input's
             outs.append(out)
         return np.stack(outs)

@@ -12,10 +12,11 @@ import numpy as np
 
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
-from ..geo.scaling import from_unit, resolve_mode, to_unit
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
 from ..tiling import RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .inpaint import rgb_bands
+from .stretch import shared_limits, stretch_percentiles
 
 
 class PredictError(ValueError):
@@ -46,18 +47,26 @@ def run(ctx: TaskContext) -> TaskOutput:
         tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
         tracker = TileProgress(ctx.progress, "predict")
         target_base = frame_md[0].replace(date=job.target_date, cloud_cover=0.0)
+        percentiles = stretch_percentiles(ctx.model)  # one stretch pooled over all frames, inverted on the output
+        limits = shared_limits(sources, mode, percentiles) if percentiles else None
 
         def tile_fn(batch):
             outs = []
             for k, t in enumerate(batch.tiles):
                 tracker.begin_tile(k, len(batch))
                 frames = [to_unit(batch.inputs[i][k], mode, valid=batch.valid[i][k]) for i in range(len(sources))]
+                if limits is not None:
+                    frames = [stretch(f, limits, batch.valid[i][k]) for i, f in enumerate(frames)]
                 here = t.metadata  # this tile's location and GSD
                 per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
                 target = here.replace(date=job.target_date, cloud_cover=0.0)
                 image, spread = sample(pipe, "predict", job, t.seed, tracker, ctx.cancel, frames, per_frame, target,
                                        prompt=job.prompt)
-                outs.append(to_chw(image, spread))
+                out = to_chw(image, spread)
+                if limits is not None:
+                    out[:3] = unstretch(out[:3], limits)
+                    out[3:] *= float(np.mean(limits[:, 1] - limits[:, 0]))
+                outs.append(out)
             return np.stack(outs)
 
         def to_output(x):

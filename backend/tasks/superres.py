@@ -5,6 +5,13 @@ B12, picked by name) at ``1 / conditioning_scale`` of the output resolution. A f
 ControlNet's own scale is reached by first upsampling the input tile bicubically (``upsample = factor /
 conditioning_scale``): the bundled model was trained that way (Wald protocol, x4 = x2 upsample x2
 ControlNet). The output is RGB in the input's units (e.g. reflectance x 10 000 stays x 10 000).
+
+Consistency (``SuperResolveJob.consistency``, on by default): the output's coarse content is made equal
+to what was observed, by iterative back-projection of the residual between the input's RGB (the first
+three control bands: B4 B3 B2 for the released and bundled models) and the output averaged back onto
+the input grid. The model then only adds detail below the input's pixel size and cannot shift colours
+or move features that the input shows; turn it off to get the network's raw output (e.g. to compare
+with the official pipeline).
 """
 
 from __future__ import annotations
@@ -17,7 +24,11 @@ from ..geo.read import open_raster
 from ..geo.scaling import from_unit, resolve_mode, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource
+from ..geo.scaling import stretch, unstretch
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
+from .stretch import shared_limits, stretch_percentiles
+
+BACK_PROJECTION_ITERATIONS = 3  # smooth (bicubic) rounds before the exact block-constant one
 
 
 class SuperResolutionError(ValueError):
@@ -34,6 +45,21 @@ def plan_factor(model, requested) -> tuple:
     if factor % scale:
         raise SuperResolutionError(f"this model super-resolves by multiples of {scale}, not x{factor}")
     return factor, factor // scale
+
+
+def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
+                      iterations: int = BACK_PROJECTION_ITERATIONS) -> np.ndarray:
+    """Back-projection: ``image`` (C, H, W) corrected so that its ``factor`` x ``factor`` block means equal
+    ``observed`` (C, H / factor, W / factor). A few rounds add the bicubic-upsampled residual (smooth, no
+    block edges); what is left (the residual's finest checkerboard, which bicubic cannot carry) is added
+    block-constant, which makes the block means exact (up to the final clipping to [0, 1])."""
+    out = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None]
+    obs = torch.from_numpy(np.ascontiguousarray(observed, dtype=np.float32))[None]
+    for _ in range(int(iterations)):
+        residual = obs - F.avg_pool2d(out, factor)
+        out = out + F.interpolate(residual, scale_factor=factor, mode="bicubic", align_corners=False)
+    out = out + F.interpolate(obs - F.avg_pool2d(out, factor), scale_factor=factor, mode="nearest")
+    return out[0].clamp(0.0, 1.0).numpy()
 
 
 def default_bands(model, descriptions) -> list:
@@ -68,6 +94,9 @@ def run(ctx: TaskContext) -> TaskOutput:
     overlap_in = max(1, overlap_out // factor)
     in_gsd = source.grid.gsd()
     tracker = TileProgress(ctx.progress, "super-resolve")
+    percentiles = stretch_percentiles(model)
+    limits = shared_limits([source], mode, percentiles) if percentiles else None
+    consistent = bool(getattr(job, "consistency", True)) and channels >= 3
 
     def tile_fn(batch):
         outs = []
@@ -75,14 +104,22 @@ def run(ctx: TaskContext) -> TaskOutput:
         for k, t in enumerate(batch.tiles):
             tracker.begin_tile(k, len(batch))
             unit = to_unit(arrays[k], mode, valid=valids[k])
-            control = torch.from_numpy(np.ascontiguousarray(unit))[None]
+            seen = stretch(unit, limits, valids[k]) if limits is not None else unit
+            control = torch.from_numpy(np.ascontiguousarray(seen))[None]
             if upsample > 1:  # bicubic, then clipped: how the bundled model's training prepared its controls
                 control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
                 control = control.clamp(0.0, 1.0)
             md = t.metadata.replace(gsd=in_gsd / factor) if t.metadata is not None else None
             image, spread = sample(pipe, "super_resolve", job, t.seed, tracker, ctx.cancel, control[0].numpy(), md,
                                    control_gsd=in_gsd, prompt=job.prompt)
-            outs.append(to_chw(image, spread))
+            out = to_chw(image, spread)
+            if limits is not None:  # back to the input's units
+                out[:3] = unstretch(out[:3], limits[:3])
+                if len(out) > 3:
+                    out[3:] *= float(np.mean(limits[:3, 1] - limits[:3, 0]))
+            if consistent:
+                out[:3] = match_observation(out[:3], unit[:3], factor)
+            outs.append(out)
         return np.stack(outs)
 
     def to_output(x):

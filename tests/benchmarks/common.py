@@ -371,6 +371,34 @@ def official_unet(seed: int = 0):
     return SatUNet(**config).eval()
 
 
+def official_components(seed: int = 0, controlnet: bool = True):
+    """A whole pipeline at the released size with random weights (timing only): SatUNet (SD 2.1, 865 M),
+    the SD 2.1 VAE and OpenCLIP ViT-H text-encoder architectures, the released SR ControlNet config; the
+    bundled model's tokenizer and (SD 2.1) scheduler config."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    from backend.checkpoints.loader import ModelComponents
+    from backend.models import SatControlNetModel
+
+    bundled = ROOT / "resources" / "models" / "diffusionsat-mini"
+    torch.manual_seed(seed)
+    unet = official_unet(seed)
+    vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, sample_size=768,
+                        down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
+                        block_out_channels=[128, 256, 512, 512], scaling_factor=0.18215).eval()
+    text = CLIPTextModel(CLIPTextConfig(vocab_size=49408, hidden_size=1024, intermediate_size=4096,
+                                        num_hidden_layers=23, num_attention_heads=16, max_position_embeddings=77,
+                                        hidden_act="gelu", projection_dim=512)).eval()
+    cn = None
+    if controlnet:
+        cfg = json.loads((PARITY / "official" / "controlnet_sr2d.config.json").read_text())
+        cn = SatControlNetModel.from_config({k: v for k, v in cfg.items() if not k.startswith("_")}).eval()
+    return ModelComponents(vae=vae, text_encoder=text, tokenizer=CLIPTokenizer.from_pretrained(str(bundled / "tokenizer")),
+                           scheduler=DDIMScheduler.from_pretrained(str(bundled / "scheduler")), unet=unet, controlnet=cn)
+
+
 def unet_inputs(unet, pixels: int, batch: int = 2, vae_factor: int = 8, seed: int = 1):
     """Inputs of one denoising step: ``batch`` 2 = the classifier-free-guidance batch (uncond + cond)."""
     import torch

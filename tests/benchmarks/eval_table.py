@@ -141,8 +141,10 @@ def main(argv=None) -> int:
                     t0 = time.perf_counter()
                     got = run_task(task, model, ns, specs, masks)
                     seconds[label] = time.perf_counter() - t0
-                    rows[label] = got.get("model", [])
-                    if not rows[label]:
+                    for key, items in got.items():  # 'model' and variants such as 'model + consistency'
+                        if key.startswith("model"):
+                            rows[label + key[len("model"):]] = items
+                    if not rows.get(label):
                         errors[label] = "no tile the model could take (e.g. no raster with the Sentinel-2 bands)"
                 except Exception as exc:  # a model without this task's ControlNet, ...
                     errors[label] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:300]

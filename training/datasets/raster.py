@@ -41,6 +41,21 @@ except ImportError:  # pragma: no cover - backend.geo is part of the project
     _grids = _read = _scaling = _rmeta = None
 
 RASTER_SUFFIXES = (".tif", ".tiff")
+STRETCH_PERCENTILES = (2.0, 98.0)  # the bundled model's diffusionsat.json "stretch" (inference uses the same)
+
+
+def stretch_bands(unit: np.ndarray, valid: Optional[np.ndarray]) -> np.ndarray:
+    """Per-band 2-98 % stretch of [0, 1] values over the valid pixels (how the product prepares inputs)."""
+    return _scaling.stretch(unit, _scaling.percentile_limits(unit, valid, STRETCH_PERCENTILES), valid)
+
+
+def stretch_jointly(scenes: Sequence["Scene"]) -> None:
+    """Re-stretch co-registered scenes (loaded with ``scaling`` 'auto') with limits pooled over all of them,
+    as the product does for the input frames of a multi-date prediction (one stretch for the series)."""
+    pooled = np.concatenate([s.image[:, s.valid] for s in scenes], axis=1)[:, None, :]
+    limits = _scaling.percentile_limits(pooled, None, STRETCH_PERCENTILES)
+    for s in scenes:
+        s.image = _scaling.stretch(s.image, limits, s.valid)
 
 
 # --------------------------------------------------------------------------- small array helpers
@@ -245,13 +260,11 @@ def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene
     valid = data.valid
     mode = spec.get("scaling")
     if mode is None:
-        if array.dtype == np.uint8:
-            mode = "uint8"
-        elif _is_s2(descriptions):
-            mode = "auto"  # int -> /10 000, float -> reflectance
-        else:
-            mode = "percentile"
-    image = _scaling.to_unit(array, mode, valid=valid)
+        # 8-bit imagery is already a display product; everything else (Sentinel-2 reflectance included) gets
+        # the per-raster stretch the product applies at inference (diffusionsat.json "stretch"), so the
+        # small VAE sees full contrast instead of reflectance crowded into [0, 0.3]
+        mode = "uint8" if array.dtype == np.uint8 else "percentile"
+    image = _scaling.to_unit(array, mode, valid=valid, percentiles=STRETCH_PERCENTILES)
     crs = data.profile.get("crs")
     transform = data.profile.get("transform") if crs is not None else None
     date = _parse_date(spec["date"]) if spec.get("date") else tags.get("date")

@@ -1,8 +1,10 @@
 """Sentinel-2 super-resolution pairs by the Wald protocol (train at a coarser scale, apply at the native one).
 
 Bands (official DiffusionSat SR order): B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, scaled to [0, 1] reflectance
-(float reflectance as is, integer DN / 10 000 -- :func:`backend.geo.scaling.to_unit` 'auto', the same
-scaling the inference pipeline applies), clipped to [0, 1].
+(float reflectance as is, integer DN / 10 000 -- :func:`backend.geo.scaling.to_unit` 'auto'), then each
+band stretched between its 2 and 98 % percentiles over the scene (:func:`.raster.stretch_bands`): the
+per-raster stretch the product applies at inference for the bundled model (``diffusionsat.json``
+``stretch``) and inverts on the output.
 
 For a target crop of S x S pixels of the **original 10 m** data:
 
@@ -37,7 +39,7 @@ import numpy as np
 
 from .captions import scene_caption
 from .dropout import metadata_dropout
-from .raster import Scene, area_downsample, crop_metadata, resize, split_columns
+from .raster import Scene, area_downsample, crop_metadata, resize, split_columns, stretch_bands
 
 SR_BANDS = ("B04", "B03", "B02", "B05", "B06", "B07", "B08", "B8A", "B11", "B12")
 RGB_IDX = (0, 1, 2)
@@ -62,7 +64,7 @@ def load_s2_geotiff(path, place: Optional[str] = None, date=None) -> S2Source:
     from backend.geo.raster_metadata import date_and_cloud
 
     data = read_sentinel2_sr(path)
-    arr = to_unit(data.array, "auto", valid=data.valid)
+    arr = stretch_bands(to_unit(data.array, "auto", valid=data.valid), data.valid)
     hi = {b: arr[i] for i, b in enumerate(SR_BANDS)}
     found_date, cloud, _ = date_and_cloud(path, data.tags, data.descriptions)
     scene = Scene(name=Path(path).name, image=arr[list(RGB_IDX)], valid=data.valid, crs=data.crs,
@@ -75,6 +77,8 @@ def load_dsen2_npz(path, date=None, place: Optional[str] = None) -> S2Source:
     with np.load(path) as npz:
         im10 = np.clip(np.asarray(npz["im10"], dtype=np.float32) / 10000.0, 0, 1)
         im20 = np.clip(np.asarray(npz["im20"], dtype=np.float32) / 10000.0, 0, 1)
+    im10 = stretch_bands(im10, (im10 > 0).any(axis=0))
+    im20 = stretch_bands(im20, (im20 > 0).any(axis=0))
     hi = {b: im10[i] for i, b in enumerate(DSEN2_10M)}
     lo = {b: im20[i] for i, b in enumerate(DSEN2_20M)}
     rgb = np.stack([hi["B04"], hi["B03"], hi["B02"]])
