@@ -121,6 +121,12 @@ class DiffusionSat:
     def task_config(self, task: str) -> dict:
         return dict(self.config.get(task, {}))
 
+    def recommended_guidance(self, task: str) -> float:
+        """Guidance for ``task`` when the job leaves it open: the model folder's ``diffusionsat.json``
+        ``<task>.guidance`` (set from its evaluation), else 7.5, the official pipelines' default."""
+        value = self.task_config(task).get("guidance", 7.5)
+        return float(value)
+
     @property
     def tile_size(self) -> int:
         """Default tile side in output pixels: the model folder's ``tile_size`` setting, else its native size."""
@@ -147,6 +153,9 @@ class DiffusionSat:
         from .tasks.common import TaskContext, choose_seed
 
         job.validate()
+        if job.sampling.guidance is None:  # the model folder's recommendation for this task
+            job = dataclasses.replace(job, sampling=dataclasses.replace(job.sampling,
+                                                                        guidance=self.recommended_guidance(job.task)))
         runners = {"generate": generate.run, "superres": superres.run, "inpaint": inpaint.run, "predict": predict.run}
         seed = choose_seed(job.sampling.seed)
         output = Path(job.output) if job.output else None

@@ -42,8 +42,9 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model", default="diffusionsat-mini",
                    help="model folder or registered name (default: the bundled diffusionsat-mini)")
     g.add_argument("--steps", type=int, default=s.steps, help=f"denoising steps (default {s.steps})")
-    g.add_argument("--guidance", type=float, default=s.guidance,
-                   help=f"classifier-free guidance scale; 1 disables it (default {s.guidance})")
+    g.add_argument("--guidance", type=float, default=None,
+                   help="classifier-free guidance scale; 1 disables it (default: the model's recommendation for "
+                        "the task, 7.5 for the official models)")
     g.add_argument("--scheduler", choices=["ddim", "dpm++"], default=s.scheduler)
     g.add_argument("--seed", type=int, default=None, help="random seed (default: random, recorded in the output)")
     g.add_argument("--samples", type=int, default=s.num_samples,

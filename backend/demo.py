@@ -1,6 +1,6 @@
 """`python3 build.py demo`: every task once, on the bundled model and the sample rasters.
 
-    python -m backend.demo [--model diffusionsat-mini] [--out out/demo] [--steps 20]
+    python -m backend.demo [--model diffusionsat-mini] [--out out/demo] [--steps 25]
 
 Writes one GeoTIFF (+ PNG quick-look) per task and `contact_sheet.png` (inputs and outputs side by
 side) into the output folder, and prints where they are and how long each task took.
@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="demo", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="diffusionsat-mini")
     parser.add_argument("--out", default=str(ROOT / "out" / "demo"))
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
 

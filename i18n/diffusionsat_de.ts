@@ -719,12 +719,12 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -779,97 +779,97 @@
         <translation>Scheduler:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="102"/>
         <source>Guidance:</source>
         <translation>Guidance:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <location filename="../plugin/pages/settings_page.py" line="106"/>
         <source>Random</source>
         <translation>Zufällig</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Fixed</source>
         <translation>Fest</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="113"/>
         <source>Seed:</source>
         <translation>Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="110"/>
+        <location filename="../plugin/pages/settings_page.py" line="116"/>
         <source>Reuse</source>
         <translation>Wiederverwenden</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="112"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Den Seed auf den des letzten Laufs festlegen, um ihn zu reproduzieren.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="123"/>
         <source>Latest seed:</source>
         <translation>Letzter Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="133"/>
         <source>Tiles and output</source>
         <translation>Kacheln und Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
         <source>model&apos;s native size</source>
         <translation>native Größe des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="141"/>
+        <location filename="../plugin/pages/settings_page.py" line="147"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
         <source>Tile size:</source>
         <translation>Kachelgröße:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source>Tile overlap:</source>
         <translation>Kachelüberlappung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="146"/>
+        <location filename="../plugin/pages/settings_page.py" line="152"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
         <source>Output folder:</source>
         <translation>Ausgabeordner:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="151"/>
+        <location filename="../plugin/pages/settings_page.py" line="157"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Abhängigkeiten und Diagnose…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="210"/>
+        <location filename="../plugin/pages/settings_page.py" line="220"/>
         <source>none yet</source>
         <translation>noch keiner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="224"/>
+        <location filename="../plugin/pages/settings_page.py" line="234"/>
         <source>{}: the bundled model {}.</source>
         <translation>{}: das mitgelieferte Modell {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="227"/>
+        <location filename="../plugin/pages/settings_page.py" line="237"/>
         <source>Model folder usable.</source>
         <translation>Modellordner verwendbar.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="227"/>
+        <location filename="../plugin/pages/settings_page.py" line="237"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
     </message>
@@ -939,37 +939,32 @@
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
-        <source>Guidance scale (1 = off)</source>
-        <translation>Guidance-Skala (1 = aus)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="113"/>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="119"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="121"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1144,12 +1139,12 @@
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Mehr als eins: Die Ausgabe ist der Mittelwert der Samples, und ein zweiter Layer zeigt ihre Streuung (Unsicherheit).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <location filename="../plugin/pages/settings_page.py" line="129"/>
         <source>Samples:</source>
         <translation>Samples:</translation>
     </message>
@@ -1159,7 +1154,7 @@
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="115"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
@@ -1177,6 +1172,16 @@
         <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <source>Model&apos;s recommendation</source>
+        <translation>Empfehlung des Modells</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
+        <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
 </context>
 </TS>

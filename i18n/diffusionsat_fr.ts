@@ -719,12 +719,12 @@
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
@@ -779,97 +779,97 @@
         <translation>Planificateur :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="102"/>
         <source>Guidance:</source>
         <translation>Guidage :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <location filename="../plugin/pages/settings_page.py" line="106"/>
         <source>Random</source>
         <translation>Aléatoire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Fixed</source>
         <translation>Fixe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="113"/>
         <source>Seed:</source>
         <translation>Graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="110"/>
+        <location filename="../plugin/pages/settings_page.py" line="116"/>
         <source>Reuse</source>
         <translation>Réutiliser</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="112"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Fixer la graine à celle de la dernière exécution, pour la reproduire.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="123"/>
         <source>Latest seed:</source>
         <translation>Dernière graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="133"/>
         <source>Tiles and output</source>
         <translation>Tuiles et sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
         <source>model&apos;s native size</source>
         <translation>taille native du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="141"/>
+        <location filename="../plugin/pages/settings_page.py" line="147"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="136"/>
+        <location filename="../plugin/pages/settings_page.py" line="142"/>
         <source>Tile size:</source>
         <translation>Taille des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source>Tile overlap:</source>
         <translation>Recouvrement des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="146"/>
+        <location filename="../plugin/pages/settings_page.py" line="152"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
         <source>Output folder:</source>
         <translation>Dossier de sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="151"/>
+        <location filename="../plugin/pages/settings_page.py" line="157"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Dépendances et diagnostic…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="210"/>
+        <location filename="../plugin/pages/settings_page.py" line="220"/>
         <source>none yet</source>
         <translation>aucune pour l’instant</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="224"/>
+        <location filename="../plugin/pages/settings_page.py" line="234"/>
         <source>{}: the bundled model {}.</source>
         <translation>{} : le modèle fourni {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="227"/>
+        <location filename="../plugin/pages/settings_page.py" line="237"/>
         <source>Model folder usable.</source>
         <translation>Dossier de modèle utilisable.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="227"/>
+        <location filename="../plugin/pages/settings_page.py" line="237"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Ce dossier ne peut pas servir de modèle :</translation>
     </message>
@@ -939,37 +939,32 @@
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
-        <source>Guidance scale (1 = off)</source>
-        <translation>Échelle de guidage (1 = désactivé)</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/alg_common.py" line="111"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="113"/>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="118"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="119"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="121"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1144,12 +1139,12 @@
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="121"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Plus d’un : la sortie est la moyenne des échantillons, et une seconde couche montre leur dispersion (incertitude).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <location filename="../plugin/pages/settings_page.py" line="129"/>
         <source>Samples:</source>
         <translation>Échantillons :</translation>
     </message>
@@ -1159,7 +1154,7 @@
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="115"/>
+        <location filename="../plugin/processing/alg_common.py" line="116"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
@@ -1177,6 +1172,16 @@
         <location filename="../plugin/pages/generate_page.py" line="248"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <source>Model&apos;s recommendation</source>
+        <translation>Recommandation du modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
+        <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
 </context>
 </TS>

@@ -20,8 +20,9 @@ class Settings:
     model_predict: str = BUNDLED
     device: str = "auto"  # auto / cpu / cuda
     precision: str = "float32"  # float32 / bfloat16 / float16 (CUDA)
-    steps: int = 20  # the backend default (backend.jobs.SamplingOptions), set from bench_steps_quality
-    scheduler: str = "dpm++"  # ddim (the official setting) / dpm++
+    steps: int = 25  # the backend default (backend.jobs.SamplingOptions), set from bench_steps_quality
+    scheduler: str = "ddim"  # ddim (the official sampler; the safe default) / dpm++
+    guidance_auto: bool = True  # the model's recommendation per task (its diffusionsat.json), else `guidance`
     guidance: float = 7.5
     seed_mode: str = "random"  # random / fixed: the seed used is always stored in the output
     seed: int = 0

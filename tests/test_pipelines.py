@@ -386,10 +386,14 @@ def test_inpaint_keeps_unmasked_pixels_exactly(pipe, method):
     out = res.images[0]
     assert np.array_equal(out[~mask], image[~mask])
     assert np.abs(out[mask] - image[mask]).mean() > 1e-3
+    # the default hard edge: every masked pixel is generated, none mixed with what lay under the mask
+    assert np.array_equal(out[mask], res.info["generated"][0][mask])
+    assert res.info["method"] == method and res.seed == 2
+    soft = pipe.inpaint(image, mask, "a satellite image", MD, method=method, steps=STEPS, seed=2, feather=4)
     inner = np.zeros_like(mask)
     inner[28:36, 20:32] = True  # > feather px from the border: purely generated
-    assert np.array_equal(out[inner], res.info["generated"][0][inner])
-    assert res.info["method"] == method and res.seed == 2
+    assert np.array_equal(soft.images[0][inner], soft.info["generated"][0][inner])
+    assert np.array_equal(soft.images[0][~mask], image[~mask])
 
 
 def test_inpaint_blend_is_deterministic_and_auto_prefers_controlnet(pipe):

@@ -120,3 +120,26 @@ def test_a_declared_stretch_keeps_results_in_the_inputs_range(tmp_path):
     # ... while unstretched, the random model's [0, 1] is reflectance 0 .. 1: far outside the input's range
     span = (hi - lo)[:, None]
     assert ((pa[:, hole] > hi[:, None] + span) | (pa[:, hole] < lo[:, None] - span)).mean() > 0.1
+
+
+def test_a_job_without_guidance_gets_the_models_recommendation_for_the_task(tmp_path):
+    torch.set_num_threads(2)
+    folder = tmp_path / "recommended"
+    shutil.copytree(MODEL, folder, ignore=shutil.ignore_patterns("io", "official"))
+    (folder / "diffusionsat.json").write_text(json.dumps({"inpaint": {"guidance": 1.0}}))
+    model = DiffusionSat.from_pretrained(folder)
+    with rasterio.open(S2) as src:
+        b, crs = src.bounds, src.crs.to_string()
+    wkt = (f"POLYGON(({b.left} {b.bottom}, {b.right} {b.bottom}, {b.right} {(b.bottom + b.top) / 2}, "
+           f"{b.left} {b.bottom}))")
+    mask = {"geometries_wkt": [wkt], "geometries_crs": crs}
+    auto = model.inpaint(S2, mask, output=tmp_path / "auto.tif", **FAST)
+    chosen = model.inpaint(S2, mask, output=tmp_path / "chosen.tif", guidance=4.0, **FAST)
+    bbox = (b.left, b.bottom, b.right, b.top)
+    gen = model.generate(bbox, crs, 10, output=tmp_path / "gen.tif", **FAST)
+    guidance = {}
+    for name, res in (("auto", auto), ("chosen", chosen), ("generate", gen)):
+        with rasterio.open(res.output) as ds:
+            guidance[name] = float(ds.tags()["DIFFUSIONSAT_GUIDANCE"])
+    # inpainting: the folder's recommendation; an explicit value wins; no recommendation: the official 7.5
+    assert guidance == {"auto": 1.0, "chosen": 4.0, "generate": 7.5}

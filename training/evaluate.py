@@ -102,8 +102,8 @@ class BackendEngine:
         if self.task == "sr":
             res = self.pipe.super_resolve(batch["control"][0], batch["metadata"][0],
                                           control_metadata=batch["cond_metadata"][0], **common)
-        elif self.task == "inpaint":
-            res = self.pipe.inpaint(batch["image"][0], batch["control"][0][-1], metadata=batch["metadata"][0],
+        elif self.task == "inpaint":  # the pipeline gets the image with the hole blanked: the truth never leaks
+            res = self.pipe.inpaint(batch["control"][0][:-1], batch["control"][0][-1], metadata=batch["metadata"][0],
                                     method="controlnet", **common)
         else:
             ctl = batch["control"][0]  # (C, T, H, W)

@@ -133,7 +133,7 @@ class InpaintMixin:
         metadata: Union[MetadataLike, Sequence[MetadataLike]] = None,
         *,
         method: str = "auto",
-        feather: int = 8,
+        feather: int = 0,
         blend: Optional[bool] = None,
         num_images: int = 1,
         steps: Optional[int] = None,
@@ -155,8 +155,10 @@ class InpaintMixin:
         ``mask``: ``(H, W)`` (or ``(B, H, W)``), 1/True = regenerate, 0 = keep (soft values allowed).
         ``method``: ``"blend"`` (Blended Latent Diffusion, any checkpoint), ``"controlnet"`` (needs an
         inpainting ControlNet) or ``"auto"`` (the ControlNet if the checkpoint has one, else blend).
-        ``feather``: width in pixels of the cross-fade inside the mask border (0 = hard edge); pixels
-        where the mask is 0 are always returned exactly as given. Other arguments as in :meth:`generate`.
+        ``feather``: width in pixels of a cross-fade inside the mask border (0, the default = hard edge).
+        The fade mixes in the pixels *under* the mask, so keep it 0 for clouds: with 8 px a cloud's
+        border came back half-cloud, and a mask thinner than the fade was not filled at all. Pixels where
+        the mask is 0 are always returned exactly as given. Other arguments as in :meth:`generate`.
         """
         if method not in METHODS:
             raise PipelineError(f"method must be one of {METHODS}, got {method!r}")

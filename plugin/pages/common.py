@@ -226,7 +226,8 @@ class TaskPage(QWidget):
         from ...backend.jobs import SamplingOptions, TilingOptions
 
         s = self.settings()
-        sampling = SamplingOptions(steps=s.steps, guidance=s.guidance, scheduler=s.scheduler,
+        guidance = None if s.guidance_auto else s.guidance  # None: the model's recommendation for the task
+        sampling = SamplingOptions(steps=s.steps, guidance=guidance, scheduler=s.scheduler,
                                    seed=s.seed if s.seed_mode == "fixed" else None, num_samples=max(1, s.samples),
                                    device=s.device, precision=s.precision)
         tiling = TilingOptions(tile_size=s.tile_size or None, overlap=s.overlap)

@@ -7,8 +7,8 @@ from typing import Tuple
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QRegularExpression, Qt
 from qgis.PyQt.QtGui import QRegularExpressionValidator
-from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                                 QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                                 QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from .. import settings as settings_mod
 from ..i18n import tr
@@ -93,7 +93,13 @@ class SettingsPage(QScrollArea):
         self.guidance.setRange(1.0, 30.0)
         self.guidance.setDecimals(1)
         self.guidance.setSingleStep(0.5)
-        form.addRow(tr("Guidance:"), self.guidance)
+        self.guidance_auto = QCheckBox(tr("Model's recommendation"), box)
+        self.guidance_auto.setObjectName("guidance_auto")
+        self.guidance_auto.toggled.connect(lambda on: self.guidance.setEnabled(not on))
+        guidance_row = QHBoxLayout()
+        guidance_row.addWidget(self.guidance_auto)
+        guidance_row.addWidget(self.guidance)
+        form.addRow(tr("Guidance:"), guidance_row)
         row = QHBoxLayout()
         self.seed_mode = QComboBox(box)
         self.seed_mode.setObjectName("seed_mode")
@@ -165,6 +171,7 @@ class SettingsPage(QScrollArea):
             combo.currentIndexChanged.connect(self.save)
         for spin in (self.steps, self.guidance, self.samples, self.tile_size, self.overlap):
             spin.valueChanged.connect(self.save)
+        self.guidance_auto.toggled.connect(self.save)
         self.seed.textEdited.connect(self.save)
         self.output.fileChanged.connect(self.save)
 
@@ -176,6 +183,8 @@ class SettingsPage(QScrollArea):
             combo.setCurrentIndex(max(0, index))
         self.steps.setValue(int(s.steps))
         self.guidance.setValue(float(s.guidance))
+        self.guidance_auto.setChecked(bool(s.guidance_auto))
+        self.guidance.setEnabled(not s.guidance_auto)
         self.seed.setText(str(int(s.seed)))
         self.tile_size.setValue(int(s.tile_size))
         self.samples.setValue(max(1, int(s.samples)))
@@ -193,6 +202,7 @@ class SettingsPage(QScrollArea):
         s.steps = self.steps.value()
         s.scheduler = self.scheduler.currentData()
         s.guidance = self.guidance.value()
+        s.guidance_auto = self.guidance_auto.isChecked()
         s.seed_mode = self.seed_mode.currentData()
         s.seed = int(self.seed.text() or 0)
         s.tile_size = self.tile_size.value()

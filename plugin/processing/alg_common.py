@@ -105,11 +105,12 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
                                            behavior=QgsProcessingParameterFile.Folder, optional=True)
         self.addParameter(model)
         advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"),
-                                                     QgsProcessingParameterNumber.Integer, 20, False, 1, 1000))
-        advanced.append(QgsProcessingParameterNumber("GUIDANCE", tr("Guidance scale (1 = off)"),
-                                                     QgsProcessingParameterNumber.Double, 7.5, False, 1.0, 100.0))
+                                                     QgsProcessingParameterNumber.Integer, 25, False, 1, 1000))
+        advanced.append(QgsProcessingParameterNumber(
+            "GUIDANCE", tr("Guidance scale (1 = off, 0 = the model's recommendation)"),
+            QgsProcessingParameterNumber.Double, 0.0, False, 0.0, 100.0))
         advanced.append(QgsProcessingParameterEnum("SCHEDULER", tr("Scheduler"), ["DDIM", "DPM-Solver++"],
-                                                   defaultValue=1))
+                                                   defaultValue=0))
         advanced.append(QgsProcessingParameterNumber("SEED", tr("Seed (-1: random)"),
                                                      QgsProcessingParameterNumber.Integer, -1, False, -1))
         advanced.append(QgsProcessingParameterNumber("SAMPLES", tr("Samples (more than 1: mean and uncertainty)"),
@@ -124,6 +125,11 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
 
+    @staticmethod
+    def _guidance(value: float):
+        """Below 1 (the default 0): the model's recommended guidance for the task."""
+        return None if value < 1.0 else float(value)
+
     def full_job(self, parameters, context, output):
         from ...backend.jobs import SamplingOptions, TilingOptions
 
@@ -132,7 +138,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
         job.sampling = SamplingOptions(
             steps=self.parameterAsInt(parameters, "STEPS", context),
-            guidance=self.parameterAsDouble(parameters, "GUIDANCE", context),
+            guidance=self._guidance(self.parameterAsDouble(parameters, "GUIDANCE", context)),
             scheduler=SCHEDULERS[self.parameterAsEnum(parameters, "SCHEDULER", context)],
             seed=None if seed < 0 else seed,
             num_samples=self.parameterAsInt(parameters, "SAMPLES", context),

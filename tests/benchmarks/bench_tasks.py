@@ -1,10 +1,10 @@
 """Seconds per task, end to end through the API, on the demo's inputs and settings.
 
-    .venv/bin/python tests/benchmarks/bench_tasks.py [--model DIR] [--steps 20] [--repeats 3] [--threads 2]
+    .venv/bin/python tests/benchmarks/bench_tasks.py [--model DIR] [--steps 25] [--repeats 3] [--threads 2]
                                                       [--out PATH]
 
 What ``python3 build.py demo`` runs (``backend/demo.py``): the sample rasters of ``resources/samples/``
-(Sentinel-2 100 x 101 px, 10 m), seed 2024, ``--steps`` (20, the demo's) with the job defaults otherwise
+(Sentinel-2 100 x 101 px, 10 m), seed 2024, ``--steps`` (25, the demo's) with the job defaults otherwise
 (DPM-Solver++, guidance 7.5, the model's native tiles), each result written as a GeoTIFF with its PNG
 quick-look into a temporary folder:
 
@@ -30,7 +30,7 @@ import common as C  # noqa: E402
 
 def main(argv=None) -> int:
     ap = C.parser("tasks", __doc__, threads=2, repeats=3)
-    ap.add_argument("--steps", type=int, default=20, help="denoising steps (default 20, as the demo)")
+    ap.add_argument("--steps", type=int, default=25, help="denoising steps (default 25, as the demo)")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args(argv)
 
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
             print(f"{name}: {timing.median:.2f} s (first {first_s:.2f} s), {first.tiles} tiles", flush=True)
     info = C.machine_info(args.threads)
     md = [f"## Seconds per task, end to end ({C.model_label(args.model)})", "", C.machine_line(info), "",
-          f"Demo inputs and settings: {args.steps} steps, DPM-Solver++, guidance 7.5, seed {args.seed}; GeoTIFF + "
+          f"Demo inputs and settings: {args.steps} steps, the job's default sampler and guidance, seed {args.seed}; GeoTIFF + "
           f"quick-look written; model loaded once in {load_s:.1f} s. Median of {args.repeats} calls after the first.", "",
           C.table(["task", "input", "output px", "tiles", "seconds", "first call s", "s per tile", "s per output Mpx"],
                   [[r["task"], r["input"], r.get("output"), r.get("tiles"), r.get("seconds"), r.get("first_s"),
