@@ -8,6 +8,8 @@
     python3 build.py scan           bandit + detect-secrets over the packaged plugin (what plugins.qgis.org runs)
     python3 build.py translations   update i18n/*.ts from the sources and compile i18n/*.qm
     python3 build.py bench          run the benchmarks in tests/benchmarks (prints tables, writes JSON)
+    python3 build.py eval [ARGS]    quality vs baselines (SR, inpainting, multi-date) on a folder of GeoTIFFs:
+                                    tests/benchmarks/eval_table.py, e.g. --data DIR --guidance 1,7.5
 
 Set-up is idempotent: with everything present it takes a second or two.
 """
@@ -284,6 +286,12 @@ def bench(args: list[str]) -> int:
     return code
 
 
+def evaluate(args: list[str]) -> int:
+    setup()
+    script = ROOT / "tests" / "benchmarks" / "eval_table.py"
+    return run([VENV_PY, script, *args], cwd=ROOT, env=venv_env()).returncode
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -306,6 +314,8 @@ def main(argv: list[str]) -> int:
         return 0
     if cmd == "bench":
         return bench(rest)
+    if cmd == "eval":
+        return evaluate(rest)
     fail(f"unknown command {cmd!r}; see 'python3 build.py --help'", code=2)
     return 2
 

@@ -1,7 +1,8 @@
 """Quality table: our model vs the classical baselines on real data crops, for SR, inpainting and prediction.
 
-    .venv/bin/python tests/benchmarks/eval_table.py [--data DIR] [--model DIR] [--tasks sr,inpaint,predict]
-        [--engine backend|training] [--steps 25] [--scheduler dpm++] [--guidance 7.5[,1]] [--tile 64]
+    python3 build.py eval [ARGS]  (= .venv/bin/python tests/benchmarks/eval_table.py [ARGS])
+    ARGS: [--data DIR] [--model DIR] [--tasks sr,inpaint,predict]
+        [--engine backend|training] [--steps 25] [--scheduler ddim] [--guidance 1[,7.5]] [--tile 64]
         [--max-tiles 4] [--split eval|all] [--masks FILE ...] [--seed 0] [--threads 2] [--out PATH]
 
 A thin wrapper over ``training/evaluate.py`` (the one implementation of the protocols, the metrics of
@@ -14,8 +15,8 @@ grid vs that input, PSNR); inpainting adds PSNR and SSIM inside the mask. Baseli
 Defaults: ``--data`` the project's shared imagery folder (``shared`` / ``data`` beside the checkout) when
 present, else ``tests/data``; the
 spatial hold-out columns (``--split eval``: never seen in training); ``--engine backend`` = the plugin's own
-``backend.pipelines`` as users run it, with the job defaults (DPM-Solver++ 25 steps, guidance 7.5); several
-guidance values give one model row each (``--guidance 7.5,1``). ``--engine training`` samples with the
+``backend.pipelines`` as users run it, with the job's default sampler (DDIM 25 steps); one model row per
+guidance value, by default 1 and 7.5 (the model folder's per-task recommendation is picked from these). ``--engine training`` samples with the
 trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
 Writes ``results/eval_table.json`` and ``.md``.
 """
@@ -96,8 +97,8 @@ def main(argv=None) -> int:
     ap.add_argument("--engine", default="backend", choices=["backend", "training"])
     ap.add_argument("--controlnet", default=None, help="ControlNet folder outside --model (see training/evaluate.py)")
     ap.add_argument("--steps", type=int, default=25)
-    ap.add_argument("--scheduler", default="dpm++", choices=["dpm++", "ddim"], help="backend engine only")
-    ap.add_argument("--guidance", default="7.5", help="comma-separated; one model row per value")
+    ap.add_argument("--scheduler", default="ddim", choices=["dpm++", "ddim"], help="backend engine only")
+    ap.add_argument("--guidance", default="1,7.5", help="comma-separated; one model row per value")
     ap.add_argument("--tile", type=int, default=64)
     ap.add_argument("--max-tiles", type=int, default=4)
     ap.add_argument("--split", default="eval", choices=["eval", "all"])
