@@ -12,7 +12,7 @@ DATA = ROOT / "tests" / "data"
 
 def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     out = tmp_path / "eval.json"
-    masks = DATA / "slovenia_s2_cloudmask_4dates.tif"  # tests never depend on ../shared
+    masks = DATA / "slovenia_s2_cloudmask_4dates.tif"  # a committed crop, not the data folder
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "eval", "--data", str(DATA), "--masks", str(masks),
                            "--max-tiles", "1", "--steps", "2", "--guidance", "1", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)

@@ -21,10 +21,9 @@ import torch
 import torch.nn.functional as F
 
 from ..geo.read import open_raster
-from ..geo.scaling import from_unit, resolve_mode, to_unit
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource
-from ..geo.scaling import stretch, unstretch
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .stretch import shared_limits, stretch_percentiles
 

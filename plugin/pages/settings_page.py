@@ -8,7 +8,8 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QRegularExpression, Qt
 from qgis.PyQt.QtGui import QRegularExpressionValidator
 from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                                 QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                                 QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                                 QWidget)
 
 from .. import settings as settings_mod
 from ..i18n import tr

@@ -16,8 +16,8 @@ Defaults: ``--data`` the project's shared imagery folder (``shared`` / ``data`` 
 present, else ``tests/data``; the
 spatial hold-out columns (``--split eval``: never seen in training); ``--engine backend`` = the plugin's own
 ``backend.pipelines`` as users run it, with the job's default sampler (DDIM 25 steps); one model row per
-guidance value, by default 1 and 7.5 (the model folder's per-task recommendation is picked from these). ``--engine training`` samples with the
-trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
+guidance value, by default 1 and 7.5 (the model folder's per-task recommendation is picked from these).
+``--engine training`` samples with the trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
 Writes ``results/eval_table.json`` and ``.md``.
 """
 
