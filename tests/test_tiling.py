@@ -252,13 +252,18 @@ def test_source_extent_warp_and_metadata_callback(tmp_path):
 def test_memory_does_not_grow_with_raster_height(tmp_path):
     import tracemalloc
 
+    def peak(path, out):
+        tracemalloc.start()
+        run_tiled(lambda b: b.inputs[0] + 1, out, sources=[path], tile_size=64, overlap=16, batch_size=2)
+        value = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return value
+
     peaks = []
     for height in (256, 2048):
         path = write_raster(tmp_path / f"h{height}.tif", smooth_field(2, height, 96))
-        tracemalloc.start()
-        run_tiled(lambda b: b.inputs[0] + 1, tmp_path / f"o{height}.tif", sources=[path], tile_size=64, overlap=16,
-                  batch_size=2)
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
+        # tracemalloc also counts other threads of the test process (an earlier test's server or task):
+        # the smaller of two runs is this run's own peak
+        peaks.append(min(peak(path, tmp_path / f"o{height}_{k}.tif") for k in range(2)))
     whole_raster_bytes = 2 * 2048 * 96 * 4
     assert peaks[1] < peaks[0] * 1.5 and peaks[1] < whole_raster_bytes / 2, peaks
