@@ -228,7 +228,7 @@ def _load_checkpoint(folder: Path, task: Task, ema: Optional[EMA], optimizer, lr
         torch.set_rng_state(torch.load(folder / "rng.pt", weights_only=True)["torch"])
     else:  # an older checkpoint pickled these states together: never unpickled, the run goes on without them
         print(f"{folder.name}: no rng.json (older checkpoint); global RNG states not restored -- batches and "
-            "diffusion noise are seeded per step, so only the global generators differ")
+              "diffusion noise are seeded per step, so only the global generators differ")
     state = json.loads((folder / "state.json").read_text())
     if ema is not None and state.get("ema_updates") is not None:
         ema.updates = int(state["ema_updates"])

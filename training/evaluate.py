@@ -20,7 +20,8 @@ Tasks and protocols
   the RGB output vs the truth: PSNR, SSIM, spectral angle (degrees) and SR consistency (output
   block-averaged back to the degraded grid vs the degraded input). Rows ``model`` (the network's output)
   and ``model + consistency`` (the product's default, :func:`backend.tasks.superres.match_observation`).
-  Baseline: bicubic up-sampling of the degraded RGB, on the same tiles. Rasters without the Sentinel-2 bands get a separate baseline row only.
+  Baseline: bicubic up-sampling of the degraded RGB, on the same tiles. Rasters without the Sentinel-2
+  bands get a separate baseline row only.
 * ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
   tile and inside the mask; baseline: biharmonic fill.
 * ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file

@@ -16,10 +16,10 @@ from ..geo.grids import Grid
 from ..geo.masks import build_mask
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
-from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
 from ..tiling import ArraySource, RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
-from .stretch import shared_limits, stretch_percentiles
+from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 
 
 class InpaintError(ValueError):
@@ -84,8 +84,7 @@ def run(ctx: TaskContext) -> TaskOutput:
                                    np.transpose(seen, (1, 2, 0)), hole.astype(np.float32), job.prompt, t.metadata)
             out = to_chw(image, spread)
             if limits is not None:
-                out[:3] = unstretch(out[:3], limits)
-                out[3:] *= float(np.mean(limits[:, 1] - limits[:, 0]))
+                output_to_input_units(out, limits)
             out[:3] = np.where(hole[None], out[:3], raw)  # unmasked pixels are the input's
             outs.append(out)
         return np.stack(outs)

@@ -12,11 +12,11 @@ import numpy as np
 
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
-from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
 from ..tiling import RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .inpaint import rgb_bands
-from .stretch import shared_limits, stretch_percentiles
+from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 
 
 class PredictError(ValueError):
@@ -64,8 +64,7 @@ def run(ctx: TaskContext) -> TaskOutput:
                                        prompt=job.prompt)
                 out = to_chw(image, spread)
                 if limits is not None:
-                    out[:3] = unstretch(out[:3], limits)
-                    out[3:] *= float(np.mean(limits[:, 1] - limits[:, 0]))
+                    output_to_input_units(out, limits)
                 outs.append(out)
             return np.stack(outs)
 

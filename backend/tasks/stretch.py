@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..geo.scaling import percentile_limits, to_unit
+from ..geo.scaling import percentile_limits, to_unit, unstretch
 
 
 def stretch_percentiles(model) -> Optional[Tuple[float, float]]:
@@ -39,4 +39,14 @@ def shared_limits(sources: Sequence, mode: str, percentiles: Tuple[float, float]
     return percentile_limits(unit, None, percentiles)
 
 
-__all__ = ["stretch_percentiles", "shared_limits"]
+def output_to_input_units(out: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """A task's output ``(3 [+ 3 spread], H, W)`` in the model's stretched units -> the input's [0, 1] units,
+    in place: RGB through the inverse stretch of the first three bands' ``limits``, the per-pixel spread
+    scaled by their mean range (a spread is a difference, so only the scale applies)."""
+    rgb = limits[:3]
+    out[:3] = unstretch(out[:3], rgb)
+    out[3:] *= float(np.mean(rgb[:, 1] - rgb[:, 0]))
+    return out
+
+
+__all__ = ["stretch_percentiles", "shared_limits", "output_to_input_units"]

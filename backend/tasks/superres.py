@@ -21,11 +21,11 @@ import torch
 import torch.nn.functional as F
 
 from ..geo.read import open_raster
-from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit, unstretch
+from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
-from .stretch import shared_limits, stretch_percentiles
+from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 
 BACK_PROJECTION_ITERATIONS = 3  # smooth (bicubic) rounds before the exact block-constant one
 
@@ -112,10 +112,8 @@ def run(ctx: TaskContext) -> TaskOutput:
             image, spread = sample(pipe, "super_resolve", job, t.seed, tracker, ctx.cancel, control[0].numpy(), md,
                                    control_gsd=in_gsd, prompt=job.prompt)
             out = to_chw(image, spread)
-            if limits is not None:  # back to the input's units
-                out[:3] = unstretch(out[:3], limits[:3])
-                if len(out) > 3:
-                    out[3:] *= float(np.mean(limits[:3, 1] - limits[:3, 0]))
+            if limits is not None:
+                output_to_input_units(out, limits)
             if consistent:
                 out[:3] = match_observation(out[:3], unit[:3], factor)
             outs.append(out)

@@ -33,12 +33,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-SHARED_DATA = C.ROOT.parent / "shared" / "data"  # beside the checkout, as on developer machines and CI
 TASKS = ("sr", "inpaint", "predict")
 PIPE_METHOD = {"sr": "super_resolve", "inpaint": "inpaint", "predict": "predict"}
 
 
 def default_data() -> Path:
+    from training.evaluate import SHARED_DATA  # beside the checkout, as on developer machines and CI
+
     return SHARED_DATA if SHARED_DATA.is_dir() else C.ROOT / "tests" / "data"
 
 
