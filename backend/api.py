@@ -51,6 +51,7 @@ class JobResult:
     metadata: Optional[SatMetadata] = None
     array: Optional[np.ndarray] = None  # (bands, H, W) when no output file was asked for
     spread: Optional[np.ndarray] = None
+    check: Optional[dict] = None  # inpainting: self-check scores, fallback share and a sentence ("summary")
 
     def to_dict(self) -> dict:
         grid = self.grid
@@ -67,6 +68,9 @@ class JobResult:
         if grid is not None:
             out["grid"] = {"crs": grid.crs.to_string() if grid.crs else None, "width": grid.width,
                            "height": grid.height, "transform": list(grid.transform)[:6]}
+        if self.check is not None:
+            out["quality"] = self.check.get("summary")
+            out["check"] = self.check
         return out
 
 
@@ -173,7 +177,8 @@ class DiffusionSat:
         if progress is not None:
             progress(1.0, "done")
         return JobResult(job.task, result.output, seed, time.perf_counter() - started, result.tiles, self.name,
-                         result.uncertainty, look, result.grid, result.metadata, result.array, result.spread)
+                         result.uncertainty, look, result.grid, result.metadata, result.array, result.spread,
+                         getattr(result, "check", None))
 
     def _tags(self, job, seed: int) -> dict:
         from .geo.write import provenance_tags
@@ -205,10 +210,10 @@ class DiffusionSat:
         return self.run(job, progress, cancel, quicklook)
 
     def inpaint(self, path, mask, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,
-                quicklook: bool = True, **options) -> JobResult:
+                quicklook: bool = True, fallback: bool = True, **options) -> JobResult:
         spec = mask if isinstance(mask, _jobs.MaskSpec) else _jobs.MaskSpec(**mask)
         job = _jobs.InpaintJob(input=str(path), mask=spec, bands=bands, prompt=prompt, output=_str(output),
-                               **_options(options))
+                               fallback=bool(fallback), **_options(options))
         return self.run(job, progress, cancel, quicklook)
 
     def predict(self, frames, target_date, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,

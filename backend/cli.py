@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dilate", type=float, default=0.0, help="grow the mask by this many metres")
     p.add_argument("--bands", nargs="+", default=None, help="RGB bands by index or name (default: first three)")
     p.add_argument("--prompt", default="")
+    p.add_argument("--no-fallback", dest="fallback", action="store_false",
+                   help="skip the self-check on nearby known pixels and keep the model's (anchored) fill everywhere "
+                        "(default: where the model scores lower than the classical fill, the classical fill is written)")
     _common_out(p)
     _sampling_args(p)
 
@@ -171,7 +174,7 @@ def build_job(args):
         mask = jobs.MaskSpec(vector=args.mask_vector, vector_layer=args.mask_layer, raster=args.mask_raster,
                              classes=args.mask_classes, bits=args.mask_bits, dilate_m=args.dilate)
         job = jobs.InpaintJob(input=args.input, mask=mask, bands=_bands(args.bands), prompt=args.prompt,
-                              output=args.output, sampling=sampling, tiling=tiling)
+                              output=args.output, sampling=sampling, tiling=tiling, fallback=args.fallback)
     elif args.command == "predict":
         frames = []
         for item in args.frames:

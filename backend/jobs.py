@@ -228,6 +228,9 @@ class InpaintJob:
     output: Optional[str] = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
     tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    # self-check against the classical fill on nearby known pixels; where the model scores lower, the
+    # classical fill is written (False: the anchored model fill everywhere, unchecked -- for experts)
+    fallback: bool = True
     task = "inpaint"
 
     def validate(self) -> None:

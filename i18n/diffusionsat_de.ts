@@ -1183,5 +1183,20 @@
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>Self-check off: the model fill is used everywhere, unchecked.</source>
+        <translation>Selbstprüfung aus: Die Füllung des Modells wird überall ungeprüft verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
+        <translation>Keine bekannten Pixel in der Nähe, um das Modell zu prüfen: klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
+        <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
+    </message>
 </context>
 </TS>

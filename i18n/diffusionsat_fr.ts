@@ -1183,5 +1183,20 @@
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>Self-check off: the model fill is used everywhere, unchecked.</source>
+        <translation>Auto-contrôle désactivé : le remplissage du modèle est utilisé partout, sans vérification.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
+        <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
+        <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
+    </message>
 </context>
 </TS>

@@ -518,6 +518,7 @@ def test_inpaint_adds_a_layer_and_keeps_unmasked_pixels(dock, qtbot, outputs, tm
     assert cloud.any() and not cloud.all()
     # float32 reflectance: equal up to float rounding in the engine's overlap blend (integer data: exactly)
     np.testing.assert_allclose(filled[:, ~cloud], rgb[:, ~cloud], rtol=1e-6, atol=0)
+    assert "nearby known pixels" in page.status.text()  # the self-check's verdict is shown
     assert not np.allclose(filled[:, cloud], rgb[:, cloud], rtol=1e-3)
 
 

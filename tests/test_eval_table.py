@@ -26,6 +26,10 @@ def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
         assert summary[baseline]["tiles"] > 0 and len(model) == 1, summary.keys()
         assert summary[model[0]]["tiles"] > 0 and math.isfinite(summary[model[0]]["PSNR"])
     assert "PSNR in mask" in tasks["inpaint"]["summary"]["biharmonic"]
+    # inpainting also scores what the product writes: anchored fill, self-check, classical fallback
+    product = [v for k, v in tasks["inpaint"]["summary"].items() if k.startswith("product")]
+    assert len(product) == 1 and 0.0 <= product[0]["fallback share"] <= 1.0
+    assert math.isfinite(product[0]["colour error in mask"]) and math.isfinite(product[0]["texture error in mask"])
     kept = [v for k, v in tasks["sr"]["summary"].items() if k.endswith("+ consistency")]
     # the written SR output block-averages back to its input (back-projection), unlike the raw network output
     assert kept and kept[0]["consistency PSNR"] > 60

@@ -23,7 +23,11 @@ Tasks and protocols
   Baseline: bicubic up-sampling of the degraded RGB, on the same tiles. Rasters without the Sentinel-2
   bands get a separate baseline row only.
 * ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
-  tile and inside the mask; baseline: biharmonic fill.
+  tile and inside the mask (PSNR, SSIM, colour error = mean |per-band mean difference|, texture error =
+  |std of the 2 px high-pass of the fill - the truth's|); baseline: biharmonic fill (the product's own
+  classical fill). Rows ``model`` (the anchored model fill, before any fallback) and ``product`` (what the
+  task writes by default, self-check and fallback included, with the fallback share); ``--designs`` adds
+  other fill designs (:mod:`backend.tasks.inpaint_anchor`) scored on the same model samples.
 * ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file
   name); the target is each frame after the first T, the inputs the T frames before it with real cloud
   shapes pasted in (p = 0.7, seeded); a single raster is its own series (cloud-free composition of T clouded
@@ -39,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -185,25 +190,83 @@ def eval_sr(folder, model, args, specs) -> Dict[str, List[dict]]:
     return rows
 
 
+def _inpaint_scores(pred, truth, mask) -> Dict[str, float]:
+    return dict(_scores(pred, truth, mask), **{"colour error in mask": M.mean_colour_error(pred, truth, mask),
+                                               "texture error in mask": M.texture_error(pred, truth, mask)})
+
+
+def _model_fn(model, metadata, caption: str, seed: int):
+    """``backend.tasks.inpaint_fill`` model_fn over this evaluation's engine: the hole blanked, one image at a
+    time (the pipeline gets ``RGB * (1 - hole)`` and the hole, so the truth never leaks)."""
+    def fn(images, holes):
+        outs = []
+        for img, hole in zip(images, holes):
+            img = np.clip(img, 0, 1).astype(np.float32)
+            control = np.concatenate([img * (1 - hole), hole[None].astype(np.float32)])
+            batch = {"image": img[None], "control": control[None], "metadata": metadata[None],
+                     "cond_metadata": metadata[None], "caption": [caption]}
+            with torch.no_grad():
+                outs.append(model.generate(batch, torch.Generator().manual_seed(seed))[0])
+        return np.stack(outs).astype(np.float64)
+    return fn
+
+
 def eval_inpaint(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, List[dict]]:
+    """Rows: ``biharmonic`` (the baseline), ``network fill`` (the model's raw fill), ``model`` (the product's
+    anchored model fill before any fallback), ``product`` (what the inpainting task writes by default: the
+    self-check on probes of the scene around the tile picks the model or the classical fill, exactly as
+    :func:`backend.tasks.inpaint.run` does per tile), and per extra ``--designs`` entry its fill and its
+    product. Each tile is its own run: a tile without a probe gets the classical fill, as a raster would."""
+    from backend.tasks.classical_fill import biharmonic_fill
+    from backend.tasks.inpaint_anchor import DEFAULT_DESIGN, anchor
+    from backend.tasks.inpaint_check import RULE, find_probes
+    from backend.tasks.inpaint_fill import probe_fills, score_probes
+
+    designs = list(dict.fromkeys([DEFAULT_DESIGN] + list(getattr(args, "designs", None) or [])))
     rows = defaultdict(list)
     scenes = discover(folder, specs, exclude=("*mask*",))
     for si, scene in enumerate(scenes):
         for ti, (x0, y0, size) in enumerate(_tiles(scene, args.tile, args.split, args.max_tiles)):
             truth = scene.image[:, y0:y0 + size, x0:x0 + size].astype(np.float64)
             mask = masks.sample(np.random.default_rng([args.seed, si, ti]), size).astype(bool)
-            base = np.clip(M.biharmonic_fill(truth * (~mask), mask), 0, 1)
-            rows["biharmonic"].append(_scores(base, truth, mask))
-            if model is not None:
-                t32 = truth.astype(np.float32)
-                control = np.concatenate([t32 * (1 - mask), mask[None].astype(np.float32)])
-                md = scene.metadata(x0, y0, size, size).to_vector()
-                batch = {"image": t32[None], "control": control[None], "metadata": md[None], "cond_metadata": md[None],
-                         "caption": [scene_caption(scene.sensor, scene.place)]}
-                with torch.no_grad():
-                    out = model.generate(batch, torch.Generator().manual_seed(args.seed))[0].astype(np.float64)
-                out = np.where(mask[None], out, truth)  # keep the observed pixels, as the plugin does
-                rows["model"].append(_scores(out, truth, mask))
+            classical = biharmonic_fill(truth * (~mask), mask)
+            rows["biharmonic"].append(_inpaint_scores(np.clip(classical, 0, 1), truth, mask))
+            if model is None:
+                continue
+            md = scene.metadata(x0, y0, size, size).to_vector()
+            fn = _model_fn(model, md, scene_caption(scene.sensor, scene.place), args.seed)
+            t0 = time.perf_counter()
+            raw = np.where(mask[None], fn(truth[None] * (~mask), mask[None])[0], truth)  # observed pixels kept
+            t_fill = time.perf_counter() - t0
+            rows["network fill (raw)"].append(_inpaint_scores(raw, truth, mask))
+            holes = np.zeros(scene.valid.shape, bool)  # the raster's mask: this tile's hole only ...
+            holes[y0:y0 + size, x0:x0 + size] = mask
+            c0, c1 = split_columns(scene.width, args.split)
+            holes[:, :c0] = holes[:, c1:] = True  # ... and no probe on columns the model was trained on
+            probes = find_probes(holes, (y0, x0, size, size))
+            images = [scene.image[:, r:r + h, c:c + w].astype(np.float64) for r, c, h, w in (p.window for p in probes)]
+            probes = [type(p)(p.window, p.hidden, p.scored & scene.valid[p.window[0]:p.window[0] + p.window[2],
+                                                                         p.window[1]:p.window[1] + p.window[3]])
+                      for p in probes]
+            t0 = time.perf_counter()
+            fills = probe_fills(fn, images, probes) if probes else None
+            t_check = time.perf_counter() - t0
+            for d in designs:
+                anchored = np.clip(anchor(raw, classical, mask, d), 0, 1)
+                check = score_probes(*fills, images, probes, d) if fills else None
+                for rule in ("psnr+ssim", "psnr"):
+                    use_model = check is not None and check.model_wins_by(rule)
+                    product = anchored if use_model else np.clip(classical, 0, 1)
+                    extra = {"fallback share": 0.0 if use_model else 1.0}
+                    if d == DEFAULT_DESIGN and rule == RULE:
+                        rows["model"].append(_inpaint_scores(anchored, truth, mask))
+                        rows["product"].append(dict(_inpaint_scores(product, truth, mask), **extra,
+                                                    **{"fill s": t_fill, "self-check s": t_check}))
+                    else:
+                        if rule == RULE and d != DEFAULT_DESIGN:
+                            rows[f"design {d}"].append(_inpaint_scores(anchored, truth, mask))
+                        rows[f"design {d} + fallback ({rule})"].append(dict(_inpaint_scores(product, truth, mask),
+                                                                            **extra))
     return rows
 
 
@@ -272,6 +335,27 @@ def eval_predict(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, 
 
 
 # ----------------------------------------------------------------------------- table
+BASELINE_ROW = {"sr": "bicubic", "inpaint": "biharmonic", "predict": "most recent clear frame"}
+PRODUCT_ROW = {"sr": "model + consistency", "inpaint": "product", "predict": "model"}  # what the task writes
+
+
+def means(items: List[dict]) -> Dict[str, Optional[float]]:
+    """metric -> mean over the tiles' finite values (None when there is none)."""
+    out = {}
+    for k in dict.fromkeys(k for r in items for k in r):
+        vals = [r[k] for r in items if r.get(k) is not None and math.isfinite(r[k])]
+        out[k] = float(np.mean(vals)) if vals else None
+    return out
+
+
+def json_summary(task: str, rows: Dict[str, List[dict]], scenes: List[str]) -> dict:
+    """Baseline and product means, every row's means, the tile count and the scene names."""
+    base, prod = BASELINE_ROW[task], PRODUCT_ROW[task]
+    return {"baseline_row": base, "product_row": prod,
+            "baseline": means(rows.get(base, [])), "product": means(rows.get(prod, [])) if rows.get(prod) else None,
+            "rows": {k: means(v) for k, v in rows.items()}, "tiles": len(rows.get(base, [])), "scenes": scenes}
+
+
 def to_markdown(rows: Dict[str, List[dict]], title: str, notes: str = "") -> str:
     keys = []
     for rs in rows.values():
@@ -315,6 +399,11 @@ def main(argv=None):
     p.add_argument("--guidance", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--designs", nargs="*", default=None,
+                   help="inpaint: extra fill designs to score beside the product's (e.g. raw ring highpass:1 "
+                        "highpass_ring:2; backend/tasks/inpaint_anchor.py)")
+    p.add_argument("--json", default=None, help="also write the per-task means (baseline, product, every row), "
+                                                "tile count and scene names as JSON here")
     p.add_argument("--engine", default="training", choices=["training", "backend"],
                    help="'training': the trainers' own DDIM sampler (exactly the training formulation); "
                         "'backend': the plugin's backend.pipelines (what users run)")
@@ -345,6 +434,12 @@ def main(argv=None):
     text = to_markdown(rows, f"DiffusionSat evaluation: {args.task}", notes)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
+    if args.json:
+        scenes = [s.name for s in discover(args.data, specs, exclude=("*mask*",))]
+        summary = json_summary(args.task, rows, scenes)
+        summary["notes"] = notes
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({args.task: summary}, indent=1))
     print(text)
     return 0
 

@@ -13,9 +13,10 @@ Images are (C, H, W) float arrays on a common scale (``data_range`` = max - min 
   pixels with an all-zero spectrum are skipped.
 * :func:`sr_consistency` -- PSNR between the super-resolved output area-averaged back to the input grid and
   the input (how faithful the output is to what was observed).
-* :func:`bicubic_upsample` -- the SR baseline; :func:`biharmonic_fill` -- the inpainting baseline: inside the
-  mask the solution of the biharmonic equation (minimum of the summed squared discrete Laplacian,
-  known pixels fixed), solved per channel with ``scipy.sparse`` on the mask's bounding box.
+* :func:`mean_colour_error`, :func:`texture_error` -- inside a mask: the colour bias of a fill (per-band mean
+  difference) and how far its texture (std of the high-pass, sigma 2 px) is from the truth's.
+* :func:`bicubic_upsample` -- the SR baseline; :func:`biharmonic_fill` -- the inpainting baseline, the very
+  function the product falls back to (:mod:`backend.tasks.classical_fill`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from typing import Optional
 
 import numpy as np
 
-_K1, _K2, _SIGMA, _TRUNCATE = 0.01, 0.03, 1.5, 3.5
+from backend.tasks.classical_fill import biharmonic_fill  # the product's classical fill: one implementation
+from backend.tasks.image_quality import SIGMA as _SIGMA, TRUNCATE as _TRUNCATE
+from backend.tasks.image_quality import ssim_map  # the product's self-check scores with the same SSIM
+
+TEXTURE_SIGMA = 2.0  # px; the high-pass of texture_error (fixed, whatever a fill design uses)
 
 
 def _f64(x) -> np.ndarray:
@@ -46,25 +51,6 @@ def psnr(a, b, data_range: float = 1.0, mask: Optional[np.ndarray] = None) -> fl
     if mse == 0.0:
         return float("inf")
     return 10.0 * math.log10(data_range ** 2 / mse)
-
-
-def ssim_map(a, b, data_range: float = 1.0) -> np.ndarray:
-    """(H, W) SSIM map averaged over channels."""
-    from scipy.ndimage import gaussian_filter
-
-    a, b = _f64(a), _f64(b)
-    c1, c2 = (_K1 * data_range) ** 2, (_K2 * data_range) ** 2
-    out = np.zeros(a.shape[1:], dtype=np.float64)
-    for x, y in zip(a, b):
-        f = lambda z: gaussian_filter(z, _SIGMA, truncate=_TRUNCATE, mode="reflect")  # noqa: E731
-        mx, my = f(x), f(y)
-        sxx = f(x * x) - mx * mx
-        syy = f(y * y) - my * my
-        sxy = f(x * y) - mx * my
-        num = (2 * mx * my + c1) * (2 * sxy + c2)
-        den = (mx * mx + my * my + c1) * (sxx + syy + c2)
-        out += num / den
-    return out / a.shape[0]
 
 
 def ssim(a, b, data_range: float = 1.0, mask: Optional[np.ndarray] = None) -> float:
@@ -119,52 +105,32 @@ def bicubic_upsample(x, factor: int) -> np.ndarray:
     return out[0].numpy()
 
 
-def _laplacian(h: int, w: int):
-    """Graph Laplacian (4-neighbour, Neumann borders) of an h x w grid, as a sparse CSR matrix."""
-    import scipy.sparse as sp
-
-    n = h * w
-    idx = np.arange(n).reshape(h, w)
-    rows, cols = [], []
-    for a, b in ((idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])):
-        rows += [a.ravel(), b.ravel()]
-        cols += [b.ravel(), a.ravel()]
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    deg = np.asarray(adj.sum(axis=1)).ravel()
-    return sp.diags(deg) - adj
-
-
-def biharmonic_fill(image, mask, margin: int = 3) -> np.ndarray:
-    """Fill ``mask`` (H, W) True pixels of ``image`` (C, H, W) with the biharmonic interpolant of the rest."""
-    import scipy.sparse.linalg as spla
-
-    img = _f64(image).copy()
+def mean_colour_error(pred, truth, mask) -> float:
+    """Mean over bands of |mean(pred) - mean(truth)| inside ``mask``: a fill's colour bias (0 = same colour)."""
+    a, b = _f64(pred), _f64(truth)
     m = np.asarray(mask, dtype=bool)
     if not m.any():
-        return img
-    if m.all():
-        return np.broadcast_to(img.mean(axis=(1, 2), keepdims=True), img.shape).copy()
-    ys, xs = np.nonzero(m)
-    y0, y1 = max(ys.min() - margin, 0), min(ys.max() + margin + 1, m.shape[0])
-    x0, x1 = max(xs.min() - margin, 0), min(xs.max() + margin + 1, m.shape[1])
-    sub = m[y0:y1, x0:x1]
-    h, w = sub.shape
-    L = _laplacian(h, w)
-    Q = (L.T @ L).tocsr()
-    unknown = np.flatnonzero(sub.ravel())
-    known = np.flatnonzero(~sub.ravel())
-    A = Q[unknown][:, unknown].tocsc()
-    B = Q[unknown][:, known]
-    lu = spla.splu(A)
-    for c in range(img.shape[0]):
-        vals = img[c, y0:y1, x0:x1].ravel()
-        sol = lu.solve(-(B @ vals[known]))
-        vals = vals.copy()
-        vals[unknown] = sol
-        img[c, y0:y1, x0:x1] = vals.reshape(h, w)
-    return img
+        return float("nan")
+    return float(np.mean(np.abs(a[:, m].mean(axis=1) - b[:, m].mean(axis=1))))
+
+
+def highpass(x, sigma: float = TEXTURE_SIGMA) -> np.ndarray:
+    """x minus its Gaussian blur (per band): the texture finer than about ``sigma`` pixels."""
+    from scipy.ndimage import gaussian_filter
+
+    x = _f64(x)
+    return np.stack([c - gaussian_filter(c, sigma, mode="reflect") for c in x])
+
+
+def texture_error(pred, truth, mask, sigma: float = TEXTURE_SIGMA) -> float:
+    """|std of the high-pass of ``pred`` - that of ``truth``| inside ``mask``, mean over bands: 0 when the
+    fill is as textured as the ground; a smooth fill scores the truth's whole texture."""
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return float("nan")
+    hp, ht = highpass(pred, sigma), highpass(truth, sigma)
+    return float(np.mean(np.abs(hp[:, m].std(axis=1) - ht[:, m].std(axis=1))))
 
 
 __all__ = ["psnr", "ssim", "ssim_map", "spectral_angle", "sr_consistency", "bicubic_upsample", "biharmonic_fill",
-           "area_downsample"]
+           "area_downsample", "mean_colour_error", "highpass", "texture_error"]

@@ -163,6 +163,7 @@ class TaskOutput:
     metadata: object
     array: Optional[np.ndarray] = None  # (bands, H, W) when no output file was asked for
     spread: Optional[np.ndarray] = None
+    check: Optional[dict] = None  # inpainting: the self-check's scores and fallback share (inpaint_check)
 
 
 def unit_to_uint8(x: np.ndarray) -> np.ndarray:

@@ -28,6 +28,18 @@ def presets():
     )
 
 
+def check_line(check: dict) -> str:
+    """The self-check sentence of an inpainting result, translated (backend.tasks.inpaint_check.CheckReport)."""
+    share = 100.0 * float(check.get("fallback_share") or 0.0)
+    if not check.get("enabled", True):
+        return tr("Self-check off: the model fill is used everywhere, unchecked.")
+    if check.get("model_psnr") is None:
+        return tr("No nearby known pixels to check the model on: classical fill used for {} % of masked "
+                  "pixels.").format(f"{share:.0f}")
+    return tr("Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked "
+              "pixels.").format(f"{check['model_psnr']:.1f}", f"{check['classical_psnr']:.1f}", f"{share:.0f}")
+
+
 class InpaintPage(TaskPage):
     task = "inpaint"
 
@@ -163,8 +175,20 @@ class InpaintPage(TaskPage):
         self._source_changed(0)
         self._layer_changed(self.layer.currentLayer())
 
+    def input_layer(self):
+        return self.layer.currentLayer()
+
     def title(self) -> str:
         return tr("Inpaint")
+
+    def _done(self, result):
+        """The common 'Done in …' line, followed by the self-check's verdict (scores on nearby known pixels
+        and the share filled classically), so nobody gets a fill worse than the obvious one untold."""
+        layer = super()._done(result)
+        check = getattr(result, "check", None) if result is not None and not self.closed else None
+        if check and check.get("summary"):
+            self.show_status(self.status.text() + "\n" + check_line(check))
+        return layer
 
     def _source_changed(self, index: int):
         for i, panel in enumerate(self.panels):

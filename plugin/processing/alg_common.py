@@ -86,6 +86,9 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             feedback.pushDebugInfo(traceback.format_exc())
             raise QgsProcessingException(str(exc) or type(exc).__name__) from None
         feedback.pushInfo(tr("Seed {}, {} s: {}").format(result.seed, f"{result.seconds:.1f}", result.output))
+        check = getattr(result, "check", None)  # inpainting: the self-check's verdict, never silent
+        if check and check.get("summary"):
+            feedback.pushInfo(check["summary"])
         outputs = {self.OUTPUT: str(result.output), "SEED": result.seed}
         uncertainty = getattr(result, "uncertainty", None)
         if uncertainty:

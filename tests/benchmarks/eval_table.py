@@ -9,8 +9,10 @@ A thin wrapper over ``training/evaluate.py`` (the one implementation of the prot
 ``training/metrics.py`` and the baselines): it runs the three tasks on one folder of GeoTIFFs and writes a
 single markdown report plus JSON (per-tile scores). Metrics, per tile then averaged: PSNR, SSIM, spectral
 angle (degrees); super-resolution adds SR consistency (the output block-averaged back to the degraded input
-grid vs that input, PSNR); inpainting adds PSNR and SSIM inside the mask. Baselines: bicubic up-sampling
-(SR), biharmonic fill (inpainting), the most recent clear input frame (prediction).
+grid vs that input, PSNR); inpainting adds PSNR, SSIM, colour and texture error inside the mask, and rows
+for the model's anchored fill ("model"), its raw network fill and the product as written (self-check and
+classical fallback included, with the fallback share). Baselines: bicubic up-sampling (SR), biharmonic
+fill (inpainting, the product's own classical fill), the most recent clear input frame (prediction).
 
 Defaults: ``--data`` the project's shared imagery folder (``shared`` / ``data`` beside the checkout) when
 present, else ``tests/data``; the
@@ -146,6 +148,8 @@ def main(argv=None) -> int:
                     for key, items in got.items():  # 'model' and variants such as 'model + consistency'
                         if key.startswith("model"):
                             rows[label + key[len("model"):]] = items
+                        elif key not in base_rows:  # inpainting: 'product' (what the task writes), 'network fill'
+                            rows[f"{key} ({sampler}, guidance {g:g})"] = items
                     if not rows.get(label):
                         errors[label] = "no tile the model could take (e.g. no raster with the Sentinel-2 bands)"
                 except Exception as exc:  # a model without this task's ControlNet, ...
