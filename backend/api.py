@@ -52,6 +52,7 @@ class JobResult:
     array: Optional[np.ndarray] = None  # (bands, H, W) when no output file was asked for
     spread: Optional[np.ndarray] = None
     check: Optional[dict] = None  # inpainting: self-check scores, fallback share and a sentence ("summary")
+    warnings: list = dataclasses.field(default_factory=list)  # what went wrong without spoiling the output
 
     def to_dict(self) -> dict:
         grid = self.grid
@@ -71,6 +72,7 @@ class JobResult:
         if self.check is not None:
             out["quality"] = self.check.get("summary")
             out["check"] = self.check
+        out["warnings"] = list(self.warnings)
         return out
 
 
@@ -157,6 +159,7 @@ class DiffusionSat:
         from .tasks.common import TaskContext, choose_seed
 
         job.validate()
+        _jobs.check_written_files(job, quicklook)  # quick-look and uncertainty layer never replace an input
         if job.sampling.guidance is None:  # the model folder's recommendation for this task
             job = dataclasses.replace(job, sampling=dataclasses.replace(job.sampling,
                                                                         guidance=self.recommended_guidance(job.task)))
@@ -169,16 +172,21 @@ class DiffusionSat:
         tags = self._tags(job, seed)
         ctx = TaskContext(self, job, seed, progress, cancel, output, tags, cog)
         result = runners[job.task](ctx)
-        look = None
+        look, warnings = None, []
         if quicklook and result.output is not None:
-            from .quicklook import write_quicklook
+            from .quicklook import quicklook_path, write_quicklook
 
-            look = write_quicklook(result.output)
+            try:
+                look = write_quicklook(result.output)
+            except Exception as exc:  # the GeoTIFF is the product and is complete: a missing preview is a warning
+                reason = getattr(exc, "strerror", None) or exc
+                warnings.append(f"the quick-look {quicklook_path(result.output)} was not written ({reason}); "
+                                f"the GeoTIFF {result.output} is complete")
         if progress is not None:
             progress(1.0, "done")
         return JobResult(job.task, result.output, seed, time.perf_counter() - started, result.tiles, self.name,
                          result.uncertainty, look, result.grid, result.metadata, result.array, result.spread,
-                         getattr(result, "check", None))
+                         getattr(result, "check", None), warnings)
 
     def _tags(self, job, seed: int) -> dict:
         from .geo.write import provenance_tags

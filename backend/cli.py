@@ -10,13 +10,15 @@
 
 Errors are one clear line on stderr (``--debug`` shows the traceback). Exit codes: 0 success,
 1 unexpected internal error, 2 bad arguments or input, 3 file not found / not writable,
-4 model missing or invalid, 130 cancelled (Ctrl-C).
+4 model missing or invalid, 130 cancelled (Ctrl-C), 143 terminated (SIGTERM; partial files are removed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import List, Optional
 from .version import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_FILE, EXIT_MODEL, EXIT_CANCELLED = 0, 1, 2, 3, 4, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM: what shells, `timeout` and service managers expect after a SIGTERM
 
 
 class CliError(Exception):
@@ -189,6 +192,7 @@ def build_job(args):
     if args.output and not Path(args.output).parent.is_dir():
         raise CliError(f"the output folder does not exist: {Path(args.output).parent}", EXIT_FILE)
     job.validate()
+    jobs.check_written_files(job, quicklook=not args.no_quicklook)  # before loading the model
     return job
 
 
@@ -219,14 +223,21 @@ class _Progress:
 
 # ---------------------------------------------------------------------------------------- commands
 def cmd_task(args) -> dict:
-    from .api import run_job
+    from .api import get_model, run_job
 
     job = build_job(args)
+    try:  # loaded first so that running out of memory says whose fault it is: the model's (4) or the input's (2)
+        get_model(args.model, job.sampling.device, job.sampling.precision)
+    except MemoryError as exc:
+        raise CliError(f"not enough memory to load the model {args.model} ({exc or 'allocation failed'})",
+                       EXIT_MODEL) from None
     progress = _Progress(not args.quiet, args.command)
     try:
         result = run_job(job, model=args.model, progress=progress, quicklook=not args.no_quicklook)
     finally:
         progress.close()
+    for warning in result.warnings:
+        print(f"diffusionsat: warning: {warning}", file=sys.stderr)
     return result.to_dict()
 
 
@@ -284,6 +295,8 @@ def _classify(exc: BaseException) -> int:
         return exc.code
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return EXIT_FILE
+    if type(exc).__module__.startswith("rasterio"):  # GDAL could not read an input (truncated, not a raster)
+        return EXIT_INPUT
     name = type(exc).__name__
     module = type(exc).__module__ or ""
     if module.startswith(("backend.checkpoints", "backend.hub")) or "Checkpoint" in name or "Model" in name:
@@ -295,17 +308,92 @@ def _classify(exc: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every clean-up (``finally``, the writers' exit) runs."""
+
+
+def _on_sigterm(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+    raise _Terminated()
+
+
+def _catch_sigterm():
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError, AttributeError):  # main() called outside the main thread: leave signals alone
+        return None
+
+
+class _GdalErrors(logging.Handler):
+    """GDAL/PROJ failure messages. Inside a ``rasterio.Env`` rasterio hands them to logging (outside one GDAL
+    prints raw ``ERROR 1:`` lines next to ours); on failure they are folded into the one-line message."""
+
+    LOGGER = "rasterio._env"
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.messages: List[str] = []
+        self._level = logging.NOTSET
+
+    def emit(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        if str(record.msg).startswith("GDAL signalled an error") and len(args) == 2:
+            self.messages.append(" ".join(str(args[1]).split()))
+
+    def __enter__(self):
+        logger = logging.getLogger(self.LOGGER)
+        self._level = logger.level
+        logger.addHandler(self)
+        if logger.getEffectiveLevel() > logging.INFO:  # rasterio logs them at INFO
+            logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        logger = logging.getLogger(self.LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(self._level)
+        return False
+
+    def fold(self, message: str) -> str:
+        extra = [m for m in dict.fromkeys(self.messages) if m and m not in message]
+        return f"{message} (GDAL: {'; '.join(extra[-3:])})" if extra else message
+
+
+def _gdal_env():
+    try:
+        import rasterio
+    except ImportError:  # pragma: no cover - rasterio is a requirement
+        import contextlib
+
+        return contextlib.nullcontext()
+    return rasterio.Env()
+
+
+def _out_of_memory(args, exc: MemoryError) -> str:
+    files = [getattr(args, k, None) for k in ("input", "mask_raster", "mask_vector")]
+    files += [f.rpartition(":")[0] or f for f in getattr(args, "frames", None) or []]
+    what = ", ".join(str(f) for f in files if f) or "this extent"
+    return (f"not enough memory to process {what} ({exc or 'allocation failed'}); try a smaller raster or "
+            "extent, --tile-size or --batch")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"generate": cmd_task, "super-resolve": cmd_task, "inpaint": cmd_task, "predict": cmd_task,
                 "models": cmd_models, "convert": cmd_convert, "info": cmd_info}
     started = time.time()
+    previous_sigterm = _catch_sigterm()
+    gdal_errors = _GdalErrors()
     try:
-        summary = handlers[args.command](args)
+        with gdal_errors, _gdal_env():  # GDAL's errors reach rasterio's handler, not stderr (see _GdalErrors)
+            summary = handlers[args.command](args)
     except KeyboardInterrupt:
         print("diffusionsat: cancelled", file=sys.stderr)
         return EXIT_CANCELLED
+    except _Terminated:
+        print("diffusionsat: terminated (SIGTERM); partial files were removed", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as exc:  # one clear line, unless --debug
         from .cancel import Cancelled
 
@@ -316,10 +404,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise
         code = _classify(exc)
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, MemoryError):
+            code, message = EXIT_INPUT, _out_of_memory(args, exc)
+        message = gdal_errors.fold(message)
         print(f"diffusionsat: error: {message}", file=sys.stderr)
         if args.json:
             print(json.dumps({"ok": False, "error": message, "exit_code": code}))
         return code
+    finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
     summary = {"ok": True, "command": args.command, "seconds": round(time.time() - started, 2), **summary}
     if args.json:
         print(json.dumps(summary, default=str))

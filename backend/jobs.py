@@ -271,3 +271,59 @@ class PredictJob:
 
 
 Job = Union[GenerateJob, SuperResolveJob, InpaintJob, PredictJob]
+
+
+def input_paths(job) -> List[str]:
+    """The files a job reads, as given: rasters and mask sources."""
+    if job.task == "superres":
+        paths = [job.input]
+    elif job.task == "inpaint":
+        paths = [job.input, job.mask.raster, job.mask.vector]
+    elif job.task == "predict":
+        paths = [p for p, _ in job.frames]
+    else:
+        paths = []
+    return [str(p) for p in paths if p]
+
+
+def written_paths(job, quicklook: bool = True) -> List[Tuple[str, Path]]:
+    """(what, path) of every file a run of ``job`` leaves (hidden temporary files aside)."""
+    from .quicklook import quicklook_path
+    from .tasks.common import uncertainty_path
+
+    if not job.output:
+        return []
+    out = Path(job.output)
+    paths = [("the output", out)]
+    if quicklook:
+        paths.append(("the quick-look", quicklook_path(out)))
+    if int(job.sampling.num_samples) > 1:
+        paths.append(("the uncertainty layer", uncertainty_path(out)))
+    return paths
+
+
+def _files_read(path: str) -> List[Path]:
+    """``path`` and every file GDAL reads with it (a PNG's .aux.xml or world file, a VRT's sources)."""
+    files = [Path(path)]
+    try:
+        import rasterio
+
+        with rasterio.open(path) as ds:
+            files += [Path(f) for f in ds.files]
+    except Exception:  # not a raster (a vector mask): the path itself is what is protected
+        pass
+    return files
+
+
+def check_written_files(job, quicklook: bool = True) -> None:
+    """Refuse, before any work, a run that would overwrite a file it reads: the output, its quick-look and
+    its uncertainty layer are each checked against every input file (same path or same file)."""
+    from .geo.write import _same_file
+
+    read = [f for p in input_paths(job) for f in _files_read(p)]
+    for what, target in written_paths(job, quicklook):
+        for source in read:
+            if _same_file(target, source):
+                hint = " or turn the quick-look off (--no-quicklook)" if what == "the quick-look" else ""
+                raise JobError(f"{what} {target} would overwrite the input {source}; inputs are never overwritten: "
+                               f"choose another output name{hint}")

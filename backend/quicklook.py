@@ -50,8 +50,11 @@ def read_preview(path, max_size: int = 512) -> np.ndarray:
 def _save_png(rgb: np.ndarray, path) -> Path:
     from PIL import Image
 
+    from .geo.write import remove_stale_temps, temp_prefix
+
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.part", dir=str(path.parent))
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".part", dir=str(path.parent))
     os.close(fd)
     try:
         Image.fromarray(rgb).save(tmp, format="PNG")
@@ -65,9 +68,14 @@ def _save_png(rgb: np.ndarray, path) -> Path:
     return path
 
 
+def quicklook_path(raster_path) -> Path:
+    """Where the quick-look of a raster goes: ``<raster>.png`` beside it."""
+    return Path(raster_path).with_suffix(".png")
+
+
 def write_quicklook(raster_path, png_path=None, max_size: int = 1024) -> Path:
     """Write ``<raster>.png`` (or ``png_path``) beside the raster."""
-    png = Path(png_path) if png_path else Path(raster_path).with_suffix(".png")
+    png = Path(png_path) if png_path else quicklook_path(raster_path)
     return _save_png(read_preview(raster_path, max_size), png)
 
 

@@ -120,12 +120,19 @@ class RasterSource:
         self.count = len(self.indexes)
 
     def read(self, window: Window) -> Tuple[np.ndarray, np.ndarray]:
+        from rasterio.errors import RasterioIOError
+
+        from .geo.errors import RasterReadError
         from .geo.masks import edge_zero_mask, nodata_mask
 
         ds = self._vrt if self._vrt is not None else self._ds
         win = Window(window.col_off + self._offset[1], window.row_off + self._offset[0], window.width, window.height)
-        arr = ds.read(self.indexes, window=win).astype(np.float32, copy=False)
-        invalid = nodata_mask(ds, self.indexes, window=win)
+        try:
+            arr = ds.read(self.indexes, window=win).astype(np.float32, copy=False)
+            invalid = nodata_mask(ds, self.indexes, window=win)
+        except RasterioIOError as exc:
+            raise RasterReadError(f"reading {self.path} failed (truncated or corrupt file?): {exc}") from None
+        invalid |= ~np.isfinite(arr).all(axis=0)  # NaN / ±Inf hold no value: nodata, whatever is declared
         if self.edge_zeros:
             invalid |= edge_zero_mask(arr, 0)
         return arr, ~invalid

@@ -58,6 +58,8 @@ def read_safetensors_header(path) -> Dict[str, Tuple[torch.dtype, Tuple[int, ...
             )
         try:
             header = json.loads(fh.read(n))
+        except RecursionError:  # e.g. [[[[...]]]] a hundred thousand deep
+            raise CheckpointError(f"{path}: corrupt safetensors header (JSON nested too deeply)") from None
         except ValueError as exc:
             raise CheckpointError(f"{path}: corrupt safetensors header ({exc})") from None
     if not isinstance(header, dict):

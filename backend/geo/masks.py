@@ -63,6 +63,9 @@ def dilate_mask(mask: np.ndarray, metres: float, gsd: float) -> np.ndarray:
     if gsd is None or gsd <= 0:
         raise MaskError("cannot dilate by a distance in metres without the grid's pixel size")
     radius = int(math.ceil(metres / gsd - 1e-9))
+    if radius > max(mask.shape):  # checked first: the disk alone would need (2 r + 1)^2 cells
+        raise MaskError(f"a mask dilation of {metres:g} m is larger than the raster ({mask.shape[1]} x "
+                        f"{mask.shape[0]} px at {gsd:g} m); choose a smaller dilation")
     if radius <= 0 or not mask.any():
         return mask.copy()
     from scipy import ndimage
@@ -238,9 +241,14 @@ def resample_to_grid(path, grid: Grid, band: int = 1, resampling: str = "nearest
     """One band of a raster resampled onto ``grid`` (nearest by default), in its own dtype."""
     import rasterio
     from rasterio.enums import Resampling
+    from rasterio.errors import RasterioIOError
     from rasterio.warp import reproject
 
-    with rasterio.open(path) as src:
+    try:
+        src = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise MaskError(f"the mask raster {path} is not a raster GDAL can read: {exc}") from None
+    with src:
         if src.crs is None:
             raise MissingCRSError(f"the mask raster {path} has no coordinate reference system")
         fill = src.nodata if src.nodata is not None else 0
@@ -270,7 +278,7 @@ def mask_from_raster(path, grid: Grid, kind: str = "scl", *, classes: Optional[I
             raise MaskError("kind='values' needs the classes to mask")
         mask = np.isin(values, list(classes))
     elif kind == "nonzero":
-        mask = values != 0
+        mask = np.not_equal(values, 0)  # not `!=`: numpy turns a MemoryError there into a plain bool
     else:
         raise MaskError(f"unknown mask raster kind {kind!r} (use 'scl', 'qa_pixel', 'values' or 'nonzero')")
     if dilate_m:

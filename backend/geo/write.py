@@ -2,15 +2,20 @@
 
 Every write goes to a hidden temporary file in the destination folder and is moved into place with
 ``os.replace`` only when complete, so a failure or a cancel never leaves a partial output. An output
-path that is (resolves to, or is the same file as) one of the inputs is refused.
+path that is (resolves to, or is the same file as) one of the inputs is refused. Temporary names carry the
+writing process's id (:func:`temp_prefix`): what a killed process left is removed by the next write to the
+same output (:func:`remove_stale_temps`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence, Union
@@ -51,6 +56,54 @@ def provenance_tags(*, model: Optional[str] = None, checkpoint_sha256: Optional[
         key = str(key).upper()
         tags[key if key.startswith(TAG_PREFIX) else TAG_PREFIX + key] = value if isinstance(value, str) else json.dumps(value)
     return tags
+
+
+def _host_tag() -> str:
+    # a pid means something only on the machine that wrote the file (output folders may be network shares)
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def temp_prefix(path: PathLike) -> str:
+    """Name prefix of this process's temporary files beside ``path``: ``.<name>.p<pid>h<host>.``, so that a
+    later run can tell the leftovers of a killed run from files that are still being written."""
+    return f".{Path(os.fspath(path)).name}.p{os.getpid()}h{_host_tag()}."
+
+
+_TEMP_ENDINGS = (".partial.tif", ".partial.cog.tif", ".samples.tif", ".part")
+
+
+def _process_gone(pid: int) -> bool:
+    if os.name == "nt":
+        return False  # os.kill(pid, 0) would end the process on Windows: keep the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
+
+
+def remove_stale_temps(path: PathLike) -> list:
+    """Delete the temporary files an earlier run that was killed (SIGKILL, power cut) left beside ``path``:
+    only names made by :func:`temp_prefix` for ``path``, on this host, whose process is gone. Returns them."""
+    path = Path(os.fspath(path))
+    pattern = re.compile(r"\.+" + re.escape(path.name) + r"\.p(\d+)h([0-9a-f]{6})\.")
+    host, removed = _host_tag(), []
+    try:
+        entries = list(os.scandir(path.parent if str(path.parent) else "."))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        base = re.sub(r"(\.aux\.xml|\.msk)$", "", entry.name)
+        if not match or match.group(2) != host or not base.endswith(_TEMP_ENDINGS):
+            continue
+        if entry.is_file(follow_symlinks=False) and _process_gone(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -140,13 +193,14 @@ class GeoTIFFWriter:
 
     def _new_temp(self, suffix: str) -> Path:
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=suffix, dir=self.path.parent)
+            fd, name = tempfile.mkstemp(prefix=temp_prefix(self.path), suffix=suffix, dir=self.path.parent)
         except OSError as exc:
             raise OutputPathError(f"cannot write in the output folder {self.path.parent}: {exc.strerror or exc}") from None
         os.close(fd)
         return Path(name)
 
     def __enter__(self) -> "GeoTIFFWriter":
+        remove_stale_temps(self.path)
         self._tmp = self._new_temp(".partial.tif")
         try:
             self.dataset = rasterio.open(self._tmp, "w", **self._profile())
@@ -279,4 +333,5 @@ def write_geotiff(path: PathLike, array: np.ndarray, grid: Grid, *, nodata=None,
     return w.path
 
 
-__all__ = ["TAG_PREFIX", "provenance_tags", "check_output_path", "GeoTIFFWriter", "write_geotiff"]
+__all__ = ["TAG_PREFIX", "provenance_tags", "check_output_path", "GeoTIFFWriter", "write_geotiff", "temp_prefix",
+           "remove_stale_temps"]

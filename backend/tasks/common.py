@@ -101,7 +101,7 @@ def uncertainty_path(output: Path) -> Path:
 
 
 def split_uncertainty(combined: Path, output: Path, inputs, dtype, to_output: Callable[[np.ndarray], np.ndarray],
-                      descriptions, tags: dict, cog: bool = False) -> Path:
+                      descriptions, tags: dict, cog: bool = False, nodata=None) -> Path:
     """A 4-band float file (RGB mean + spread) -> the RGB output and ``<output>_uncertainty.tif``.
 
     Copies block row by block row, so memory stays bounded by one strip.
@@ -117,13 +117,17 @@ def split_uncertainty(combined: Path, output: Path, inputs, dtype, to_output: Ca
         grid = Grid(src.crs, src.transform, src.width, src.height)
         step = 256
         spread_tags = dict(tags, DIFFUSIONSAT_LAYER="per-pixel spread (std over samples, mean of RGB, 0..1 units)")
-        with GeoTIFFWriter(output, grid, 3, dtype, descriptions=descriptions, tags=tags, cog=cog, inputs=inputs) as out, \
+        with GeoTIFFWriter(output, grid, 3, dtype, nodata=nodata, descriptions=descriptions, tags=tags, cog=cog,
+                           inputs=inputs) as out, \
                 GeoTIFFWriter(spread_path, grid, 1, "float32", descriptions=["spread"], tags=spread_tags,
                               inputs=inputs) as unc:
             for row in range(0, src.height, step):
                 window = Window(0, row, src.width, min(step, src.height - row))
                 block = src.read(window=window)
-                out.write(to_output(block[:3]), window=window)
+                rgb = to_output(block[:3])
+                if nodata is not None:  # nodata of the combined file stays nodata (not nodata in output units)
+                    rgb = np.where(src.read_masks(1, window=window)[None] > 0, rgb, nodata)
+                out.write(rgb, window=window)
                 unc.write(block[3:4].astype(np.float32), window=window)
     return spread_path
 
@@ -132,7 +136,9 @@ def hidden_temp(output: Path, suffix: str) -> Path:
     """A temporary file name beside ``output`` (same file system, so the final rename is atomic)."""
     import tempfile
 
-    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=suffix, dir=str(output.parent))
+    from ..geo.write import temp_prefix
+
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(output), suffix=suffix, dir=str(output.parent))
     os.close(fd)
     os.unlink(name)
     return Path(name)
@@ -204,7 +210,7 @@ def run_and_write(ctx: TaskContext, tile_fn, tile_progress: Callable[[int, int],
     try:
         res = run_tiled(scaled, combined, out_bands=4, out_dtype="float32", **common)
         spread = split_uncertainty(combined, ctx.output, protect, dtype, to_output, list(descriptions), ctx.tags,
-                                   cog=ctx.cog)
+                                   cog=ctx.cog, nodata=nodata if mask_invalid else None)
     finally:
         if combined.exists():
             combined.unlink()

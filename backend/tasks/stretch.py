@@ -30,10 +30,12 @@ def stretch_percentiles(model) -> Optional[Tuple[float, float]]:
 
 
 def shared_limits(sources: Sequence, mode: str, percentiles: Tuple[float, float],
-                  exclude: Optional[np.ndarray] = None) -> np.ndarray:
+                  exclude: Optional[np.ndarray] = None, samples: Optional[Sequence[np.ndarray]] = None) -> np.ndarray:
     """(C, 2) per-band limits in [0, 1] units pooled over the valid pixels of ``sources`` (tiling sources with
-    the same bands, e.g. the frames of a time series); ``exclude`` (first source's grid) leaves pixels out."""
-    values = [src.sample_values(exclude=exclude if i == 0 else None) for i, src in enumerate(sources)]
+    the same bands, e.g. the frames of a time series); ``exclude`` (first source's grid) leaves pixels out;
+    ``samples``: their ``sample_values()`` when already read."""
+    values = samples if samples is not None else [
+        src.sample_values(exclude=exclude if i == 0 else None) for i, src in enumerate(sources)]
     pooled = np.concatenate(values, axis=1)
     unit = to_unit(pooled[:, None, :], mode, dtype=sources[0].dtype)
     return percentile_limits(unit, None, percentiles)

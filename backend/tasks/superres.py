@@ -12,6 +12,9 @@ three control bands: B4 B3 B2 for the released and bundled models) and the outpu
 the input grid. The model then only adds detail below the input's pixel size and cannot shift colours
 or move features that the input shows; turn it off to get the network's raw output (e.g. to compare
 with the official pipeline).
+
+Nodata: output pixels over input pixels that are nodata (declared, or NaN / ±Inf) are nodata (the input's
+nodata value; NaN for float rasters without one). A raster with no valid pixel at all is refused.
 """
 
 from __future__ import annotations
@@ -61,6 +64,29 @@ def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
     return out[0].clamp(0.0, 1.0).numpy()
 
 
+def valid_sample(source, path) -> np.ndarray:
+    """The source's sample of valid pixels (for the stretch), refusing a raster with none: all nodata, NaN or
+    ±Inf would otherwise come out as a plausible-looking image made from zeros."""
+    values = source.sample_values()
+    if values.size:
+        return values
+    from rasterio.windows import Window
+
+    h, w = source.grid.height, source.grid.width
+    for r0 in range(0, h, 256):  # the sample skips rows and columns: look at every pixel before refusing
+        if source.read(Window(0, r0, w, min(256, h - r0)))[1].any():
+            return values
+    raise SuperResolutionError(f"{path} has no valid pixel in the selected bands (all nodata, NaN or ±Inf): "
+                               "nothing to super-resolve")
+
+
+def output_nodata(nodata, dtype):
+    """The output's nodata: the input's, else NaN for float rasters (NaN and ±Inf input pixels are nodata)."""
+    if nodata is not None:
+        return nodata
+    return float("nan") if np.dtype(dtype).kind == "f" else None
+
+
 def default_bands(model, descriptions) -> list:
     """The model's bands by name (config ``bands``), else the official Sentinel-2 set for 10 channels."""
     from ..geo.bands import resolve_bands
@@ -81,6 +107,7 @@ def run(ctx: TaskContext) -> TaskOutput:
     with open_raster(job.input) as ds:
         descriptions = ds.descriptions
         dtype = np.dtype(ds.dtypes[0])
+        nodata = output_nodata(ds.nodata, dtype)
     bands = job.bands if job.bands else default_bands(model, descriptions)
     channels = int(pipe.controlnet.config.conditioning_in_channels)
     source = RasterSource(job.input, bands, require_crs=True)
@@ -94,7 +121,12 @@ def run(ctx: TaskContext) -> TaskOutput:
     in_gsd = source.grid.gsd()
     tracker = TileProgress(ctx.progress, "super-resolve")
     percentiles = stretch_percentiles(model)
-    limits = shared_limits([source], mode, percentiles) if percentiles else None
+    try:
+        values = valid_sample(source, job.input)
+    except BaseException:
+        source.close()
+        raise
+    limits = shared_limits([source], mode, percentiles, samples=[values]) if percentiles else None
     consistent = bool(getattr(job, "consistency", True)) and channels >= 3
 
     def tile_fn(batch):
@@ -125,6 +157,6 @@ def run(ctx: TaskContext) -> TaskOutput:
     try:
         return run_and_write(ctx, tile_fn, tracker.tiles, sources=[source], tile_size=tile_in, overlap=overlap_in,
                              factor=factor, metadata=metadata_from_raster(job.input), dtype=dtype, to_output=to_output,
-                             inputs=[job.input])
+                             nodata=nodata, mask_invalid=nodata is not None, inputs=[job.input])
     finally:
         source.close()
