@@ -1198,5 +1198,20 @@
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <source>Image synthesis</source>
+        <translation>Bildsynthese</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <source>Image enhancement</source>
+        <translation>Bildverbesserung</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
+        <source>Time series</source>
+        <translation>Zeitreihen</translation>
+    </message>
 </context>
 </TS>

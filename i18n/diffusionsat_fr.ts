@@ -1198,5 +1198,20 @@
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <source>Image synthesis</source>
+        <translation>Synthèse d'images</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <source>Image enhancement</source>
+        <translation>Amélioration d'images</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
+        <source>Time series</source>
+        <translation>Séries temporelles</translation>
+    </message>
 </context>
 </TS>

@@ -66,7 +66,8 @@ class DiffusionSatDock(QDockWidget):
             self.tabs.addItem(self._scrolled(page), title)
         for page in self.pages.values():
             for form in page.findChildren(QFormLayout):
-                form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # long (translated) labels go above their field
+                # long (translated) labels go above their field
+                form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         from .pages.settings_page import SettingsPage
 
         self.settings_page = SettingsPage(self)
@@ -79,8 +80,8 @@ class DiffusionSatDock(QDockWidget):
         area = QScrollArea(self.tabs)
         area.setObjectName(f"scroll_{page.task}")
         area.setWidgetResizable(True)
-        area.setFrameShape(QScrollArea.NoFrame)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(page)
         return area
 

@@ -11,7 +11,12 @@ from pathlib import Path
 from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QPushButton
+from qgis.PyQt.QtWidgets import QPushButton
+
+try:  # Qt6 (QGIS 4): QAction is in QtGui
+    from qgis.PyQt.QtGui import QAction
+except ImportError:  # Qt5 (QGIS 3)
+    from qgis.PyQt.QtWidgets import QAction
 
 from .deps import missing_dependencies
 from .i18n import install_translator, remove_translator, tr
@@ -60,7 +65,7 @@ class DiffusionSatPlugin:
         self.dock = DiffusionSatDock(self.iface, missing=self.missing, parent=self.iface.mainWindow())
         self.dock.setObjectName("diffusionsat_dock")
         self.dock.visibilityChanged.connect(action.setChecked)
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
 
         self.initProcessing()
@@ -98,10 +103,10 @@ class DiffusionSatPlugin:
         button = QPushButton(tr("Details…"), widget)
         button.clicked.connect(self.show_missing_details)
         widget.layout().addWidget(button)
-        bar.pushWidget(widget, Qgis.Warning)
+        bar.pushWidget(widget, Qgis.MessageLevel.Warning)
 
     def show_missing_details(self):
         """The dependencies dialog: what is missing, one-click install, diagnostics to copy."""
         from .deps_dialog import DependenciesDialog
 
-        DependenciesDialog(self.iface.mainWindow()).exec_()
+        DependenciesDialog(self.iface.mainWindow()).exec()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle, QgsWkbTypes
+from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle
 from qgis.gui import QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
+
+from .compat import POLYGON_GEOMETRY
 
 
 class ExtentMapTool(QgsMapTool):
@@ -18,14 +20,14 @@ class ExtentMapTool(QgsMapTool):
         self.canvas = canvas
         self.start: QgsPointXY | None = None
         self.extent: QgsRectangle | None = None
-        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band = QgsRubberBand(canvas, POLYGON_GEOMETRY)
         self.band.setColor(QColor(255, 120, 0, 200))
         self.band.setFillColor(QColor(255, 120, 0, 40))
         self.band.setWidth(2)
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def canvasPressEvent(self, event):  # noqa: N802 (Qt API name)
-        if event.button() != Qt.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
         self.start = self.toMapCoordinates(event.pos())
         self._show(self.start, self.start)
@@ -35,7 +37,7 @@ class ExtentMapTool(QgsMapTool):
             self._show(self.start, self.toMapCoordinates(event.pos()))
 
     def canvasReleaseEvent(self, event):  # noqa: N802
-        if self.start is None or event.button() != Qt.LeftButton:
+        if self.start is None or event.button() != Qt.MouseButton.LeftButton:
             return
         end = self.toMapCoordinates(event.pos())
         rect = QgsRectangle(self.start, end)
@@ -54,7 +56,7 @@ class ExtentMapTool(QgsMapTool):
         self._show(QgsPointXY(rect.xMinimum(), rect.yMinimum()), QgsPointXY(rect.xMaximum(), rect.yMaximum()))
 
     def _show(self, a: QgsPointXY, b: QgsPointXY):
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(POLYGON_GEOMETRY)
         for x, y in ((a.x(), a.y()), (b.x(), a.y()), (b.x(), b.y()), (a.x(), b.y())):
             self.band.addPoint(QgsPointXY(x, y), False)
         self.band.addPoint(QgsPointXY(a.x(), a.y()), True)
@@ -62,7 +64,7 @@ class ExtentMapTool(QgsMapTool):
 
     def clear(self):
         self.extent = None
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(POLYGON_GEOMETRY)
 
     def deactivate(self):
         # the drawn extent stays visible until cleared (the analyst may still run the task)
@@ -86,17 +88,17 @@ class PolygonMapTool(QgsMapTool):
         self.canvas = canvas
         self.points: list = []
         self.geometry: QgsGeometry | None = None
-        self.band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self.band = QgsRubberBand(canvas, POLYGON_GEOMETRY)
         self.band.setColor(QColor(30, 120, 255, 220))
         self.band.setFillColor(QColor(30, 120, 255, 50))
         self.band.setWidth(2)
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def canvasReleaseEvent(self, event):  # noqa: N802 (Qt API name)
-        if event.button() == Qt.RightButton:
+        if event.button() == Qt.MouseButton.RightButton:
             self.finish()
             return
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             if self.geometry is not None:  # a new polygon replaces the finished one
                 self.geometry = None
                 self.points = []
@@ -111,7 +113,7 @@ class PolygonMapTool(QgsMapTool):
             self._show(self.points + [self.toMapCoordinates(event.pos())])
 
     def keyPressEvent(self, event):  # noqa: N802
-        if event.key() in (Qt.Key_Escape, Qt.Key_Backspace) and self.points and self.geometry is None:
+        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Backspace) and self.points and self.geometry is None:
             self.points.pop()
             self._show(self.points)
             event.accept()
@@ -132,7 +134,7 @@ class PolygonMapTool(QgsMapTool):
         self.polygonDrawn.emit(geometry)
 
     def _show(self, points):
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(POLYGON_GEOMETRY)
         for i, p in enumerate(points):
             self.band.addPoint(QgsPointXY(p), i == len(points) - 1)
         self.band.show()
@@ -140,7 +142,7 @@ class PolygonMapTool(QgsMapTool):
     def clear(self):
         self.points = []
         self.geometry = None
-        self.band.reset(QgsWkbTypes.PolygonGeometry)
+        self.band.reset(POLYGON_GEOMETRY)
 
     def release(self):
         self.clear()

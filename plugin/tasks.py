@@ -25,7 +25,7 @@ class BackendTask(QgsTask):
 
     def __init__(self, description: str, work: Callable, on_done: Optional[Callable] = None,
                  on_error: Optional[Callable] = None, on_cancel: Optional[Callable] = None):
-        super().__init__(description, QgsTask.CanCancel)
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self._work = work
         self._on_done = on_done
         self._on_error = on_error

@@ -1,6 +1,7 @@
 """The Processing provider: four algorithms, their parameters, and clear messages for bad input."""
 
 import datetime as dt
+import re
 import shutil
 
 import pytest
@@ -54,6 +55,20 @@ def test_provider_lists_four_algorithms(provider):
     for a in provider.algorithms():
         assert a.displayName() and a.shortHelpString()
         assert a.outputDefinition("OUTPUT") is not None and a.outputDefinition("SEED") is not None
+
+
+def test_groups_and_help_urls(provider):
+    """A group per task family; each help link is the repository's README section that explains the task."""
+    groups = {a.name(): (a.groupId(), a.group()) for a in provider.algorithms()}
+    assert groups == {"generate": ("synthesis", "Image synthesis"), "superres": ("enhancement", "Image enhancement"),
+                      "inpaint": ("enhancement", "Image enhancement"), "predict": ("time", "Time series")}
+    repository = re.search(r"^repository=(\S+)$", (ROOT / "metadata.txt").read_text(), re.M).group(1)
+    headings = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+                for h in re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), re.M)}
+    for a in provider.algorithms():
+        url, _, anchor = a.helpUrl().partition("#")
+        assert url == repository, a.helpUrl()
+        assert anchor in headings, (a.name(), anchor)
 
 
 @pytest.mark.parametrize("name, expected", [

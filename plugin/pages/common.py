@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from qgis.core import (Qgis, QgsApplication, QgsContrastEnhancement, QgsMultiBandColorRenderer, QgsProject,
-                       QgsRasterBandStats, QgsRasterLayer, QgsSingleBandGrayRenderer)
+                       QgsRasterLayer, QgsSingleBandGrayRenderer)
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                                  QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
+from ..compat import STAT_MAX, STAT_MIN
 from .. import settings as settings_mod
 from ..i18n import tr
 from ..tasks import BackendTask
@@ -30,9 +31,9 @@ def mark(widget: QWidget, error: Optional[str], hint: str = "") -> bool:
 
 def narrow(combo: QComboBox, chars: int = 8) -> QComboBox:
     """A combo box that does not widen the dock for long items (set before any size is computed)."""
-    combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
-    combo.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     return combo
 
 
@@ -91,9 +92,9 @@ def stretch_rgb(layer: QgsRasterLayer) -> None:
         return
 
     def enhancement(band: int) -> QgsContrastEnhancement:
-        stats = provider.bandStatistics(band, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
+        stats = provider.bandStatistics(band, STAT_MIN | STAT_MAX)
         ce = QgsContrastEnhancement(provider.dataType(band))
-        ce.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+        ce.setContrastEnhancementAlgorithm(QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
         ce.setMinimumValue(stats.minimumValue)
         ce.setMaximumValue(stats.maximumValue if stats.maximumValue > stats.minimumValue else stats.minimumValue + 1)
         return ce
@@ -180,7 +181,7 @@ class TaskPage(QWidget):
         self.status = QLabel("", self)
         self.status.setObjectName("status_label")
         self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.status)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("progress")
@@ -368,7 +369,7 @@ class TaskPage(QWidget):
             button.clicked.connect(lambda: QMessageBox.critical(self, tr("DiffusionSat error"),
                                                                 message + "\n\n" + details))
             widget.layout().addWidget(button)
-        bar.pushWidget(widget, Qgis.Critical)
+        bar.pushWidget(widget, Qgis.MessageLevel.Critical)
 
     def _cancelled(self):
         if self.closed:

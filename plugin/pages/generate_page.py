@@ -53,7 +53,7 @@ class GeneratePage(TaskPage):
         self.form.addWidget(self.extent_label)
 
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.size_mode = QRadioButton(tr("Size (pixels)"), self)
         self.size_mode.setObjectName("mode_pixels")
         self.size_mode.setToolTip(

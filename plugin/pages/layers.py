@@ -16,6 +16,7 @@ from typing import List, Optional, Tuple
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsDistanceArea, QgsPointXY,
                        QgsProject, QgsProviderRegistry, QgsRasterLayer, QgsRectangle, QgsUnitTypes, QgsVectorLayer)
 
+from ..compat import METERS, WKT_PREFERRED
 from ..i18n import tr
 
 WGS84 = "EPSG:4326"
@@ -57,7 +58,7 @@ def crs_text(crs: QgsCoordinateReferenceSystem) -> str:
     authid = crs.authid()
     if authid and ":" in authid and not authid.upper().startswith("USER:"):
         return authid
-    return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
+    return crs.toWkt(WKT_PREFERRED)
 
 
 # ---------------------------------------------------------------------------------------------- bands
@@ -148,7 +149,7 @@ def extent_size_m(rect: QgsRectangle, crs: QgsCoordinateReferenceSystem) -> Tupl
         width = area.measureLine(QgsPointXY(rect.xMinimum(), cy), QgsPointXY(rect.xMaximum(), cy))
         height = area.measureLine(QgsPointXY(cx, rect.yMinimum()), QgsPointXY(cx, rect.yMaximum()))
         return float(width), float(height)
-    factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
+    factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), METERS)
     if not factor or not math.isfinite(factor):
         factor = 1.0
     return rect.width() * factor, rect.height() * factor

@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as _dt
 from typing import List, Optional, Tuple
 
-from qgis.core import QgsMapLayerProxyModel, QgsProject
+from qgis.core import QgsProject
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                  QPushButton, QTableWidget, QTableWidgetItem)
 
+from ..compat import LAYER_FILTER_RASTER
 from ..i18n import tr
 from .common import narrow, TaskPage, mark
 from .layers import LayerError, layer_date, parse_date, raster_path
 
 MAX_FRAMES = 4
-LAYER_ID = Qt.UserRole
+LAYER_ID = Qt.ItemDataRole.UserRole
 
 
 class PredictPage(TaskPage):
@@ -32,7 +33,7 @@ class PredictPage(TaskPage):
         row = QHBoxLayout()
         self.layer = narrow(QgsMapLayerComboBox(self))
         self.layer.setObjectName("frame_layer")
-        self.layer.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer.setFilters(LAYER_FILTER_RASTER)
         self.add_button = QPushButton(tr("Add"), self)
         self.add_button.setObjectName("add_frame")
         self.add_button.setToolTip(tr("Add the layer with the date read from it (file name or GeoTIFF tags)."))
@@ -44,11 +45,11 @@ class PredictPage(TaskPage):
         self.table = QTableWidget(0, 2, self)
         self.table.setObjectName("frames")
         self.table.setHorizontalHeaderLabels([tr("Layer"), tr("Date (YYYY-MM-DD)")])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setMinimumHeight(140)
         self.table.setMaximumHeight(170)
         self.form.addWidget(self.table)
@@ -70,7 +71,7 @@ class PredictPage(TaskPage):
         self.form.addLayout(row)
 
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.target = QLineEdit(_dt.date.today().isoformat(), self)
         self.target.setObjectName("target_date")
         self.target.setPlaceholderText(tr("YYYY-MM-DD"))
@@ -101,7 +102,7 @@ class PredictPage(TaskPage):
         self.table.insertRow(row)
         name = QTableWidgetItem(layer.name())
         name.setData(LAYER_ID, layer.id())
-        name.setFlags(name.flags() & ~Qt.ItemIsEditable)
+        name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
         name.setToolTip(layer.source())
         self.table.setItem(row, 0, name)
         self.table.setItem(row, 1, QTableWidgetItem(date.isoformat() if date else ""))

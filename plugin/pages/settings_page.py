@@ -33,8 +33,8 @@ class SettingsPage(QScrollArea):
         self.dock = dock
         self.setObjectName("page_settings")
         self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(self)
         outer = QVBoxLayout(body)
         outer.setContentsMargins(6, 6, 6, 6)
@@ -43,13 +43,13 @@ class SettingsPage(QScrollArea):
         # models
         box = QGroupBox(tr("Models"), body)
         form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.models = {}
         for task, label in (("generate", tr("Generate:")), ("superres", tr("Super-resolve:")),
                             ("inpaint", tr("Inpaint:")), ("predict", tr("Multi-date predict:"))):
             widget = QgsFileWidget(box)
             widget.setObjectName(f"model_{task}")
-            widget.setStorageMode(QgsFileWidget.GetDirectory)
+            widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
             widget.setDialogTitle(tr("Model folder"))
             widget.lineEdit().setPlaceholderText(tr("bundled {}").format(settings_mod.BUNDLED))
             value = s.model_for(task)
@@ -68,7 +68,7 @@ class SettingsPage(QScrollArea):
         # sampling
         box = QGroupBox(tr("Sampling"), body)
         form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.device = QComboBox(box)
         self.device.setObjectName("device")
         for label, value in ((tr("Automatic"), "auto"), (tr("CPU"), "cpu"), (tr("CUDA (NVIDIA GPU)"), "cuda")):
@@ -133,7 +133,7 @@ class SettingsPage(QScrollArea):
         # tiles and output
         box = QGroupBox(tr("Tiles and output"), body)
         form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.tile_size = QSpinBox(box)
         self.tile_size.setObjectName("tile_size")
         self.tile_size.setRange(0, 4096)
@@ -149,7 +149,7 @@ class SettingsPage(QScrollArea):
         form.addRow(tr("Tile overlap:"), self.overlap)
         self.output = QgsFileWidget(box)
         self.output.setObjectName("output_folder")
-        self.output.setStorageMode(QgsFileWidget.GetDirectory)
+        self.output.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.output.setDialogTitle(tr("Output folder"))
         self.output.lineEdit().setPlaceholderText(str(settings_mod.default_output_folder()))
         form.addRow(tr("Output folder:"), self.output)
@@ -162,10 +162,10 @@ class SettingsPage(QScrollArea):
         outer.addStretch(1)
         self.setWidget(body)
         for combo in body.findChildren(QComboBox):
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         for form in body.findChildren(QFormLayout):
-            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
 
         self.load(s)
         for combo in (self.device, self.precision, self.scheduler, self.seed_mode):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import List
 
-from qgis.core import QgsMapLayerProxyModel
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout
 
+from ..compat import LAYER_FILTER_RASTER
 from ..i18n import tr
 from .common import narrow, BandPicker, TaskPage, mark
 from .layers import LayerError, raster_path
@@ -25,10 +25,10 @@ class SuperResolvePage(TaskPage):
         intro.setWordWrap(True)
         self.form.addWidget(intro)
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.layer = narrow(QgsMapLayerComboBox(self))
         self.layer.setObjectName("input_layer")
-        self.layer.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer.setFilters(LAYER_FILTER_RASTER)
         self.layer.setAllowEmptyLayer(True)
         form.addRow(tr("Sentinel-2 layer:"), self.layer)
         self.form.addLayout(form)

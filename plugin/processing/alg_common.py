@@ -5,16 +5,18 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from qgis.core import (QgsProcessing, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingOutputRasterLayer, QgsProcessingParameterDefinition, QgsProcessingParameterEnum,
+from qgis.core import (QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingOutputNumber,
+                       QgsProcessingOutputRasterLayer, QgsProcessingParameterEnum,
                        QgsProcessingParameterFile, QgsProcessingParameterNumber,
                        QgsProcessingParameterRasterDestination)
 from qgis.PyQt.QtGui import QIcon
 
+from ..compat import FILE_FOLDER, NUMBER_DOUBLE, NUMBER_INTEGER, PARAMETER_ADVANCED, SOURCE_RASTER
 from .. import settings as settings_mod
 from ..i18n import tr
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icon.png"
+REPOSITORY_URL = "https://github.com/diffusionsat-qgis/diffusionsat-qgis"  # as `repository` in metadata.txt
 SCHEDULERS = ("ddim", "dpm++")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -24,6 +26,8 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
 
     TASK = ""
     OUTPUT = "OUTPUT"
+    GROUP_ID = ""  # "synthesis", "enhancement" or "time"
+    HELP_ANCHOR = "five-minutes-in-qgis"  # the README section that explains the task
 
     # ------------------------------------------------------------------ QGIS API
     def createInstance(self):  # noqa: N802 (QGIS API name)
@@ -33,10 +37,15 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         return self.TASK
 
     def group(self):
-        return ""
+        groups = {"synthesis": tr("Image synthesis"), "enhancement": tr("Image enhancement"),
+                  "time": tr("Time series")}
+        return groups.get(self.GROUP_ID, "")
 
     def groupId(self):  # noqa: N802
-        return ""
+        return self.GROUP_ID
+
+    def helpUrl(self):  # noqa: N802
+        return f"{REPOSITORY_URL}#{self.HELP_ANCHOR}"
 
     def icon(self):
         return QIcon(str(ICON))
@@ -105,27 +114,27 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
     def add_sampling_parameters(self):
         advanced = []
         model = QgsProcessingParameterFile("MODEL", tr("Model folder (empty: the bundled model)"),
-                                           behavior=QgsProcessingParameterFile.Folder, optional=True)
+                                           behavior=FILE_FOLDER, optional=True)
         self.addParameter(model)
         advanced.append(QgsProcessingParameterNumber("STEPS", tr("Sampling steps"),
-                                                     QgsProcessingParameterNumber.Integer, 25, False, 1, 1000))
+                                                     NUMBER_INTEGER, 25, False, 1, 1000))
         advanced.append(QgsProcessingParameterNumber(
             "GUIDANCE", tr("Guidance scale (1 = off, 0 = the model's recommendation)"),
-            QgsProcessingParameterNumber.Double, 0.0, False, 0.0, 100.0))
+            NUMBER_DOUBLE, 0.0, False, 0.0, 100.0))
         advanced.append(QgsProcessingParameterEnum("SCHEDULER", tr("Scheduler"), ["DDIM", "DPM-Solver++"],
                                                    defaultValue=0))
         advanced.append(QgsProcessingParameterNumber("SEED", tr("Seed (-1: random)"),
-                                                     QgsProcessingParameterNumber.Integer, -1, False, -1))
+                                                     NUMBER_INTEGER, -1, False, -1))
         advanced.append(QgsProcessingParameterNumber("SAMPLES", tr("Samples (more than 1: mean and uncertainty)"),
-                                                     QgsProcessingParameterNumber.Integer, 1, False, 1, 64))
+                                                     NUMBER_INTEGER, 1, False, 1, 64))
         advanced.append(QgsProcessingParameterEnum("DEVICE", tr("Device"), [tr("Automatic"), tr("CPU"), tr("CUDA")],
                                                    defaultValue=0))
         advanced.append(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size in pixels (0: the model's own)"),
-                                                     QgsProcessingParameterNumber.Integer, 0, False, 0, 8192))
+                                                     NUMBER_INTEGER, 0, False, 0, 8192))
         advanced.append(QgsProcessingParameterNumber("OVERLAP", tr("Tile overlap in pixels"),
-                                                     QgsProcessingParameterNumber.Integer, 32, False, 0, 4096))
+                                                     NUMBER_INTEGER, 32, False, 0, 4096))
         for parameter in advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(parameter.flags() | PARAMETER_ADVANCED)
             self.addParameter(parameter)
 
     @staticmethod
@@ -152,4 +161,4 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         return job
 
 
-RASTER = QgsProcessing.TypeRaster
+RASTER = SOURCE_RASTER

@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessingParameterCrs, QgsProcessingParameterExtent,
                        QgsProcessingParameterNumber, QgsProcessingParameterString)
 
+from ..compat import NUMBER_DOUBLE
 from ..i18n import tr
 from ..pages.layers import crs_text, parse_date
 from .alg_common import DiffusionSatAlgorithm
@@ -12,6 +13,7 @@ from .alg_common import DiffusionSatAlgorithm
 
 class GenerateAlgorithm(DiffusionSatAlgorithm):
     TASK = "generate"
+    GROUP_ID = "synthesis"
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Generate image for extent")
@@ -27,12 +29,12 @@ class GenerateAlgorithm(DiffusionSatAlgorithm):
         self.addParameter(QgsProcessingParameterCrs("CRS", tr("CRS of the output (empty: the extent's CRS)"),
                                                     optional=True))
         self.addParameter(QgsProcessingParameterNumber("GSD", tr("Ground sample distance (metres per pixel)"),
-                                                       QgsProcessingParameterNumber.Double, 10.0, False, 0.0))
+                                                       NUMBER_DOUBLE, 10.0, False, 0.0))
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), "", False, True))
         self.addParameter(QgsProcessingParameterString("DATE", tr("Date (YYYY-MM-DD, empty: unknown)"), "",
                                                        False, True))
         self.addParameter(QgsProcessingParameterNumber("CLOUD", tr("Cloud cover (%)"),
-                                                       QgsProcessingParameterNumber.Double, 0.0, False, 0.0, 100.0))
+                                                       NUMBER_DOUBLE, 0.0, False, 0.0, 100.0))
 
     def build_job(self, parameters, context, output):
         from ...backend.jobs import GenerateJob, JobError

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingParameterBand, QgsProcessingParameterEnum,
+from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterEnum,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
 
+from ..compat import NUMBER_DOUBLE, SOURCE_POLYGON
 from ..i18n import tr
 from ..pages.common import int_list
 from ..pages.layers import crs_text, raster_path, vector_source
@@ -16,6 +17,7 @@ MODES = ("classes", "bits", "nonzero")
 
 class InpaintAlgorithm(DiffusionSatAlgorithm):
     TASK = "inpaint"
+    GROUP_ID = "enhancement"
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Inpaint masked area")
@@ -30,7 +32,7 @@ class InpaintAlgorithm(DiffusionSatAlgorithm):
         self.addParameter(QgsProcessingParameterBand("BANDS", tr("RGB bands (empty: the first three)"),
                                                      None, "INPUT", True, True))
         self.addParameter(QgsProcessingParameterVectorLayer("MASK_VECTOR", tr("Mask polygons"),
-                                                            [QgsProcessing.TypeVectorPolygon], None, True))
+                                                            [SOURCE_POLYGON], None, True))
         self.addParameter(QgsProcessingParameterRasterLayer("MASK_RASTER", tr("Mask raster"), None, True))
         self.addParameter(QgsProcessingParameterEnum(
             "MASK_MODE", tr("Mask raster values are"),
@@ -38,7 +40,7 @@ class InpaintAlgorithm(DiffusionSatAlgorithm):
         self.addParameter(QgsProcessingParameterString("MASK_VALUES", tr("Mask values, e.g. 3,8,9,10"), "", False,
                                                        True))
         self.addParameter(QgsProcessingParameterNumber("DILATE", tr("Grow the mask by (metres)"),
-                                                       QgsProcessingParameterNumber.Double, 0.0, False, 0.0))
+                                                       NUMBER_DOUBLE, 0.0, False, 0.0))
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), "", False, True))
 
     def build_job(self, parameters, context, output):

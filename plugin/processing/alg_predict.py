@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers, QgsProcessingParameterString
+from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParameterString
 
+from ..compat import SOURCE_RASTER
 from ..i18n import tr
 from ..pages.layers import layer_date, parse_date, raster_path
 from .alg_common import DiffusionSatAlgorithm
@@ -11,6 +12,7 @@ from .alg_common import DiffusionSatAlgorithm
 
 class PredictAlgorithm(DiffusionSatAlgorithm):
     TASK = "predict"
+    GROUP_ID = "time"
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Predict image at another date")
@@ -22,7 +24,7 @@ class PredictAlgorithm(DiffusionSatAlgorithm):
 
     def init_inputs(self):
         self.addParameter(QgsProcessingParameterMultipleLayers("LAYERS", tr("Dated rasters (1 to 4)"),
-                                                               QgsProcessing.TypeRaster))
+                                                               SOURCE_RASTER))
         self.addParameter(QgsProcessingParameterString(
             "DATES", tr("Their dates, comma-separated YYYY-MM-DD (empty: read from the rasters)"), "", False, True))
         self.addParameter(QgsProcessingParameterString("TARGET_DATE", tr("Date to predict (YYYY-MM-DD)")))

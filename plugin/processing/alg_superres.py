@@ -11,6 +11,7 @@ from .alg_common import DiffusionSatAlgorithm
 
 class SuperResolveAlgorithm(DiffusionSatAlgorithm):
     TASK = "superres"
+    GROUP_ID = "enhancement"
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Super-resolve Sentinel-2")
