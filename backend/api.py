@@ -51,7 +51,7 @@ class JobResult:
     metadata: Optional[SatMetadata] = None
     array: Optional[np.ndarray] = None  # (bands, H, W) when no output file was asked for
     spread: Optional[np.ndarray] = None
-    check: Optional[dict] = None  # inpainting: self-check scores, fallback share and a sentence ("summary")
+    check: Optional[dict] = None  # inpainting / super-resolution: self-check scores, fallback share, a sentence ("summary")
     warnings: list = dataclasses.field(default_factory=list)  # what went wrong without spoiling the output
 
     def to_dict(self) -> dict:
@@ -212,9 +212,10 @@ class DiffusionSat:
         return self.run(job, progress, cancel, quicklook)
 
     def super_resolve(self, path, *, bands=None, factor=None, prompt: str = "", output=None, progress=None,
-                      cancel=None, quicklook: bool = True, consistency: bool = True, **options) -> JobResult:
+                      cancel=None, quicklook: bool = True, consistency: bool = True, fallback: bool = True,
+                      **options) -> JobResult:
         job = _jobs.SuperResolveJob(input=str(path), bands=bands, factor=factor, prompt=prompt, output=_str(output),
-                                    consistency=bool(consistency), **_options(options))
+                                    consistency=bool(consistency), fallback=bool(fallback), **_options(options))
         return self.run(job, progress, cancel, quicklook)
 
     def inpaint(self, path, mask, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,

@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-consistency", dest="consistency", action="store_false",
                    help="keep the network's raw output (default: the output averaged back onto the input grid "
                         "equals the input's RGB)")
+    p.add_argument("--no-fallback", dest="fallback", action="store_false",
+                   help="skip the self-check one scale down and keep the model's output everywhere (default: tiles "
+                        "where bicubic up-sampling scores higher on the input degraded once more get bicubic)")
     _common_out(p)
     _sampling_args(p)
 
@@ -172,7 +175,8 @@ def build_job(args):
                                sampling=sampling, tiling=tiling)
     elif args.command == "super-resolve":
         job = jobs.SuperResolveJob(input=args.input, bands=_bands(args.bands), output=args.output,
-                                   consistency=args.consistency, sampling=sampling, tiling=tiling)
+                                   consistency=args.consistency, fallback=args.fallback, sampling=sampling,
+                                   tiling=tiling)
     elif args.command == "inpaint":
         mask = jobs.MaskSpec(vector=args.mask_vector, vector_layer=args.mask_layer, raster=args.mask_raster,
                              classes=args.mask_classes, bits=args.mask_bits, dilate_m=args.dilate)

@@ -203,6 +203,9 @@ class SuperResolveJob:
     factor: Optional[int] = None  # None: the model's own factor; else a multiple of its ControlNet's scale
     prompt: str = ""
     consistency: bool = True  # the output averaged back onto the input grid equals the input (tasks/superres.py)
+    # self-check one scale down (the input degraded once more, super-resolved, compared with the input); tiles
+    # where bicubic scores higher get the bicubic output (False: the model everywhere -- tasks/superres_check.py)
+    fallback: bool = True
     output: Optional[str] = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
     tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)

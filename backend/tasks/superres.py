@@ -13,6 +13,17 @@ the input grid. The model then only adds detail below the input's pixel size and
 or move features that the input shows; turn it off to get the network's raw output (e.g. to compare
 with the official pipeline).
 
+Self-check and fallback (``SuperResolveJob.fallback``, on by default; :mod:`.superres_check`): before
+the output is written, the input degraded once more by the factor is super-resolved by the model path and
+by bicubic up-sampling (+ the same back-projection) and both are scored against the input; tiles where
+the model scores lower are written with the bicubic image. The scores and the share of tiles that fell
+back go into the output's ``DIFFUSIONSAT_SR_CHECK_*`` tags and the result (``JobResult.check``).
+
+Stretch: a model that declares one (the bundled model) gets the raster's stretch and then each tile's own
+2-98 % stretch, inverted on its output in the same order: on unseen scenes the per-raster stretch alone
+gave grey/olive tiles with a 4-8 px texture (MODEL_CARD.md, "Super-resolution on unseen scenes"); the
+back-projection restores each tile's coarse content, so tiles still agree where they overlap.
+
 Nodata: output pixels over input pixels that are nodata (declared, or NaN / ±Inf) are nodata (the input's
 nodata value; NaN for float rasters without one). A raster with no valid pixel at all is refused.
 """
@@ -26,11 +37,14 @@ import torch.nn.functional as F
 from ..geo.read import open_raster
 from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
+from ..geo.write import TAG_PREFIX
 from ..tiling import RasterSource
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
+from .superres_check import bicubic_up, grid_notch, self_check
 
 BACK_PROJECTION_ITERATIONS = 3  # smooth (bicubic) rounds before the exact block-constant one
+GRID_NOTCH = 0  # px: remove the latent grid's periodic texture (8 for the x8 VAE) from the model's detail; off: no measured effect
 
 
 class SuperResolutionError(ValueError):
@@ -50,7 +64,7 @@ def plan_factor(model, requested) -> tuple:
 
 
 def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
-                      iterations: int = BACK_PROJECTION_ITERATIONS) -> np.ndarray:
+                      iterations: int = BACK_PROJECTION_ITERATIONS, final: str = "nearest") -> np.ndarray:
     """Back-projection: ``image`` (C, H, W) corrected so that its ``factor`` x ``factor`` block means equal
     ``observed`` (C, H / factor, W / factor). A few rounds add the bicubic-upsampled residual (smooth, no
     block edges); what is left (the residual's finest checkerboard, which bicubic cannot carry) is added
@@ -60,7 +74,8 @@ def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
     for _ in range(int(iterations)):
         residual = obs - F.avg_pool2d(out, factor)
         out = out + F.interpolate(residual, scale_factor=factor, mode="bicubic", align_corners=False)
-    out = out + F.interpolate(obs - F.avg_pool2d(out, factor), scale_factor=factor, mode="nearest")
+    if final == "nearest":
+        out = out + F.interpolate(obs - F.avg_pool2d(out, factor), scale_factor=factor, mode="nearest")
     return out[0].clamp(0.0, 1.0).numpy()
 
 
@@ -129,34 +144,78 @@ def run(ctx: TaskContext) -> TaskOutput:
     limits = shared_limits([source], mode, percentiles, samples=[values]) if percentiles else None
     consistent = bool(getattr(job, "consistency", True)) and channels >= 3
 
+    def super_unit(unit, valid, seed, metadata, gsd, progress):  # the model path, [0, 1] input units in and out
+        seen = stretch(unit, limits, valid) if limits is not None else unit
+        tile_lim = tile_limits(seen, valid, percentiles) if limits is not None else None
+        if tile_lim is not None:  # and then per tile: colours measured best so on unseen scenes (MODEL_CARD.md)
+            seen = stretch(seen, tile_lim, valid)
+        control = torch.from_numpy(np.ascontiguousarray(seen))[None]
+        if upsample > 1:  # bicubic, then clipped: how the bundled model's training prepared its controls
+            control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
+            control = control.clamp(0.0, 1.0)
+        md = metadata.replace(gsd=gsd / factor) if metadata is not None else None
+        image, spread = sample(pipe, "super_resolve", job, seed, progress, ctx.cancel, control[0].numpy(), md,
+                               control_gsd=gsd, prompt=job.prompt)
+        out = to_chw(image, spread)
+        if tile_lim is not None:
+            output_to_input_units(out, tile_lim)
+        if limits is not None:
+            output_to_input_units(out, limits)
+        if GRID_NOTCH:  # the latent grid's 8 px texture out of what the model adds to bicubic
+            out[:3] = grid_notch(out[:3], bicubic_up(unit[:3], factor), GRID_NOTCH)
+        if consistent:
+            out[:3] = match_observation(out[:3], unit[:3], factor)
+        return out
+
+    def classical_unit(unit):  # the fallback: bicubic, made consistent the same way
+        out = bicubic_up(unit[:3], factor)
+        return match_observation(out, unit[:3], factor) if consistent else out
+
     def tile_fn(batch):
         outs = []
         arrays, valids = batch.inputs[0], batch.valid[0]
         for k, t in enumerate(batch.tiles):
             tracker.begin_tile(k, len(batch))
             unit = to_unit(arrays[k], mode, valid=valids[k])
-            seen = stretch(unit, limits, valids[k]) if limits is not None else unit
-            control = torch.from_numpy(np.ascontiguousarray(seen))[None]
-            if upsample > 1:  # bicubic, then clipped: how the bundled model's training prepared its controls
-                control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
-                control = control.clamp(0.0, 1.0)
-            md = t.metadata.replace(gsd=in_gsd / factor) if t.metadata is not None else None
-            image, spread = sample(pipe, "super_resolve", job, t.seed, tracker, ctx.cancel, control[0].numpy(), md,
-                                   control_gsd=in_gsd, prompt=job.prompt)
-            out = to_chw(image, spread)
-            if limits is not None:
-                output_to_input_units(out, limits)
-            if consistent:
-                out[:3] = match_observation(out[:3], unit[:3], factor)
+            if valids[k].any() and report.use_model((int(t.window.row_off), int(t.window.col_off))):
+                out = super_unit(unit, valids[k], t.seed, t.metadata, in_gsd, tracker)
+            else:  # the self-check found bicubic better here (or all nodata: no model call, masked on write)
+                out = classical_unit(unit)
+                if int(job.sampling.num_samples) > 1:
+                    out = np.concatenate([out, np.zeros_like(out[:1])])
             outs.append(out)
         return np.stack(outs)
 
     def to_output(x):
         return from_unit(x, np.float32, mode)  # blended as floats, rounded once on write
 
-    try:
-        return run_and_write(ctx, tile_fn, tracker.tiles, sources=[source], tile_size=tile_in, overlap=overlap_in,
-                             factor=factor, metadata=metadata_from_raster(job.input), dtype=dtype, to_output=to_output,
-                             nodata=nodata, mask_invalid=nodata is not None, inputs=[job.input])
+    metadata = metadata_from_raster(job.input)
+    try:  # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
+        report = self_check(ctx, source, mode, factor, tile_in, overlap_in, metadata, super_unit, classical_unit,
+                            lambda x: stretch_units(x, limits), enabled=bool(getattr(job, "fallback", True)))
+        ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
+        out = run_and_write(ctx, tile_fn, tracker.tiles, sources=[source], tile_size=tile_in, overlap=overlap_in,
+                            factor=factor, metadata=metadata, dtype=dtype, to_output=to_output,
+                            nodata=nodata, mask_invalid=nodata is not None, inputs=[job.input])
     finally:
         source.close()
+    out.check = report.to_dict()
+    return out
+
+
+def tile_limits(seen: np.ndarray, valid: np.ndarray, percentiles) -> np.ndarray:
+    """The tile's own per-band stretch limits (the model's percentiles) of the raster-stretched tile ``seen``;
+    a band flat in the tile gets a range of at least 1e-3 of the raster's."""
+    from ..geo.scaling import percentile_limits
+
+    lim = percentile_limits(seen, valid if valid.any() else None, percentiles).astype(np.float32)
+    lim[:, 1] = np.maximum(lim[:, 1], lim[:, 0] + 1e-3)
+    return lim
+
+
+def stretch_units(x: np.ndarray, limits) -> np.ndarray:
+    """(3, H, W) input [0, 1] units -> the model's stretched units (unclipped), where the check scores."""
+    if limits is None:
+        return x
+    lim = np.asarray(limits, dtype=np.float64)[:3]
+    return (x - lim[:, 0, None, None]) / (lim[:, 1, None, None] - lim[:, 0, None, None])

@@ -98,3 +98,24 @@ class SuperResolvePage(TaskPage):
         if any(b is None for b in bands):
             raise LayerError(tr("Choose all ten bands."))
         return SuperResolveJob(input=path, bands=[int(b) for b in bands])
+
+    def _done(self, result):
+        """The common 'Done in …' line, then the self-check's verdict (model and bicubic on the input one
+        scale down, and the share of tiles written with bicubic), so nobody gets a result worse than the
+        obvious one untold."""
+        layer = super()._done(result)
+        check = getattr(result, "check", None) if result is not None and not self.closed else None
+        if check and check.get("summary"):
+            self.show_status(self.status.text() + "\n" + check_line(check))
+        return layer
+
+
+def check_line(check: dict) -> str:
+    """The self-check sentence of a super-resolution result, translated (backend.tasks.superres_check.SRCheck)."""
+    share = 100.0 * float(check.get("fallback_share") or 0.0)
+    if not check.get("enabled", True):
+        return tr("Self-check off: the model's output is used everywhere, unchecked.")
+    if check.get("model_psnr") is None:
+        return tr("The raster is too small to check the model one scale down: the model's output is used everywhere.")
+    return tr("Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.").format(
+        f"{check['model_psnr']:.1f}", f"{check['bicubic_psnr']:.1f}", f"{share:.0f}")
