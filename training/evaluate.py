@@ -326,7 +326,7 @@ def _sr_product(api, path: Path, args, f: int, fallback: bool = True) -> Dict[st
                 dst.set_band_description(i, name)
         t0 = time.perf_counter()
         res = api.super_resolve(src_path, output=out_path, seed=args.seed, quicklook=False, fallback=fallback,
-                                threads=getattr(args, "threads", None))
+                                factor=f, threads=getattr(args, "threads", None))  # x4: the bundled model's default
         seconds = time.perf_counter() - t0
         with rasterio.open(out_path) as ds:
             prod = ds.read().astype(np.float64)[:, :h, :w]
@@ -576,7 +576,9 @@ def to_markdown(rows: Dict[str, List[dict]], title: str, notes: str = "") -> str
         for k in keys:
             xs = [r[k] for r in rs if k in r and r[k] is not None and not math.isnan(r[k])]
             finite = [x for x in xs if math.isfinite(x)]
-            if not xs:
+            if not any(k in r for r in rs):  # a column of other rows only (e.g. the SR product's fallback share)
+                vals.append("-")
+            elif not xs:
                 vals.append("n/a")
             elif len(finite) < len(xs):
                 vals.append("inf" if not finite else f"{np.mean(finite):.4f} (+{len(xs) - len(finite)} inf)")
@@ -652,7 +654,11 @@ def main(argv=None):
             notes += ("\n\n4-8 px periodic power on flat tiles (the quarter with the lowest bicubic variance), "
                       "relative to bicubic: " + "; ".join(ratios) + ". The truth's on the same tiles: "
                       + "; ".join(truths) + ".")
-    text = to_markdown(rows, f"DiffusionSat evaluation: {args.task}", notes)
+    whole = {k: v for k, v in rows.items() if k.startswith(("product", "design product")) or "(whole scene)" in k}
+    text = to_markdown({k: v for k, v in rows.items() if k not in whole}, f"DiffusionSat evaluation: {args.task}",
+                       notes)
+    if whole:  # SR: the task itself on whole rasters, in a table of its own (its columns are its own)
+        text += "\n" + to_markdown(whole, f"DiffusionSat evaluation: {args.task}, whole scenes through the task")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     if args.json:

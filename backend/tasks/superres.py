@@ -68,7 +68,7 @@ def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
     """Back-projection: ``image`` (C, H, W) corrected so that its ``factor`` x ``factor`` block means equal
     ``observed`` (C, H / factor, W / factor). A few rounds add the bicubic-upsampled residual (smooth, no
     block edges); what is left (the residual's finest checkerboard, which bicubic cannot carry) is added
-    block-constant, which makes the block means exact (up to the final clipping to [0, 1])."""
+    block-constant, which makes the block means exact (up to the final clipping to [0, max(1, observed)])."""
     out = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None]
     obs = torch.from_numpy(np.ascontiguousarray(observed, dtype=np.float32))[None]
     for _ in range(int(iterations)):
@@ -76,7 +76,7 @@ def match_observation(image: np.ndarray, observed: np.ndarray, factor: int,
         out = out + F.interpolate(residual, scale_factor=factor, mode="bicubic", align_corners=False)
     if final == "nearest":
         out = out + F.interpolate(obs - F.avg_pool2d(out, factor), scale_factor=factor, mode="nearest")
-    return out[0].clamp(0.0, 1.0).numpy()
+    return out[0].clamp(0.0, max(1.0, float(obs.max()))).numpy()  # values above 1 (bright clouds) stay
 
 
 def valid_sample(source, path) -> np.ndarray:
@@ -176,7 +176,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         arrays, valids = batch.inputs[0], batch.valid[0]
         for k, t in enumerate(batch.tiles):
             tracker.begin_tile(k, len(batch))
-            unit = to_unit(arrays[k], mode, valid=valids[k])
+            unit = to_unit(arrays[k], mode, valid=valids[k], clip=False)  # reflectance above 1 (clouds) kept
             if valids[k].any() and report.use_model((int(t.window.row_off), int(t.window.col_off))):
                 out = super_unit(unit, valids[k], t.seed, t.metadata, in_gsd, tracker)
             else:  # the self-check found bicubic better here (or all nodata: no model call, masked on write)

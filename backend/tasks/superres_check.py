@@ -78,9 +78,10 @@ def grid_notch(image: np.ndarray, reference: np.ndarray, period: int = 8) -> np.
 
 # ------------------------------------------------------------------------------------------- classical
 def bicubic_up(observed: np.ndarray, factor: int) -> np.ndarray:
-    """(C, h, w) -> (C, h * factor, w * factor), bicubic (torch, half-pixel centres), clipped to [0, 1]."""
+    """(C, h, w) -> (C, h * factor, w * factor), bicubic (torch, half-pixel centres), clipped to [0, max(1, x)]."""
     x = torch.from_numpy(np.ascontiguousarray(observed, dtype=np.float32))[None]
-    return F.interpolate(x, scale_factor=factor, mode="bicubic", align_corners=False)[0].clamp(0.0, 1.0).numpy()
+    hi = max(1.0, float(x.max()))  # values above 1 (reflectance of bright clouds) are not cut
+    return F.interpolate(x, scale_factor=factor, mode="bicubic", align_corners=False)[0].clamp(0.0, hi).numpy()
 
 
 def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
@@ -234,7 +235,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
     def read(r, c, n, width):
         raw, valid = source.read(Window(c, r, width, n))
-        return to_unit(raw, mode, valid=valid), valid
+        return to_unit(raw, mode, valid=valid, clip=False), valid
 
     coarse, cvalid, truth, fvalid = degrade_source(read, window, factor)
     cgrid = Grid(grid.crs, grid.transform * Affine.translation(c0, r0) * Affine.scale(factor), w // factor, h // factor)
