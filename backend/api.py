@@ -27,9 +27,12 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
+from . import cpu_threads
 from . import jobs as _jobs
 from .cancel import CancelSource
 from .metadata import SatMetadata
+
+cpu_threads.prepare()  # passive OpenMP waiting, if torch is not loaded yet and the user chose nothing
 
 DEFAULT_MODEL = "diffusionsat-mini"
 PRODUCT_CONFIG = "diffusionsat.json"  # optional per-model settings of this product (bands, factors)
@@ -111,6 +114,10 @@ class DiffusionSat:
         self.precision = precision
         config = self.source / PRODUCT_CONFIG
         self.config = json.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
+        if "tile_size" in self.config:
+            from .checkpoints.limits import check_tile_size
+
+            check_tile_size(self.config["tile_size"], str(config))
 
     # ------------------------------------------------------------------------------------ loading
     @classmethod
@@ -164,6 +171,7 @@ class DiffusionSat:
             job = dataclasses.replace(job, sampling=dataclasses.replace(job.sampling,
                                                                         guidance=self.recommended_guidance(job.task)))
         runners = {"generate": generate.run, "superres": superres.run, "inpaint": inpaint.run, "predict": predict.run}
+        self.apply_threads(job)
         seed = choose_seed(job.sampling.seed)
         output = Path(job.output) if job.output else None
         if output is not None and not output.parent.is_dir():
@@ -187,6 +195,27 @@ class DiffusionSat:
         return JobResult(job.task, result.output, seed, time.perf_counter() - started, result.tiles, self.name,
                          result.uncertainty, look, result.grid, result.metadata, result.array, result.spread,
                          getattr(result, "check", None), warnings)
+
+    def apply_threads(self, job) -> int:
+        """Set torch's CPU threads for ``job``: its ``threads``, else the user's environment, else chosen from
+        the model's size at the job's tile size (:mod:`backend.cpu_threads`). Returns the count in force."""
+        from .estimate import model_tile, task_parameters
+
+        if job.sampling.threads:
+            return cpu_threads.apply(job.sampling.threads)
+        unet_p, control_p = task_parameters(self.pipeline, job.task)
+        try:
+            latent_px = model_tile(self, job)[1]
+        except Exception:  # an unreadable input fails in the task itself, with the task's message
+            latent_px = (self.tile_size // self.pipeline.vae_scale_factor) ** 2
+        return cpu_threads.apply(None, unet_p + control_p, latent_px)
+
+    def estimate(self, job):
+        """How long ``job`` will take here (:class:`backend.estimate.Estimate`), from one measured model call."""
+        from .estimate import estimate
+
+        job.validate()
+        return estimate(self, job)
 
     def _tags(self, job, seed: int) -> dict:
         from .geo.write import provenance_tags
@@ -281,6 +310,12 @@ def get_model(model=DEFAULT_MODEL, device: str = "auto", precision: str = "float
 def clear_cache() -> None:
     with _LOCK:
         _LOADED.clear()
+
+
+def estimate_job(job, model=DEFAULT_MODEL):
+    """How long ``job`` will take with a (cached) model: :class:`backend.estimate.Estimate`."""
+    job.validate()
+    return get_model(model, job.sampling.device, job.sampling.precision).estimate(job)
 
 
 def run_job(job, model=DEFAULT_MODEL, progress=None, cancel: CancelSource = None, quicklook: bool = True,

@@ -54,6 +54,8 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
                    help="number of samples; >1 writes the mean and a per-pixel spread (uncertainty) image")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=s.device)
     g.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=s.precision)
+    g.add_argument("--threads", type=int, default=None,
+                   help="CPU threads (default: automatic from the model's size; OMP_NUM_THREADS is respected)")
     g.add_argument("--tile-size", type=int, default=None, help="tile size in output pixels (default: model size)")
     g.add_argument("--overlap", type=int, default=t.overlap, help=f"tile overlap in output pixels (default {t.overlap})")
     g.add_argument("--batch", type=int, default=t.batch_size, help="tiles per batch")
@@ -159,7 +161,8 @@ def _sampling(args):
     from .jobs import SamplingOptions, TilingOptions
 
     sampling = SamplingOptions(steps=args.steps, guidance=args.guidance, scheduler=args.scheduler, seed=args.seed,
-                               num_samples=args.samples, device=args.device, precision=args.precision)
+                               num_samples=args.samples, device=args.device, precision=args.precision,
+                               threads=args.threads)
     tiling = TilingOptions(tile_size=args.tile_size, overlap=args.overlap, batch_size=args.batch)
     return sampling, tiling
 
@@ -235,6 +238,12 @@ def cmd_task(args) -> dict:
     except MemoryError as exc:
         raise CliError(f"not enough memory to load the model {args.model} ({exc or 'allocation failed'})",
                        EXIT_MODEL) from None
+    estimate = None
+    if not args.quiet:  # said before the work starts: one measured model call at the job's size
+        from .api import estimate_job
+
+        estimate = estimate_job(job, model=args.model)
+        print(f"diffusionsat: {args.command} will take {estimate.text()}", file=sys.stderr, flush=True)
     progress = _Progress(not args.quiet, args.command)
     try:
         result = run_job(job, model=args.model, progress=progress, quicklook=not args.no_quicklook)
@@ -242,7 +251,10 @@ def cmd_task(args) -> dict:
         progress.close()
     for warning in result.warnings:
         print(f"diffusionsat: warning: {warning}", file=sys.stderr)
-    return result.to_dict()
+    summary = result.to_dict()
+    if estimate is not None:
+        summary["estimate_seconds"] = round(estimate.seconds, 2)
+    return summary
 
 
 def cmd_models(args) -> dict:
@@ -382,6 +394,9 @@ def _out_of_memory(args, exc: MemoryError) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from . import cpu_threads
+
+    cpu_threads.prepare()  # before anything imports torch (see backend/cpu_threads.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"generate": cmd_task, "super-resolve": cmd_task, "inpaint": cmd_task, "predict": cmd_task,

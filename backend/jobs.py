@@ -43,6 +43,7 @@ class SamplingOptions:
     num_samples: int = 1  # > 1: mean image plus a per-pixel spread (uncertainty) image
     device: str = "auto"
     precision: str = "float32"
+    threads: Optional[int] = None  # CPU threads; None: backend.cpu_threads chooses from the model's size
 
     def validate(self) -> None:
         if not 1 <= int(self.steps) <= 1000:
@@ -59,6 +60,8 @@ class SamplingOptions:
             raise JobError(f"device must be one of {DEVICES}, got {self.device!r}")
         if self.precision not in PRECISIONS:
             raise JobError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.threads is not None and not 1 <= int(self.threads) <= 1024:
+            raise JobError(f"threads must be between 1 and 1024 (or unset for automatic), got {self.threads}")
 
 
 @dataclasses.dataclass
@@ -70,8 +73,8 @@ class TilingOptions:
     batch_size: int = 1
 
     def validate(self) -> None:
-        if self.tile_size is not None and (self.tile_size < 32 or self.tile_size % 8):
-            raise JobError(f"tile_size must be a multiple of 8 and at least 32, got {self.tile_size}")
+        if self.tile_size is not None and (self.tile_size < 32 or self.tile_size % 8 or self.tile_size > 4096):
+            raise JobError(f"tile_size must be a multiple of 8 from 32 to 4096 pixels, got {self.tile_size}")
         if self.overlap < 0 or (self.tile_size is not None and self.overlap * 2 >= self.tile_size):
             raise JobError(f"overlap must be >= 0 and less than half the tile size, got {self.overlap}")
         if self.batch_size < 1:
@@ -215,6 +218,12 @@ class SuperResolveJob:
         _check_input(self.input, "super-resolution input")
         if self.factor is not None and not 1 <= int(self.factor) <= 32:
             raise JobError(f"the super-resolution factor must be between 1 and 32, got {self.factor}")
+        if self.bands is not None:
+            seen = [str(b).strip().upper() for b in self.bands]
+            repeated = sorted({b for b in seen if seen.count(b) > 1})
+            if repeated:  # a 3-band scene with bands picked twice is not a Sentinel-2 tile
+                raise JobError(f"each super-resolution band must be a different band of the input; "
+                               f"{', '.join(repeated)} {'is' if len(repeated) == 1 else 'are'} chosen more than once")
         _check_output(self.output, [self.input])
         self.sampling.validate()
         self.tiling.validate()

@@ -91,6 +91,7 @@ class RasterSource:
         self.path = os.fspath(path)
         self._ds = open_raster(self.path)
         self._vrt = None
+        self._alpha = None  # band of the warped VRT that says which pixels the source covers
         self._offset = (0, 0)
         try:
             if require_crs or grid is not None or bounds is not None:
@@ -105,8 +106,12 @@ class RasterSource:
                 from rasterio.enums import Resampling
                 from rasterio.vrt import WarpedVRT
 
+                # pixels the source does not cover must read as missing, not as zeros: without a nodata
+                # value of the source, an alpha band carries the coverage into the masks
                 self._vrt = WarpedVRT(self._ds, crs=grid.crs, transform=grid.transform, width=grid.width,
-                                      height=grid.height, resampling=getattr(Resampling, resampling))
+                                      height=grid.height, resampling=getattr(Resampling, resampling),
+                                      add_alpha=self._ds.nodata is None)
+                self._alpha = self._vrt.count if self._ds.nodata is None else None
                 native = grid
             self.grid = native
             if bounds is not None:
@@ -130,6 +135,8 @@ class RasterSource:
         try:
             arr = ds.read(self.indexes, window=win).astype(np.float32, copy=False)
             invalid = nodata_mask(ds, self.indexes, window=win)
+            if self._alpha is not None:  # outside the warped source: missing (GDAL's masks say all valid)
+                invalid |= ds.read(self._alpha, window=win) == 0
         except RasterioIOError as exc:
             raise RasterReadError(f"reading {self.path} failed (truncated or corrupt file?): {exc}") from None
         invalid |= ~np.isfinite(arr).all(axis=0)  # NaN / ±Inf hold no value: nodata, whatever is declared

@@ -14,7 +14,7 @@
         <translation>Zeichnen Sie eine Ausdehnung und erzeugen Sie ein Bild dafür.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="52"/>
+        <location filename="../plugin/pages/superres_page.py" line="55"/>
         <source>Super-resolve</source>
         <translation>Superauflösung</translation>
     </message>
@@ -24,22 +24,22 @@
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="42"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="54"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="89"/>
+        <location filename="../plugin/pages/predict_page.py" line="90"/>
         <source>Multi-date predict</source>
         <translation>Multitemporale Vorhersage</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="28"/>
+        <location filename="../plugin/pages/predict_page.py" line="29"/>
         <source>Predict an image at another date from dated layers.</source>
         <translation>Ein Bild zu einem anderen Datum aus datierten Layern vorhersagen.</translation>
     </message>
@@ -54,17 +54,17 @@
         <translation>Fehlende Python-Pakete: {}. Die Werkzeuge sind deaktiviert, bis sie installiert sind.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="51"/>
+        <location filename="../plugin/main.py" line="62"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Satellitenbilder mit DiffusionSat erzeugen, hochauflösen, auffüllen oder vorhersagen</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="95"/>
+        <location filename="../plugin/main.py" line="108"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="366"/>
+        <location filename="../plugin/pages/common.py" line="453"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -209,72 +209,72 @@
         <translation>Installieren…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="73"/>
+        <location filename="../plugin/dock.py" line="74"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="145"/>
+        <location filename="../plugin/pages/common.py" line="184"/>
         <source>Band {}</source>
         <translation>Band {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="191"/>
+        <location filename="../plugin/pages/common.py" line="234"/>
         <source>Run</source>
         <translation>Ausführen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="194"/>
+        <location filename="../plugin/pages/common.py" line="237"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="266"/>
+        <location filename="../plugin/pages/common.py" line="347"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="273"/>
+        <location filename="../plugin/pages/common.py" line="334"/>
         <source>Running…</source>
         <translation>Läuft…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="280"/>
+        <location filename="../plugin/pages/common.py" line="363"/>
         <source>Cancelling…</source>
         <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="348"/>
+        <location filename="../plugin/pages/common.py" line="435"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="352"/>
+        <location filename="../plugin/pages/common.py" line="439"/>
         <source>{} uncertainty</source>
         <translation>{} Unsicherheit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="354"/>
+        <location filename="../plugin/pages/common.py" line="441"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Fertig in {} s (Seed {}): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="364"/>
+        <location filename="../plugin/pages/common.py" line="451"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="367"/>
+        <location filename="../plugin/pages/common.py" line="454"/>
         <source>DiffusionSat error</source>
         <translation>DiffusionSat-Fehler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="83"/>
+        <location filename="../plugin/processing/alg_common.py" line="93"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="383"/>
+        <location filename="../plugin/pages/common.py" line="477"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
@@ -289,12 +289,12 @@
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Clear</source>
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="185"/>
+        <location filename="../plugin/pages/generate_page.py" line="188"/>
         <source>No extent drawn yet.</source>
         <translation>Noch keine Ausdehnung gezeichnet.</translation>
     </message>
@@ -334,7 +334,7 @@
         <translation>Ausgabe:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="76"/>
+        <location filename="../plugin/pages/predict_page.py" line="77"/>
         <source>YYYY-MM-DD</source>
         <translation>JJJJ-MM-TT</translation>
     </message>
@@ -364,67 +364,67 @@
         <translation>Wolkenbedeckung (%):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <location filename="../plugin/pages/predict_page.py" line="82"/>
         <source>Prompt:</source>
         <translation>Prompt:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="178"/>
+        <location filename="../plugin/pages/generate_page.py" line="181"/>
         <source>Extent: {} ({})</source>
         <translation>Ausdehnung: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="222"/>
+        <location filename="../plugin/pages/generate_page.py" line="225"/>
         <source>draw an extent</source>
         <translation>zeichnen Sie eine Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="228"/>
+        <location filename="../plugin/pages/generate_page.py" line="234"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="245"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="248"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="251"/>
+        <location filename="../plugin/pages/generate_page.py" line="269"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="251"/>
+        <location filename="../plugin/pages/generate_page.py" line="269"/>
         <source>Ground sample distance</source>
         <translation>Bodenauflösung (GSD)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="253"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="253"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="256"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="256"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="259"/>
+        <location filename="../plugin/pages/generate_page.py" line="277"/>
         <source>Draw an extent on the map first.</source>
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
@@ -444,432 +444,432 @@
         <translation>Benutzerdefiniert</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="51"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
         <source>Raster layer:</source>
         <translation>Rasterlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="53"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
         <source>RGB bands:</source>
         <translation>RGB-Bänder:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="57"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="69"/>
         <source>Mask</source>
         <translation>Maske</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="61"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="73"/>
         <source>Polygon layer</source>
         <translation>Polygonlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="62"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
         <source>Raster values</source>
         <translation>Rasterwerte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Shape drawn on the map</source>
         <translation>Auf der Karte gezeichnete Form</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="79"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="91"/>
         <source>Polygons:</source>
         <translation>Polygone:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="92"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="104"/>
         <source>Mask layer:</source>
         <translation>Maskenlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="97"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="109"/>
         <source>Preset:</source>
         <translation>Vorgabe:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Classes (pixel values)</source>
         <translation>Klassen (Pixelwerte)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Bits set</source>
         <translation>Gesetzte Bits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Any non-zero pixel</source>
         <translation>Jedes Pixel ungleich null</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="115"/>
         <source>Values are:</source>
         <translation>Die Werte sind:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>comma-separated integers</source>
         <translation>durch Kommas getrennte Ganzzahlen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
         <source>Values:</source>
         <translation>Werte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
         <source>Draw shape</source>
         <translation>Form zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="215"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="239"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="139"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="151"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="140"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="152"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
         <source>Grow mask by:</source>
         <translation>Maske vergrößern um:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="80"/>
+        <location filename="../plugin/pages/predict_page.py" line="81"/>
         <source>optional</source>
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="206"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="230"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="80"/>
+        <location filename="../plugin/pages/superres_page.py" line="86"/>
         <source>Choose a raster layer.</source>
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="248"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="272"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="231"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="255"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="67"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="69"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="287"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="254"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="38"/>
+        <location filename="../plugin/pages/layers.py" line="39"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>Der Layer „{}“ ist kein Datei-Raster: Speichern Sie ihn zuerst als GeoTIFF (Exportieren, Speichern unter…).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="36"/>
+        <location filename="../plugin/pages/predict_page.py" line="37"/>
         <source>Add</source>
         <translation>Hinzufügen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="38"/>
+        <location filename="../plugin/pages/predict_page.py" line="39"/>
         <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
         <translation>Den Layer mit dem daraus gelesenen Datum hinzufügen (Dateiname oder GeoTIFF-Tags).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <location filename="../plugin/pages/predict_page.py" line="47"/>
         <source>Layer</source>
         <translation>Layer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <location filename="../plugin/pages/predict_page.py" line="47"/>
         <source>Date (YYYY-MM-DD)</source>
         <translation>Datum (JJJJ-MM-TT)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="57"/>
+        <location filename="../plugin/pages/predict_page.py" line="58"/>
         <source>Up</source>
         <translation>Nach oben</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="60"/>
+        <location filename="../plugin/pages/predict_page.py" line="61"/>
         <source>Down</source>
         <translation>Nach unten</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="63"/>
+        <location filename="../plugin/pages/predict_page.py" line="64"/>
         <source>Remove</source>
         <translation>Entfernen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <location filename="../plugin/pages/predict_page.py" line="78"/>
         <source>Predict the date:</source>
         <translation>Vorherzusagendes Datum:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="96"/>
+        <location filename="../plugin/pages/predict_page.py" line="97"/>
         <source>At most {} dated layers.</source>
         <translation>Höchstens {} datierte Layer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="149"/>
+        <location filename="../plugin/pages/predict_page.py" line="150"/>
         <source>Add 1 to 4 dated layers of the same place.</source>
         <translation>Fügen Sie 1 bis 4 datierte Layer desselben Ortes hinzu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="155"/>
+        <location filename="../plugin/pages/predict_page.py" line="156"/>
         <source>The layer of row {} was removed from the project.</source>
         <translation>Der Layer in Zeile {} wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="157"/>
+        <location filename="../plugin/pages/predict_page.py" line="158"/>
         <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
         <translation>Zeile {}: Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="51"/>
+        <location filename="../plugin/processing/alg_predict.py" line="53"/>
         <source>The target date must be a real date written YYYY-MM-DD.</source>
         <translation>Das Zieldatum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="164"/>
+        <location filename="../plugin/pages/predict_page.py" line="165"/>
         <source>The date to predict</source>
         <translation>Das vorherzusagende Datum</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="175"/>
+        <location filename="../plugin/pages/predict_page.py" line="176"/>
         <source>A layer of the list was removed from the project.</source>
         <translation>Ein Layer der Liste wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="22"/>
+        <location filename="../plugin/pages/settings_page.py" line="23"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Das Modell kann nicht geprüft werden, weil das Backend nicht geladen werden kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="43"/>
+        <location filename="../plugin/pages/settings_page.py" line="44"/>
         <source>Models</source>
         <translation>Modelle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Generate:</source>
         <translation>Erzeugen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Super-resolve:</source>
         <translation>Superauflösung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Inpaint:</source>
         <translation>Auffüllen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Multi-date predict:</source>
         <translation>Multitemporale Vorhersage:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="52"/>
+        <location filename="../plugin/pages/settings_page.py" line="53"/>
         <source>Model folder</source>
         <translation>Modellordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <location filename="../plugin/pages/settings_page.py" line="54"/>
         <source>bundled {}</source>
         <translation>mitgeliefertes {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="62"/>
+        <location filename="../plugin/pages/settings_page.py" line="63"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Wählen Sie einen Modellordner, um ihn zu prüfen; leer verwendet das mitgelieferte Modell.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="68"/>
+        <location filename="../plugin/pages/settings_page.py" line="69"/>
         <source>Sampling</source>
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="73"/>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (NVIDIA-GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="75"/>
+        <location filename="../plugin/pages/settings_page.py" line="76"/>
         <source>Device:</source>
         <translation>Gerät:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>float32 (exact)</source>
         <translation>float32 (exakt)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (schneller)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (nur CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="81"/>
+        <location filename="../plugin/pages/settings_page.py" line="82"/>
         <source>Precision:</source>
         <translation>Genauigkeit:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="85"/>
+        <location filename="../plugin/pages/settings_page.py" line="86"/>
         <source>Steps:</source>
         <translation>Schritte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="88"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (wie im Artikel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (weniger Schritte)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <location filename="../plugin/pages/settings_page.py" line="91"/>
         <source>Scheduler:</source>
         <translation>Scheduler:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="102"/>
+        <location filename="../plugin/pages/settings_page.py" line="103"/>
         <source>Guidance:</source>
         <translation>Guidance:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="106"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Random</source>
         <translation>Zufällig</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="108"/>
         <source>Fixed</source>
         <translation>Fest</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="113"/>
+        <location filename="../plugin/pages/settings_page.py" line="114"/>
         <source>Seed:</source>
         <translation>Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="116"/>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
         <source>Reuse</source>
         <translation>Wiederverwenden</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="118"/>
+        <location filename="../plugin/pages/settings_page.py" line="119"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Den Seed auf den des letzten Laufs festlegen, um ihn zu reproduzieren.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <location filename="../plugin/pages/settings_page.py" line="124"/>
         <source>Latest seed:</source>
         <translation>Letzter Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="133"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>Tiles and output</source>
         <translation>Kacheln und Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source>model&apos;s native size</source>
         <translation>native Größe des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="147"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="143"/>
         <source>Tile size:</source>
         <translation>Kachelgröße:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="149"/>
         <source>Tile overlap:</source>
         <translation>Kachelüberlappung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="152"/>
+        <location filename="../plugin/pages/settings_page.py" line="168"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <location filename="../plugin/pages/settings_page.py" line="170"/>
         <source>Output folder:</source>
         <translation>Ausgabeordner:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="157"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Abhängigkeiten und Diagnose…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="220"/>
+        <location filename="../plugin/pages/settings_page.py" line="241"/>
         <source>none yet</source>
         <translation>noch keiner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="234"/>
+        <location filename="../plugin/pages/settings_page.py" line="258"/>
         <source>{}: the bundled model {}.</source>
         <translation>{}: das mitgelieferte Modell {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="237"/>
+        <location filename="../plugin/pages/settings_page.py" line="261"/>
         <source>Model folder usable.</source>
         <translation>Modellordner verwendbar.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="237"/>
+        <location filename="../plugin/pages/settings_page.py" line="261"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
     </message>
@@ -884,319 +884,419 @@
         <translation>Bänder (Reihenfolge des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="58"/>
+        <location filename="../plugin/pages/superres_page.py" line="61"/>
         <source>Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</source>
         <translation>Wählen Sie einen Sentinel-2-Layer mit den Bändern B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="62"/>
+        <location filename="../plugin/pages/superres_page.py" line="68"/>
         <source>Not recognised from the band names: {}. Choose them by hand.</source>
         <translation>Anhand der Bandnamen nicht erkannt: {}. Wählen Sie sie von Hand.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <location filename="../plugin/pages/superres_page.py" line="71"/>
         <source>All ten bands recognised from the band names.</source>
         <translation>Alle zehn Bänder wurden anhand der Bandnamen erkannt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="87"/>
+        <location filename="../plugin/pages/superres_page.py" line="94"/>
         <source>Choose the band {}.</source>
         <translation>Wählen Sie das Band {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="99"/>
+        <location filename="../plugin/pages/superres_page.py" line="108"/>
         <source>Choose all ten bands.</source>
         <translation>Wählen Sie alle zehn Bänder.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="47"/>
+        <location filename="../plugin/processing/alg_common.py" line="56"/>
         <source>Output GeoTIFF</source>
         <translation>Ausgabe-GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <location filename="../plugin/processing/alg_common.py" line="57"/>
         <source>Seed used</source>
         <translation>Verwendeter Seed</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="73"/>
+        <location filename="../plugin/processing/alg_common.py" line="82"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="88"/>
+        <location filename="../plugin/processing/alg_common.py" line="98"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="104"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="112"/>
+        <location filename="../plugin/processing/alg_common.py" line="125"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <location filename="../plugin/processing/alg_common.py" line="127"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="135"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="137"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="17"/>
+        <location filename="../plugin/processing/alg_generate.py" line="19"/>
         <source>Generate image for extent</source>
         <translation>Bild für eine Ausdehnung erzeugen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="20"/>
+        <location filename="../plugin/processing/alg_generate.py" line="22"/>
         <source>Generates a georeferenced image covering the extent at the given ground sample distance (metres per pixel). The model is conditioned on the extent&apos;s centre longitude and latitude, the GSD, the date, the cloud cover and the prompt. The CRS is the one chosen, else the extent&apos;s own.</source>
         <translation>Erzeugt ein georeferenziertes Bild, das die Ausdehnung mit der angegebenen Bodenauflösung (Meter pro Pixel) abdeckt. Das Modell wird auf Länge und Breite des Mittelpunkts der Ausdehnung, die GSD, das Datum, die Wolkenbedeckung und den Prompt konditioniert. Das KBS ist das gewählte, sonst das der Ausdehnung.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="26"/>
+        <location filename="../plugin/processing/alg_generate.py" line="28"/>
         <source>Extent</source>
         <translation>Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="27"/>
+        <location filename="../plugin/processing/alg_generate.py" line="29"/>
         <source>CRS of the output (empty: the extent&apos;s CRS)</source>
         <translation>KBS der Ausgabe (leer: das KBS der Ausdehnung)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="29"/>
+        <location filename="../plugin/processing/alg_generate.py" line="31"/>
         <source>Ground sample distance (metres per pixel)</source>
         <translation>Bodenauflösung (Meter pro Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="29"/>
+        <location filename="../plugin/processing/alg_predict.py" line="31"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="32"/>
+        <location filename="../plugin/processing/alg_generate.py" line="34"/>
         <source>Date (YYYY-MM-DD, empty: unknown)</source>
         <translation>Datum (JJJJ-MM-TT, leer: unbekannt)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="34"/>
+        <location filename="../plugin/processing/alg_generate.py" line="36"/>
         <source>Cloud cover (%)</source>
         <translation>Wolkenbedeckung (%)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="44"/>
+        <location filename="../plugin/processing/alg_generate.py" line="46"/>
         <source>The extent has no CRS: choose one in the CRS parameter.</source>
         <translation>Die Ausdehnung hat kein KBS: Wählen Sie eines im KBS-Parameter.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="47"/>
+        <location filename="../plugin/processing/alg_generate.py" line="49"/>
         <source>The extent is empty: give one with a non-zero width and height.</source>
         <translation>Die Ausdehnung ist leer: Geben Sie eine mit Breite und Höhe ungleich null an.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="44"/>
+        <location filename="../plugin/processing/alg_predict.py" line="46"/>
         <source>The date must be a real date written YYYY-MM-DD, got {}.</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein, erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="21"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="23"/>
         <source>Inpaint masked area</source>
         <translation>Maskierten Bereich auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
         <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
         <translation>Erzeugt die maskierten Pixel eines Rasters neu und behält die übrigen. Die Maske ist ein Polygonlayer oder ein Maskenraster mit Klassenwerten (Sentinel-2 SCL Wolken und Schatten: 3,8,9,10), Bits (Landsat QA_PIXEL: 1,2,3,4) oder jedem Pixel ungleich null; sie kann um eine Distanz in Metern vergrößert werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="29"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="31"/>
         <source>Raster to inpaint</source>
         <translation>Aufzufüllendes Raster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="30"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>RGB-Bänder (leer: die ersten drei)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>Mask polygons</source>
         <translation>Maskenpolygone</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
         <source>Mask raster</source>
         <translation>Maskenraster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Mask raster values are</source>
         <translation>Die Werte des Maskenrasters sind</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Maskenwerte, z. B. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
         <source>Grow the mask by (metres)</source>
         <translation>Maske vergrößern um (Meter)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="52"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="54"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Geben Sie genau eine Maske an: Polygone oder ein Maskenraster.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="72"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Wählen Sie drei RGB-Bänder oder keines; erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="16"/>
+        <location filename="../plugin/processing/alg_predict.py" line="18"/>
         <source>Predict image at another date</source>
         <translation>Bild zu einem anderen Datum vorhersagen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="19"/>
+        <location filename="../plugin/processing/alg_predict.py" line="21"/>
         <source>Predicts the image of a place at the target date from 1 to 4 dated rasters of that place on the same grid. The dates are given in the same order as the rasters, separated by commas (YYYY-MM-DD); an empty entry is read from the raster (product name or GeoTIFF tags).</source>
         <translation>Sagt das Bild eines Ortes zum Zieldatum aus 1 bis 4 datierten Rastern dieses Ortes auf demselben Raster vorher. Die Daten werden in derselben Reihenfolge wie die Raster angegeben, durch Kommas getrennt (JJJJ-MM-TT); ein leerer Eintrag wird aus dem Raster gelesen (Produktname oder GeoTIFF-Tags).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="24"/>
+        <location filename="../plugin/processing/alg_predict.py" line="26"/>
         <source>Dated rasters (1 to 4)</source>
         <translation>Datierte Raster (1 bis 4)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="26"/>
+        <location filename="../plugin/processing/alg_predict.py" line="28"/>
         <source>Their dates, comma-separated YYYY-MM-DD (empty: read from the rasters)</source>
         <translation>Ihre Daten, JJJJ-MM-TT durch Kommas getrennt (leer: aus den Rastern gelesen)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="28"/>
+        <location filename="../plugin/processing/alg_predict.py" line="30"/>
         <source>Date to predict (YYYY-MM-DD)</source>
         <translation>Vorherzusagendes Datum (JJJJ-MM-TT)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="38"/>
+        <location filename="../plugin/processing/alg_predict.py" line="40"/>
         <source>{} dates for {} rasters.</source>
         <translation>{} Daten für {} Raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="46"/>
+        <location filename="../plugin/processing/alg_predict.py" line="48"/>
         <source>No date for {}: give it in the dates parameter.</source>
         <translation>Kein Datum für {}: Geben Sie es im Datumsparameter an.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="16"/>
+        <location filename="../plugin/processing/alg_superres.py" line="17"/>
         <source>Super-resolve Sentinel-2</source>
         <translation>Sentinel-2-Superauflösung</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="19"/>
+        <location filename="../plugin/processing/alg_superres.py" line="20"/>
         <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
         <translation>Rechnet ein Sentinel-2-Raster in hochaufgelöstes RGB auf einem an der Eingabe ausgerichteten Pixelraster hoch. Die Bänder sind B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge: hier gewählt oder, wenn keine gewählt sind, anhand ihrer Bandbeschreibungen gefunden.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="24"/>
+        <location filename="../plugin/processing/alg_superres.py" line="25"/>
         <source>Sentinel-2 raster</source>
         <translation>Sentinel-2-Raster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <location filename="../plugin/processing/alg_superres.py" line="26"/>
         <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
         <translation>Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge (leer: nach Bandnamen)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="35"/>
+        <location filename="../plugin/processing/alg_superres.py" line="36"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Mehr als eins: Die Ausgabe ist der Mittelwert der Samples, und ein zweiter Layer zeigt ihre Streuung (Unsicherheit).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="129"/>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
         <source>Samples:</source>
         <translation>Samples:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="49"/>
+        <location filename="../plugin/processing/alg_common.py" line="58"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="129"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="161"/>
+        <location filename="../plugin/pages/generate_page.py" line="164"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Diese Position kann im KBS der Ausdehnung nicht dargestellt werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="245"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Länge des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="248"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="97"/>
         <source>Model&apos;s recommendation</source>
         <translation>Empfehlung des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="35"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Selbstprüfung aus: Die Füllung des Modells wird überall ungeprüft verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Keine bekannten Pixel in der Nähe, um das Modell zu prüfen: klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="107"/>
+        <source> and {} more</source>
+        <translation> und {} weitere</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="82"/>
+        <source>The model folder {} does not exist (Settings).</source>
+        <translation>Der Modellordner {} existiert nicht (Einstellungen).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="88"/>
+        <source>The model folder {} cannot be used (Settings): {}</source>
+        <translation>Der Modellordner {} ist nicht verwendbar (Einstellungen): {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="102"/>
+        <source>{}. Start it?</source>
+        <translation>{}. Starten?</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="323"/>
+        <source>DiffusionSat: estimating {}</source>
+        <translation>DiffusionSat: Schätzung für {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="323"/>
+        <source>Estimating the time…</source>
+        <translation>Dauer wird geschätzt…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="336"/>
+        <source>This will take {}</source>
+        <translation>Voraussichtliche Dauer: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="340"/>
+        <source>Not started. {}.</source>
+        <translation>Nicht gestartet. {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="342"/>
+        <source>Running: {}…</source>
+        <translation>Läuft: {}…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="433"/>
+        <source>DiffusionSat {} – {} – {}</source>
+        <translation>DiffusionSat {} – {} – {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="121"/>
+        <source>That extent has no area, so it was not taken: press, drag to the opposite corner, release.</source>
+        <translation>Dieser Ausschnitt hat keine Fläche und wurde nicht übernommen: drücken, zur gegenüberliegenden Ecke ziehen, loslassen.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <source>automatic</source>
+        <translation>automatisch</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
+        <translation>CPU-Threads. Automatisch: einer für kleine Modelle, alle Kerne für große, mit passivem Warten, damit andere Programme ihren Anteil behalten.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="156"/>
+        <source>CPU threads:</source>
+        <translation>CPU-Threads:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="161"/>
+        <source>never ask</source>
+        <translation>nie fragen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="162"/>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <source>Ask before starting a job estimated to take longer than this.</source>
+        <translation>Vor dem Start einer Aufgabe fragen, deren geschätzte Dauer diesen Wert überschreitet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <source>Ask before jobs longer than:</source>
+        <translation>Fragen bei Aufgaben länger als:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <source>This layer has {} bands; super-resolution needs ten different Sentinel-2 bands (B4 B3 B2 B5 B6 B7 B8 B8A B11 B12).</source>
+        <translation>Dieser Layer hat {} Kanäle; die Superauflösung braucht zehn verschiedene Sentinel-2-Kanäle (B4 B3 B2 B5 B6 B7 B8 B8A B11 B12).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="96"/>
+        <source>Band {} of the layer is chosen more than once.</source>
+        <translation>Kanal {} des Layers ist mehrfach gewählt.</translation>
     </message>
     <message>
         <location filename="../plugin/processing/alg_common.py" line="40"/>
@@ -1212,6 +1312,31 @@
         <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Time series</source>
         <translation>Zeitreihen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="90"/>
+        <source>This will take {}.</source>
+        <translation>Voraussichtliche Dauer: {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="133"/>
+        <source>CPU threads (0: automatic)</source>
+        <translation>CPU-Threads (0: automatisch)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="126"/>
+        <source>Self-check off: the model&apos;s output is used everywhere, unchecked.</source>
+        <translation>Selbstprüfung aus: Die Ausgabe des Modells wird überall ungeprüft verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="128"/>
+        <source>The raster is too small to check the model one scale down: the model&apos;s output is used everywhere.</source>
+        <translation>Das Raster ist zu klein, um das Modell eine Maßstabsstufe tiefer zu prüfen: Die Ausgabe des Modells wird überall verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="129"/>
+        <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
+        <translation>Modell {} dB, bikubisch {} dB auf der Eingabe eine Maßstabsstufe tiefer; bikubisch für {} % der Kacheln verwendet.</translation>
     </message>
 </context>
 </TS>

@@ -14,7 +14,7 @@
         <translation>Dessinez une emprise et générez une image pour celle-ci.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="52"/>
+        <location filename="../plugin/pages/superres_page.py" line="55"/>
         <source>Super-resolve</source>
         <translation>Super-résolution</translation>
     </message>
@@ -24,22 +24,22 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="42"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="54"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="89"/>
+        <location filename="../plugin/pages/predict_page.py" line="90"/>
         <source>Multi-date predict</source>
         <translation>Prédiction multidate</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="28"/>
+        <location filename="../plugin/pages/predict_page.py" line="29"/>
         <source>Predict an image at another date from dated layers.</source>
         <translation>Prédisez une image à une autre date à partir de couches datées.</translation>
     </message>
@@ -54,17 +54,17 @@
         <translation>Paquets Python manquants : {}. Les traitements sont désactivés jusqu’à leur installation.</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="51"/>
+        <location filename="../plugin/main.py" line="62"/>
         <source>Generate, super-resolve, inpaint or predict satellite imagery with DiffusionSat</source>
         <translation>Générer, super-résoudre, reconstruire ou prédire des images satellite avec DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/main.py" line="95"/>
+        <location filename="../plugin/main.py" line="108"/>
         <source>DiffusionSat needs Python packages that this QGIS cannot import: {}</source>
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="366"/>
+        <location filename="../plugin/pages/common.py" line="453"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
@@ -209,72 +209,72 @@
         <translation>Installer…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="73"/>
+        <location filename="../plugin/dock.py" line="74"/>
         <source>Settings</source>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="145"/>
+        <location filename="../plugin/pages/common.py" line="184"/>
         <source>Band {}</source>
         <translation>Bande {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="191"/>
+        <location filename="../plugin/pages/common.py" line="234"/>
         <source>Run</source>
         <translation>Lancer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="194"/>
+        <location filename="../plugin/pages/common.py" line="237"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="266"/>
+        <location filename="../plugin/pages/common.py" line="347"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="273"/>
+        <location filename="../plugin/pages/common.py" line="334"/>
         <source>Running…</source>
         <translation>En cours…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="280"/>
+        <location filename="../plugin/pages/common.py" line="363"/>
         <source>Cancelling…</source>
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="348"/>
+        <location filename="../plugin/pages/common.py" line="435"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="352"/>
+        <location filename="../plugin/pages/common.py" line="439"/>
         <source>{} uncertainty</source>
         <translation>{} incertitude</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="354"/>
+        <location filename="../plugin/pages/common.py" line="441"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Terminé en {} s (graine {}) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="364"/>
+        <location filename="../plugin/pages/common.py" line="451"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="367"/>
+        <location filename="../plugin/pages/common.py" line="454"/>
         <source>DiffusionSat error</source>
         <translation>Erreur DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="83"/>
+        <location filename="../plugin/processing/alg_common.py" line="93"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="383"/>
+        <location filename="../plugin/pages/common.py" line="477"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
@@ -289,12 +289,12 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="185"/>
+        <location filename="../plugin/pages/generate_page.py" line="188"/>
         <source>No extent drawn yet.</source>
         <translation>Aucune emprise dessinée.</translation>
     </message>
@@ -334,7 +334,7 @@
         <translation>Sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="76"/>
+        <location filename="../plugin/pages/predict_page.py" line="77"/>
         <source>YYYY-MM-DD</source>
         <translation>AAAA-MM-JJ</translation>
     </message>
@@ -364,67 +364,67 @@
         <translation>Couverture nuageuse (%) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <location filename="../plugin/pages/predict_page.py" line="82"/>
         <source>Prompt:</source>
         <translation>Invite :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="178"/>
+        <location filename="../plugin/pages/generate_page.py" line="181"/>
         <source>Extent: {} ({})</source>
         <translation>Emprise : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="222"/>
+        <location filename="../plugin/pages/generate_page.py" line="225"/>
         <source>draw an extent</source>
         <translation>dessinez une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="228"/>
+        <location filename="../plugin/pages/generate_page.py" line="234"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="245"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="248"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="251"/>
+        <location filename="../plugin/pages/generate_page.py" line="269"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="251"/>
+        <location filename="../plugin/pages/generate_page.py" line="269"/>
         <source>Ground sample distance</source>
         <translation>Distance d’échantillonnage au sol</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="253"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="253"/>
+        <location filename="../plugin/pages/generate_page.py" line="271"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Date d’acquisition ; vide si inconnue</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="256"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="256"/>
+        <location filename="../plugin/pages/generate_page.py" line="274"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Couverture nuageuse de l’image à générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="259"/>
+        <location filename="../plugin/pages/generate_page.py" line="277"/>
         <source>Draw an extent on the map first.</source>
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
@@ -444,432 +444,432 @@
         <translation>Personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="51"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
         <source>Raster layer:</source>
         <translation>Couche raster :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="53"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
         <source>RGB bands:</source>
         <translation>Bandes RVB :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="57"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="69"/>
         <source>Mask</source>
         <translation>Masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="61"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="73"/>
         <source>Polygon layer</source>
         <translation>Couche de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="62"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
         <source>Raster values</source>
         <translation>Valeurs d’un raster</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Shape drawn on the map</source>
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="79"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="91"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="92"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="104"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="97"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="109"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Classes (pixel values)</source>
         <translation>Classes (valeurs de pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Bits set</source>
         <translation>Bits activés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Any non-zero pixel</source>
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="103"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="115"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="116"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="215"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="239"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="139"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="151"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="140"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="152"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="80"/>
+        <location filename="../plugin/pages/predict_page.py" line="81"/>
         <source>optional</source>
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="206"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="230"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="80"/>
+        <location filename="../plugin/pages/superres_page.py" line="86"/>
         <source>Choose a raster layer.</source>
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="248"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="272"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="231"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="255"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="67"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="69"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="263"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="287"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="254"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="38"/>
+        <location filename="../plugin/pages/layers.py" line="39"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>La couche « {} » n’est pas un raster fichier : enregistrez-la d’abord en GeoTIFF (Exporter, Enregistrer sous…).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="36"/>
+        <location filename="../plugin/pages/predict_page.py" line="37"/>
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="38"/>
+        <location filename="../plugin/pages/predict_page.py" line="39"/>
         <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
         <translation>Ajouter la couche avec la date lue dans celle-ci (nom de fichier ou balises GeoTIFF).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <location filename="../plugin/pages/predict_page.py" line="47"/>
         <source>Layer</source>
         <translation>Couche</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="46"/>
+        <location filename="../plugin/pages/predict_page.py" line="47"/>
         <source>Date (YYYY-MM-DD)</source>
         <translation>Date (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="57"/>
+        <location filename="../plugin/pages/predict_page.py" line="58"/>
         <source>Up</source>
         <translation>Monter</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="60"/>
+        <location filename="../plugin/pages/predict_page.py" line="61"/>
         <source>Down</source>
         <translation>Descendre</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="63"/>
+        <location filename="../plugin/pages/predict_page.py" line="64"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <location filename="../plugin/pages/predict_page.py" line="78"/>
         <source>Predict the date:</source>
         <translation>Date à prédire :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="96"/>
+        <location filename="../plugin/pages/predict_page.py" line="97"/>
         <source>At most {} dated layers.</source>
         <translation>Au plus {} couches datées.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="149"/>
+        <location filename="../plugin/pages/predict_page.py" line="150"/>
         <source>Add 1 to 4 dated layers of the same place.</source>
         <translation>Ajoutez 1 à 4 couches datées du même lieu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="155"/>
+        <location filename="../plugin/pages/predict_page.py" line="156"/>
         <source>The layer of row {} was removed from the project.</source>
         <translation>La couche de la ligne {} a été retirée du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="157"/>
+        <location filename="../plugin/pages/predict_page.py" line="158"/>
         <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
         <translation>Ligne {} : la date doit être une date réelle écrite AAAA-MM-JJ.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="51"/>
+        <location filename="../plugin/processing/alg_predict.py" line="53"/>
         <source>The target date must be a real date written YYYY-MM-DD.</source>
         <translation>La date cible doit être une date réelle écrite AAAA-MM-JJ.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="164"/>
+        <location filename="../plugin/pages/predict_page.py" line="165"/>
         <source>The date to predict</source>
         <translation>La date à prédire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="175"/>
+        <location filename="../plugin/pages/predict_page.py" line="176"/>
         <source>A layer of the list was removed from the project.</source>
         <translation>Une couche de la liste a été retirée du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="22"/>
+        <location filename="../plugin/pages/settings_page.py" line="23"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Le modèle ne peut pas être vérifié car le moteur ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="43"/>
+        <location filename="../plugin/pages/settings_page.py" line="44"/>
         <source>Models</source>
         <translation>Modèles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Generate:</source>
         <translation>Générer :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Super-resolve:</source>
         <translation>Super-résolution :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Inpaint:</source>
         <translation>Reconstruire :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="47"/>
+        <location filename="../plugin/pages/settings_page.py" line="48"/>
         <source>Multi-date predict:</source>
         <translation>Prédiction multidate :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="52"/>
+        <location filename="../plugin/pages/settings_page.py" line="53"/>
         <source>Model folder</source>
         <translation>Dossier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <location filename="../plugin/pages/settings_page.py" line="54"/>
         <source>bundled {}</source>
         <translation>{} fourni</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="62"/>
+        <location filename="../plugin/pages/settings_page.py" line="63"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Choisissez un dossier de modèle pour le vérifier ; vide utilise le modèle fourni.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="68"/>
+        <location filename="../plugin/pages/settings_page.py" line="69"/>
         <source>Sampling</source>
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="73"/>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (GPU NVIDIA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="75"/>
+        <location filename="../plugin/pages/settings_page.py" line="76"/>
         <source>Device:</source>
         <translation>Périphérique :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>float32 (exact)</source>
         <translation>float32 (exact)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (plus rapide)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="78"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (CUDA uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="81"/>
+        <location filename="../plugin/pages/settings_page.py" line="82"/>
         <source>Precision:</source>
         <translation>Précision :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="85"/>
+        <location filename="../plugin/pages/settings_page.py" line="86"/>
         <source>Steps:</source>
         <translation>Étapes :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="88"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (comme dans l’article)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (moins d’étapes)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <location filename="../plugin/pages/settings_page.py" line="91"/>
         <source>Scheduler:</source>
         <translation>Planificateur :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="102"/>
+        <location filename="../plugin/pages/settings_page.py" line="103"/>
         <source>Guidance:</source>
         <translation>Guidage :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="106"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Random</source>
         <translation>Aléatoire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="108"/>
         <source>Fixed</source>
         <translation>Fixe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="113"/>
+        <location filename="../plugin/pages/settings_page.py" line="114"/>
         <source>Seed:</source>
         <translation>Graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="116"/>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
         <source>Reuse</source>
         <translation>Réutiliser</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="118"/>
+        <location filename="../plugin/pages/settings_page.py" line="119"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Fixer la graine à celle de la dernière exécution, pour la reproduire.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="123"/>
+        <location filename="../plugin/pages/settings_page.py" line="124"/>
         <source>Latest seed:</source>
         <translation>Dernière graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="133"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>Tiles and output</source>
         <translation>Tuiles et sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source>model&apos;s native size</source>
         <translation>taille native du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="147"/>
+        <location filename="../plugin/pages/settings_page.py" line="148"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="142"/>
+        <location filename="../plugin/pages/settings_page.py" line="143"/>
         <source>Tile size:</source>
         <translation>Taille des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="149"/>
         <source>Tile overlap:</source>
         <translation>Recouvrement des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="152"/>
+        <location filename="../plugin/pages/settings_page.py" line="168"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <location filename="../plugin/pages/settings_page.py" line="170"/>
         <source>Output folder:</source>
         <translation>Dossier de sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="157"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Dépendances et diagnostic…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="220"/>
+        <location filename="../plugin/pages/settings_page.py" line="241"/>
         <source>none yet</source>
         <translation>aucune pour l’instant</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="234"/>
+        <location filename="../plugin/pages/settings_page.py" line="258"/>
         <source>{}: the bundled model {}.</source>
         <translation>{} : le modèle fourni {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="237"/>
+        <location filename="../plugin/pages/settings_page.py" line="261"/>
         <source>Model folder usable.</source>
         <translation>Dossier de modèle utilisable.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="237"/>
+        <location filename="../plugin/pages/settings_page.py" line="261"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Ce dossier ne peut pas servir de modèle :</translation>
     </message>
@@ -884,319 +884,419 @@
         <translation>Bandes (ordre du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="58"/>
+        <location filename="../plugin/pages/superres_page.py" line="61"/>
         <source>Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</source>
         <translation>Choisissez une couche Sentinel-2 avec les bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="62"/>
+        <location filename="../plugin/pages/superres_page.py" line="68"/>
         <source>Not recognised from the band names: {}. Choose them by hand.</source>
         <translation>Non reconnues d’après les noms de bandes : {}. Choisissez-les à la main.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <location filename="../plugin/pages/superres_page.py" line="71"/>
         <source>All ten bands recognised from the band names.</source>
         <translation>Les dix bandes ont été reconnues d’après leurs noms.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="87"/>
+        <location filename="../plugin/pages/superres_page.py" line="94"/>
         <source>Choose the band {}.</source>
         <translation>Choisissez la bande {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="99"/>
+        <location filename="../plugin/pages/superres_page.py" line="108"/>
         <source>Choose all ten bands.</source>
         <translation>Choisissez les dix bandes.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="47"/>
+        <location filename="../plugin/processing/alg_common.py" line="56"/>
         <source>Output GeoTIFF</source>
         <translation>GeoTIFF de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="48"/>
+        <location filename="../plugin/processing/alg_common.py" line="57"/>
         <source>Seed used</source>
         <translation>Graine utilisée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="73"/>
+        <location filename="../plugin/processing/alg_common.py" line="82"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="88"/>
+        <location filename="../plugin/processing/alg_common.py" line="98"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="104"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="107"/>
+        <location filename="../plugin/processing/alg_common.py" line="120"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="112"/>
+        <location filename="../plugin/processing/alg_common.py" line="125"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="114"/>
+        <location filename="../plugin/processing/alg_common.py" line="127"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="118"/>
+        <location filename="../plugin/processing/alg_common.py" line="131"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="135"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="137"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="17"/>
+        <location filename="../plugin/processing/alg_generate.py" line="19"/>
         <source>Generate image for extent</source>
         <translation>Générer une image pour une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="20"/>
+        <location filename="../plugin/processing/alg_generate.py" line="22"/>
         <source>Generates a georeferenced image covering the extent at the given ground sample distance (metres per pixel). The model is conditioned on the extent&apos;s centre longitude and latitude, the GSD, the date, the cloud cover and the prompt. The CRS is the one chosen, else the extent&apos;s own.</source>
         <translation>Génère une image géoréférencée couvrant l’emprise à la distance d’échantillonnage au sol donnée (mètres par pixel). Le modèle est conditionné par la longitude et la latitude du centre de l’emprise, la GSD, la date, la couverture nuageuse et l’invite. Le SCR est celui choisi, sinon celui de l’emprise.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="26"/>
+        <location filename="../plugin/processing/alg_generate.py" line="28"/>
         <source>Extent</source>
         <translation>Emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="27"/>
+        <location filename="../plugin/processing/alg_generate.py" line="29"/>
         <source>CRS of the output (empty: the extent&apos;s CRS)</source>
         <translation>SCR de la sortie (vide : le SCR de l’emprise)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="29"/>
+        <location filename="../plugin/processing/alg_generate.py" line="31"/>
         <source>Ground sample distance (metres per pixel)</source>
         <translation>Distance d’échantillonnage au sol (mètres par pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="29"/>
+        <location filename="../plugin/processing/alg_predict.py" line="31"/>
         <source>Prompt</source>
         <translation>Invite</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="32"/>
+        <location filename="../plugin/processing/alg_generate.py" line="34"/>
         <source>Date (YYYY-MM-DD, empty: unknown)</source>
         <translation>Date (AAAA-MM-JJ, vide : inconnue)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="34"/>
+        <location filename="../plugin/processing/alg_generate.py" line="36"/>
         <source>Cloud cover (%)</source>
         <translation>Couverture nuageuse (%)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="44"/>
+        <location filename="../plugin/processing/alg_generate.py" line="46"/>
         <source>The extent has no CRS: choose one in the CRS parameter.</source>
         <translation>L’emprise n’a pas de SCR : choisissez-en un dans le paramètre SCR.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_generate.py" line="47"/>
+        <location filename="../plugin/processing/alg_generate.py" line="49"/>
         <source>The extent is empty: give one with a non-zero width and height.</source>
         <translation>L’emprise est vide : donnez-en une de largeur et de hauteur non nulles.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="44"/>
+        <location filename="../plugin/processing/alg_predict.py" line="46"/>
         <source>The date must be a real date written YYYY-MM-DD, got {}.</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ, reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="21"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="23"/>
         <source>Inpaint masked area</source>
         <translation>Reconstruire la zone masquée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
         <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
         <translation>Régénère les pixels masqués d’un raster et conserve les autres. Le masque est une couche de polygones, ou un raster de masque avec des valeurs de classes (nuages et ombres Sentinel-2 SCL : 3,8,9,10), des bits (Landsat QA_PIXEL : 1,2,3,4) ou tout pixel non nul ; il peut être agrandi d’une distance en mètres.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="29"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="31"/>
         <source>Raster to inpaint</source>
         <translation>Raster à reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="30"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>Bandes RVB (vide : les trois premières)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>Mask polygons</source>
         <translation>Polygones du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
         <source>Mask raster</source>
         <translation>Raster de masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Mask raster values are</source>
         <translation>Les valeurs du raster de masque sont</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Valeurs du masque, p. ex. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
         <source>Grow the mask by (metres)</source>
         <translation>Agrandir le masque de (mètres)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="52"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="54"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Donnez exactement un masque : des polygones ou un raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="72"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Choisissez trois bandes RVB, ou aucune ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="16"/>
+        <location filename="../plugin/processing/alg_predict.py" line="18"/>
         <source>Predict image at another date</source>
         <translation>Prédire l’image à une autre date</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="19"/>
+        <location filename="../plugin/processing/alg_predict.py" line="21"/>
         <source>Predicts the image of a place at the target date from 1 to 4 dated rasters of that place on the same grid. The dates are given in the same order as the rasters, separated by commas (YYYY-MM-DD); an empty entry is read from the raster (product name or GeoTIFF tags).</source>
         <translation>Prédit l’image d’un lieu à la date cible à partir de 1 à 4 rasters datés de ce lieu sur la même grille. Les dates sont données dans le même ordre que les rasters, séparées par des virgules (AAAA-MM-JJ) ; une entrée vide est lue dans le raster (nom de produit ou balises GeoTIFF).</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="24"/>
+        <location filename="../plugin/processing/alg_predict.py" line="26"/>
         <source>Dated rasters (1 to 4)</source>
         <translation>Rasters datés (1 à 4)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="26"/>
+        <location filename="../plugin/processing/alg_predict.py" line="28"/>
         <source>Their dates, comma-separated YYYY-MM-DD (empty: read from the rasters)</source>
         <translation>Leurs dates, AAAA-MM-JJ séparées par des virgules (vide : lues dans les rasters)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="28"/>
+        <location filename="../plugin/processing/alg_predict.py" line="30"/>
         <source>Date to predict (YYYY-MM-DD)</source>
         <translation>Date à prédire (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="38"/>
+        <location filename="../plugin/processing/alg_predict.py" line="40"/>
         <source>{} dates for {} rasters.</source>
         <translation>{} dates pour {} rasters.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_predict.py" line="46"/>
+        <location filename="../plugin/processing/alg_predict.py" line="48"/>
         <source>No date for {}: give it in the dates parameter.</source>
         <translation>Aucune date pour {} : indiquez-la dans le paramètre des dates.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="16"/>
+        <location filename="../plugin/processing/alg_superres.py" line="17"/>
         <source>Super-resolve Sentinel-2</source>
         <translation>Super-résolution Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="19"/>
+        <location filename="../plugin/processing/alg_superres.py" line="20"/>
         <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
         <translation>Convertit un raster Sentinel-2 en RVB haute résolution sur une grille de pixels alignée sur l’entrée. Les bandes sont B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 dans cet ordre : choisies ici ou, à défaut, trouvées d’après leurs descriptions.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="24"/>
+        <location filename="../plugin/processing/alg_superres.py" line="25"/>
         <source>Sentinel-2 raster</source>
         <translation>Raster Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <location filename="../plugin/processing/alg_superres.py" line="26"/>
         <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
         <translation>Bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, dans cet ordre (vide : d’après le nom des bandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="35"/>
+        <location filename="../plugin/processing/alg_superres.py" line="36"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Plus d’un : la sortie est la moyenne des échantillons, et une seconde couche montre leur dispersion (incertitude).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="129"/>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
         <source>Samples:</source>
         <translation>Échantillons :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="49"/>
+        <location filename="../plugin/processing/alg_common.py" line="58"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="116"/>
+        <location filename="../plugin/processing/alg_common.py" line="129"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="161"/>
+        <location filename="../plugin/pages/generate_page.py" line="164"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Cette position ne peut pas être représentée dans le SCR de l’emprise.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="245"/>
+        <location filename="../plugin/pages/generate_page.py" line="263"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Longitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="248"/>
+        <location filename="../plugin/pages/generate_page.py" line="266"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="97"/>
         <source>Model&apos;s recommendation</source>
         <translation>Recommandation du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="109"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="35"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Auto-contrôle désactivé : le remplissage du modèle est utilisé partout, sans vérification.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="33"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/main.py" line="107"/>
+        <source> and {} more</source>
+        <translation> et {} autres</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="82"/>
+        <source>The model folder {} does not exist (Settings).</source>
+        <translation>Le dossier de modèle {} n'existe pas (Paramètres).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="88"/>
+        <source>The model folder {} cannot be used (Settings): {}</source>
+        <translation>Le dossier de modèle {} est inutilisable (Paramètres) : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="102"/>
+        <source>{}. Start it?</source>
+        <translation>{}. Lancer ?</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="323"/>
+        <source>DiffusionSat: estimating {}</source>
+        <translation>DiffusionSat : estimation de {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="323"/>
+        <source>Estimating the time…</source>
+        <translation>Estimation de la durée…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="336"/>
+        <source>This will take {}</source>
+        <translation>Durée prévue : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="340"/>
+        <source>Not started. {}.</source>
+        <translation>Non lancé. {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="342"/>
+        <source>Running: {}…</source>
+        <translation>En cours : {}…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/common.py" line="433"/>
+        <source>DiffusionSat {} – {} – {}</source>
+        <translation>DiffusionSat {} – {} – {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/generate_page.py" line="121"/>
+        <source>That extent has no area, so it was not taken: press, drag to the opposite corner, release.</source>
+        <translation>Cette emprise n'a pas de surface, elle n'a pas été prise : appuyez, faites glisser jusqu'au coin opposé, relâchez.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <source>automatic</source>
+        <translation>automatique</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
+        <translation>Threads CPU. Automatique : un pour les petits modèles, tous les cœurs pour les grands, avec une attente passive pour que les autres programmes gardent leur part.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="156"/>
+        <source>CPU threads:</source>
+        <translation>Threads CPU :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="161"/>
+        <source>never ask</source>
+        <translation>ne jamais demander</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="162"/>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <source>Ask before starting a job estimated to take longer than this.</source>
+        <translation>Demander avant de lancer une tâche dont la durée estimée dépasse cette valeur.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <source>Ask before jobs longer than:</source>
+        <translation>Demander au-delà de :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="65"/>
+        <source>This layer has {} bands; super-resolution needs ten different Sentinel-2 bands (B4 B3 B2 B5 B6 B7 B8 B8A B11 B12).</source>
+        <translation>Cette couche a {} bandes ; la super-résolution demande dix bandes Sentinel-2 différentes (B4 B3 B2 B5 B6 B7 B8 B8A B11 B12).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="96"/>
+        <source>Band {} of the layer is chosen more than once.</source>
+        <translation>La bande {} de la couche est choisie plusieurs fois.</translation>
     </message>
     <message>
         <location filename="../plugin/processing/alg_common.py" line="40"/>
@@ -1212,6 +1312,31 @@
         <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Time series</source>
         <translation>Séries temporelles</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="90"/>
+        <source>This will take {}.</source>
+        <translation>Durée prévue : {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="133"/>
+        <source>CPU threads (0: automatic)</source>
+        <translation>Threads CPU (0 : automatique)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="126"/>
+        <source>Self-check off: the model&apos;s output is used everywhere, unchecked.</source>
+        <translation>Auto-contrôle désactivé : la sortie du modèle est utilisée partout, sans vérification.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="128"/>
+        <source>The raster is too small to check the model one scale down: the model&apos;s output is used everywhere.</source>
+        <translation>Le raster est trop petit pour vérifier le modèle une échelle plus bas : la sortie du modèle est utilisée partout.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/superres_page.py" line="129"/>
+        <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
+        <translation>Modèle {} dB, bicubique {} dB sur l’entrée une échelle plus bas ; bicubique utilisé pour {} % des tuiles.</translation>
     </message>
 </context>
 </TS>

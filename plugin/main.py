@@ -32,6 +32,12 @@ class DiffusionSatPlugin:
         # packages installed by the dependencies dialog live outside the plugin folder (upgrades delete
         # it); make them importable before initGui or initProcessing (qgis_process) needs them
         activate_deps_folder()
+        # before anything loads torch: passive OpenMP waiting (backend/cpu_threads.py; QGIS's GUI thread and
+        # the user's other programs keep their share of the cores)
+        from ..backend import cpu_threads
+
+        cpu_threads.prepare()
+        cpu_threads.reserve_cores(1)  # where there are cores to spare, QGIS's GUI thread keeps one
         self.iface = iface
         self.translator = None
         self.actions: list[QAction] = []
@@ -96,7 +102,9 @@ class DiffusionSatPlugin:
             self.dock.setVisible(checked)
 
     def _report_missing(self):
-        names = ", ".join(m.module for m in self.missing)
+        # short enough for the message bar (a full list was cut off): three names, the rest in Details…
+        modules = [m.module for m in self.missing]
+        names = ", ".join(modules[:3]) + (tr(" and {} more").format(len(modules) - 3) if len(modules) > 3 else "")
         text = tr("DiffusionSat needs Python packages that this QGIS cannot import: {}").format(names)
         bar = self.iface.messageBar()
         widget = bar.createMessage(tr("DiffusionSat"), text)

@@ -14,6 +14,7 @@ class ExtentMapTool(QgsMapTool):
     """Press, drag, release: emits ``extentDrawn(QgsRectangle)`` in the canvas CRS."""
 
     extentDrawn = pyqtSignal(QgsRectangle)  # noqa: N815 (Qt signal naming)
+    extentRejected = pyqtSignal()  # noqa: N815: a click or a line, no area: the old extent (if any) stays
 
     def __init__(self, canvas):
         super().__init__(canvas)
@@ -44,7 +45,11 @@ class ExtentMapTool(QgsMapTool):
         rect.normalize()
         self.start = None
         if rect.width() <= 0 or rect.height() <= 0:
-            self.clear()
+            if self.extent is not None:
+                self.show_extent(self.extent)
+            else:
+                self.clear()
+            self.extentRejected.emit()
             return
         self.extent = rect
         self._show(QgsPointXY(rect.xMinimum(), rect.yMinimum()), QgsPointXY(rect.xMaximum(), rect.yMaximum()))

@@ -30,6 +30,8 @@ class Settings:
     last_seed: int = -1  # the seed of the latest run (-1: none yet)
     tile_size: int = 0  # 0 = the model's native size
     overlap: int = 32
+    threads: int = 0  # CPU threads; 0 = automatic (backend.cpu_threads: from the model's size, passive waiting)
+    confirm_minutes: float = 10.0  # ask before starting a job estimated to take longer than this (0 = never ask)
     output_folder: str = ""  # empty = default_output_folder()
     extra: dict = field(default_factory=dict)
 

@@ -38,12 +38,17 @@ def test_generate_covers_the_extent_at_the_gsd(model, tmp_path):
                          output=tmp_path / "gen.tif", progress=lambda f, m="": seen.append(f), **FAST)
     with rasterio.open(res.output) as ds:
         assert ds.crs.to_epsg() == 32633
-        assert ds.transform == Affine(10, 0, 500000, 0, -10, 4100800)
-        # 1250 m x 800 m at 10 m, the width rounded up to a multiple of 8 pixels (the VAE factor)
+        # exactly the extent (nothing beyond it): 1250 m x 800 m at 10 m is 125 x 80 px, the width to the
+        # nearest multiple of 8 pixels (the VAE factor), so 128 px of 9.77 m
+        assert ds.bounds == rasterio.coords.BoundingBox(*bbox)
+        assert ds.transform == Affine(1250 / 128, 0, 500000, 0, -10, 4100800)
         assert (ds.width, ds.height) == (128, 80) and ds.count == 3 and ds.dtypes[0] == "float32"
         tags = ds.tags()
         assert tags["DIFFUSIONSAT_SEED"] == "5" and tags["DIFFUSIONSAT_TASK"] == "generate"
         assert json.loads(tags["DIFFUSIONSAT_METADATA"])["date"] == "2020-06-01"
+        # what the model was given, the extent's centre in WGS84 included (was null)
+        md = json.loads(tags["DIFFUSIONSAT_METADATA"])
+        assert 15.0 < md["lon"] < 15.02 and 37.0 < md["lat"] < 37.1, md  # UTM 33N, 640 m east of 15° E
         assert len(tags["DIFFUSIONSAT_CHECKPOINT_SHA256"]) == 64
         assert ds.read().std() > 0
     assert res.quicklook.exists() and res.quicklook.suffix == ".png"

@@ -33,7 +33,9 @@ def test_generate_json_and_quicklook(tmp_path):
                "--date", "2021-03-04", "--prompt", "farmland", "-o", out, "--json", "--quiet", *FAST)
     data = summary(proc)
     assert data["ok"] and data["task"] == "generate" and data["seed"] == 3
-    assert data["grid"]["width"] == 96 and data["grid"]["height"] == 72  # 90 x 70 rounded up to multiples of 8
+    # 90 x 70 px at 10 m, to the nearest multiples of 8 over exactly the extent (900 m / 88 px = 10.2 m)
+    assert data["grid"]["width"] == 88 and data["grid"]["height"] == 72
+    assert data["grid"]["transform"][2] == 500000 and data["grid"]["transform"][0] == pytest.approx(900 / 88)
     assert out.exists() and (tmp_path / "gen.png").exists()
 
 
@@ -63,6 +65,8 @@ def test_super_resolve_inpaint_predict(tmp_path):
     "args, code, message",
     [
         (["super-resolve", S2, "--bands", "B99", "-o", "{tmp}/x.tif", *FAST], 2, "band 'B99' is not in the raster"),
+        (["super-resolve", S2, "--bands", "1", "2", "3", "1", "2", "3", "1", "2", "3", "1", "-o", "{tmp}/x.tif",
+          *FAST], 2, "1, 2, 3 are chosen more than once"),
         (["super-resolve", "{tmp}/missing.tif", "-o", "{tmp}/x.tif"], 3, "file not found"),
         (["generate", "--bbox", 10, 95, 11, 96, "--crs", "EPSG:4326", "--gsd", 10, "-o", "{tmp}/x.tif", *FAST], 2,
          "latitude"),
@@ -73,7 +77,7 @@ def test_super_resolve_inpaint_predict(tmp_path):
         (["generate", "--bbox", 0, 0, 1, 1, "--crs", "EPSG:4326", "--gsd", 10, "-o", "{tmp}/x.tif",
           "--model", "no-such-model"], 4, "no-such-model"),
     ],
-    ids=["unknown-band", "missing-file", "out-of-range-lat", "bad-date", "missing-folder", "parent-is-file",
+    ids=["unknown-band", "duplicate-bands", "missing-file", "out-of-range-lat", "bad-date", "missing-folder", "parent-is-file",
          "unknown-model"],
 )
 def test_bad_arguments_give_one_clear_line_and_no_file(tmp_path, args, code, message):

@@ -120,6 +120,17 @@ def test_band_mapping_by_name_variants(dock, tmp_path):
     assert page.run_button.isEnabled()
 
 
+def test_rgb_layer_for_superres_is_refused_with_the_reason(dock, tmp_path):
+    """A 3-band scene: the page says it needs ten different bands, and bands picked twice by hand are marked."""
+    layer = add_raster(write_described(tmp_path / "rgb.tif", ["red", "green", "blue"]))
+    page = dock.page("superres")
+    page.layer.setLayer(layer)
+    assert "has 3 bands" in page.band_note.text()
+    for i, combo in enumerate(page.bands.combos.values()):
+        combo.setCurrentIndex(combo.findData(i % 3 + 1))
+    assert not page.run_button.isEnabled() and "chosen more than once" in page.run_button.toolTip()
+
+
 def test_non_file_raster_is_refused_clearly(dock, tmp_path):
     src = gdal.Open(str(S2))
     gdal.Translate("/vsimem/in_memory.tif", src)
@@ -471,7 +482,11 @@ def test_superres_adds_aligned_layers(dock, qtbot, outputs):
     new = new_layers(before)
     assert len(new) == 2, page.status.text()
     result, spread = new
-    assert result.name().startswith("DiffusionSat super-resolve ") and spread.name() == result.name() + " uncertainty"
+    assert result.name().startswith("DiffusionSat super-resolve – slovenia – ") and \
+        spread.name() == result.name() + " uncertainty"
+    # directly above the input in the layer tree (never under it): result, its uncertainty, then the input
+    order = [node.layerId() for node in QgsProject.instance().layerTreeRoot().findLayers()]
+    assert order.index(result.id()) + 1 == order.index(spread.id()) == order.index(layer.id()) - 1, order
     assert result.crs() == layer.crs() and result.bandCount() == 3 and spread.bandCount() == 1
     assert result.extent() == layer.extent()
     assert result.rasterUnitsPerPixelX() == pytest.approx(layer.rasterUnitsPerPixelX() / 4)
@@ -579,3 +594,53 @@ def test_generate_adds_a_layer_covering_the_extent(dock, qtbot, outputs):
     assert layer.extent() == QgsRectangle(465181.0, 5079254.0, 465821.0, 5079894.0)
     assert layer.rasterUnitsPerPixelX() == pytest.approx(10.0) and layer.bandCount() == 3
     assert Path(layer.source()).parent == outputs and isinstance(layer.renderer(), QgsMultiBandColorRenderer)
+
+
+def test_long_job_asks_before_starting(dock, qtbot, outputs):
+    """Above the settings' threshold the page shows the estimate and asks; 'No' starts nothing."""
+    fast_settings(confirm_minutes=1e-4)  # 6 ms: any real job is longer
+    page = dock.page("superres")
+    page.layer.setLayer(add_raster(S2, "slovenia"))
+    asked = []
+    page.confirm = lambda parent, text: asked.append(text) or False
+    before = set(QgsProject.instance().mapLayers())
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=120000)
+    assert len(asked) == 1 and "This will take about" in asked[0] and "tiles x 2 steps" in asked[0], asked
+    assert page.status.text().startswith("Not started.") and page.run_button.isEnabled()
+    assert not new_layers(before) and not list(outputs.glob("*.tif"))
+
+    page.confirm = lambda parent, text: asked.append(text) or True  # 'Yes': the job runs
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=300000)
+    assert len(asked) == 2 and len(new_layers(before)) == 1, page.status.text()
+
+
+def test_short_job_does_not_ask(dock, qtbot, outputs):
+    fast_settings()  # the default threshold: 10 minutes
+    page = dock.page("superres")
+    page.layer.setLayer(add_raster(S2, "slovenia"))
+    page.confirm = lambda parent, text: pytest.fail(f"asked for a short job: {text}")
+    before = set(QgsProject.instance().mapLayers())
+    page.run_button.click()
+    qtbot.waitUntil(lambda: page.running is None, timeout=300000)
+    assert len(new_layers(before)) == 1, page.status.text()
+
+
+def test_invalid_model_folder_disables_run_with_the_reason(dock, tmp_path, outputs):
+    """A model folder that cannot be used disables Run on its task's page, with the reason in the status
+    line (replacing an old "Done in …"), and choosing a usable one enables it again."""
+    fast_settings()
+    page = dock.page("superres")
+    page.layer.setLayer(add_raster(S2, "slovenia"))
+    page.show_status("Done in 1.0 s (seed 11): old.tif")
+    empty = tmp_path / "not_a_model"
+    empty.mkdir()
+    dock.settings_page.models["superres"].setFilePath(str(empty))
+    assert not page.run_button.isEnabled()
+    assert "cannot be used" in page.status.text() and str(empty) in page.status.text(), page.status.text()
+    assert "Done in" not in page.status.text() and "cannot be used" in page.run_button.toolTip()
+    assert "model folder" not in dock.page("inpaint").run_button.toolTip()  # other tasks keep their model
+    assert page.run_button.isEnabled() is False
+    dock.settings_page.models["superres"].setFilePath("")  # the bundled model again
+    assert page.run_button.isEnabled() and page.status.text() == "" and page.run_button.toolTip() == ""

@@ -129,3 +129,16 @@ def test_four_band_byte_output_has_no_alpha(tmp_path):
 
     with rasterio.open(HAITI) as ds:
         assert ColorInterp.alpha not in ds.colorinterp
+
+
+@pytest.mark.parametrize("dtype, cog", [("uint16", False), ("float32", False), ("float32", True)])
+def test_three_band_outputs_are_rgb_not_gray(tmp_path, dtype, cog):
+    """QGIS names bands by their colour interpretation: band 1 of an RGB output must not read "(Gray)"."""
+    from rasterio.enums import ColorInterp
+
+    grid = Grid("EPSG:32633", Affine(10, 0, 500000, 0, -10, 5000000), 64, 48)
+    arr = np.ones((3, 48, 64), dtype=dtype)
+    out = write_geotiff(tmp_path / "rgb.tif", arr, grid, cog=cog, descriptions=["red", "green", "blue"])
+    with rasterio.open(out) as ds:
+        assert ds.colorinterp == (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
+        assert ds.descriptions == ("red", "green", "blue") and np.array_equal(ds.read(), arr)

@@ -73,8 +73,13 @@ def test_extent_in_utm_fills_lonlat_and_gsd(page, canvas, qtbot):
     assert page.width_px.value() == 512
     assert float(page.gsd.text()) == pytest.approx(rect.width() / 512, rel=1e-3)
     assert page.date.text() and page.cloud.text() == "0"
-    height = round(512 * rect.height() / rect.width())
-    assert page.size_label.text().startswith(f"512 × {height} px")
+    # the size the backend will write: exactly the extent, sides to the nearest multiple of 8 pixels
+    from diffusionsat.backend.geo.grids import generation_grid
+
+    written = generation_grid((rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()), "EPSG:32621",
+                              float(page.gsd.text()))
+    assert written.width == 512 and abs(written.height - 512 * rect.height() / rect.width()) <= 4
+    assert page.size_label.text().startswith(f"512 × {written.height} px")
     assert page.run_button.isEnabled()
     assert not page.draw_button.isChecked(), "the tool is handed back after one extent"
 
@@ -123,6 +128,25 @@ def test_extent_in_wgs84_uses_geodesic_gsd(page, canvas, qtbot):
     assert page.build_job().crs == "EPSG:4326"
 
 
+def test_generate_in_wgs84_writes_exactly_the_drawn_box_at_the_shown_size(page, canvas, qtbot, tmp_path):
+    """Was: the dock showed 128 x 177 px and the backend wrote 128 x 184 px, 0.9 km beyond the south edge."""
+    import rasterio
+
+    from diffusionsat.backend.api import DiffusionSat
+
+    set_view(canvas, qtbot, "EPSG:4326", QgsRectangle(14.0, 45.5, 14.3, 45.7))
+    page.draw_button.click()
+    drag(qtbot, canvas, QPoint(150, 100), QPoint(450, 320))
+    page.width_px.setValue(128)
+    shown = page.size_label.text().split(" px")[0]
+    job = page.build_job()
+    res = DiffusionSat.from_pretrained("diffusionsat-mini").generate(job.bbox, job.crs, job.gsd, steps=1, seed=1,
+                                                                    output=tmp_path / "g.tif", quicklook=False)
+    with rasterio.open(res.output) as ds:
+        assert shown == f"{ds.width} × {ds.height}"
+        assert ds.bounds == pytest.approx(job.bbox, abs=1e-9)  # nothing beyond the drawn box
+
+
 def test_invalid_fields_disable_run(page, canvas, qtbot):
     set_view(canvas, qtbot, "EPSG:32621", QgsRectangle(600000, 7000000, 612000, 7008000))
     page.draw_button.click()
@@ -158,3 +182,16 @@ def test_polygon_tool_draws_a_mask_shape(qgis_iface, canvas, qtbot):
     page.clear_button.click()
     assert page.drawn is None and page.tool.band.numberOfVertices() == 0
     dock.close_tools()
+
+
+def test_a_click_without_area_is_not_taken_and_says_why(page, canvas, qtbot):
+    set_view(canvas, qtbot, "EPSG:32621", QgsRectangle(600000, 7000000, 612000, 7008000))
+    page.draw_button.click()
+    drag(qtbot, canvas, QPoint(100, 100), QPoint(300, 250))
+    first = QgsRectangle(page.extent)
+    page.draw_button.click()
+    drag(qtbot, canvas, QPoint(200, 120), QPoint(200, 220))  # a vertical line: no area
+    assert page.extent == first, "the earlier extent stays"
+    assert "no area" in page.status.text() and "not taken" in page.status.text()
+    tool = canvas.mapTool() if isinstance(canvas.mapTool(), ExtentMapTool) else page.tool
+    assert tool.extent == first and tool.band.numberOfVertices() >= 4, "the earlier extent is still drawn"

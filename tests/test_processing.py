@@ -244,11 +244,13 @@ def test_qgis_process_runs_generate(tmp_path):
     out = tmp_path / "gen.tif"
     run = subprocess.run(["qgis_process.bin", "run", "diffusionsat:generate", "--json", "--",  # nosec B603
                           "EXTENT=465181,465821,5079254,5079894 [EPSG:32633]", "GSD=10", f"MODEL={BUNDLED}",
-                          "STEPS=2", "SEED=3", "TILE_SIZE=64", "OVERLAP=16", f"OUTPUT={out}"],
+                          "STEPS=2", "SEED=3", "TILE_SIZE=64", "OVERLAP=16", "THREADS=1", f"OUTPUT={out}"],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     results = json.loads(run.stdout[run.stdout.index("{"):])["results"]
     assert results["OUTPUT"] == str(out) and results["SEED"] == 3 and out.exists()
+    # the time estimate is said before the work starts (the thread count of the THREADS parameter)
+    assert re.search(r"This will take about \d+ (s|min) \(\d+ tiles? x 2 steps, .* 1 thread\)", run.stdout), run.stdout
 
 
 

@@ -11,3 +11,8 @@ Entry points (one per component, each driven by a config file in ``training/conf
 
 This package imports ``backend`` (models, metadata, geo helpers) and never the QGIS ``plugin``.
 """
+
+from backend import cpu_threads as _cpu_threads
+
+# before a trainer imports torch: passive OpenMP waiting (the trainers set their thread count from the config)
+_cpu_threads.prepare()

@@ -191,6 +191,9 @@ def _init_keys(cls) -> List[str]:
 
 def build_model(config: dict, folder: PathLike = "?", empty: bool = True):
     """Instantiate the model a ``config.json`` describes (parameters on meta when ``empty``)."""
+    from .limits import check_model_config
+
+    check_model_config(config, f"{folder}/config.json")  # before anything is allocated
     cls = resolve_model_class(config, folder)
     public = {k: v for k, v in config.items() if not k.startswith("_")}
     ctx = _empty_weights() if empty else contextlib.nullcontext()
@@ -216,6 +219,9 @@ def _load_text_encoder(folder: Path, config: dict, device=None, dtype=None):
     carry that prefix, so it is matched either way."""
     from transformers import CLIPTextConfig, CLIPTextModel
 
+    from .limits import check_model_config
+
+    check_model_config(config, f"{folder}/config.json")
     arch = (config.get("architectures") or ["CLIPTextModel"])[0]
     if arch != "CLIPTextModel":
         raise CheckpointError(f"{folder}: text encoder architecture {arch!r} is not supported (CLIPTextModel only)")
@@ -278,6 +284,9 @@ def load_scheduler(folder: PathLike):
 
     folder = Path(folder)
     config = _read_json(folder / "scheduler_config.json")
+    from .limits import check_scheduler_config
+
+    check_scheduler_config(config, f"{folder}/scheduler_config.json")
     name = config.get("_class_name", "DDIMScheduler")
     cls = getattr(diffusers, str(name), None)
     if not (isinstance(cls, type) and issubclass(cls, SchedulerMixin)):

@@ -242,6 +242,10 @@ class GeoTIFFWriter:
             for i, d in enumerate(self.descriptions, start=1):
                 if d:
                     ds.set_band_description(i, str(d))
+        if self.count == 3:  # every 3-band output is RGB: QGIS would otherwise name band 1 "(Gray)"
+            from rasterio.enums import ColorInterp
+
+            ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
         if self.band_tags:
             for i, t in enumerate(self.band_tags, start=1):
                 if t:

@@ -4,17 +4,19 @@ The whole extent is one latent image, denoised window by window at every step wi
 metadata (its centre lon/lat) and the overlapping predictions averaged (MultiDiffusion, Bar-Tal et al.,
 ICML 2023): a large extent comes out as one coherent image without seams, and each model call costs one
 model-sized window. The latents are then decoded by the tiling engine, tile by tile with feathered
-blending (tiles start on whole latent pixels), and written as float32 in the model's 0..1 units. The output grid covers the extent at the GSD, its size
-rounded up to a multiple of 8 pixels (the VAE factor): it may reach up to 7 pixels beyond the extent's
-right and bottom edges.
+blending (tiles start on whole latent pixels), and written as float32 in the model's 0..1 units. The output grid covers exactly the extent
+(:func:`backend.geo.grids.generation_grid`): its size is the nearest multiple of 8 pixels (the VAE factor)
+to the size at the GSD, and the pixel size follows (a 128 px output is within 3 % of the GSD).
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from rasterio.windows import Window
 
-from ..geo.grids import Grid, extent_grid
+from ..geo.grids import generation_grid
 from ..geo.raster_metadata import metadata_for_window
 from ..metadata import SatMetadata
 from ..tiling import axis_starts
@@ -34,8 +36,7 @@ def latent_windows(height: int, width: int, window: int, overlap: int):
 def run(ctx: TaskContext) -> TaskOutput:
     job, pipe = ctx.job, ctx.model.pipeline
     f = pipe.vae_scale_factor
-    grid = extent_grid(job.bbox, job.crs, job.gsd, max_pixels=MAX_GENERATE_PIXELS)
-    grid = Grid(grid.crs, grid.transform, -(-grid.width // f) * f, -(-grid.height // f) * f)
+    grid = generation_grid(job.bbox, job.crs, job.gsd, f, max_pixels=MAX_GENERATE_PIXELS)
     tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
     base = SatMetadata(gsd=job.gsd, cloud_cover=job.cloud_cover, date=job.date)
     lat_h, lat_w = grid.height // f, grid.width // f
@@ -47,6 +48,8 @@ def run(ctx: TaskContext) -> TaskOutput:
         metadata_for_window(grid, Window(c * f, r * f, w * f, h * f), base).to_vector() for r, c, h, w in windows
     ])
     whole = metadata_for_window(grid, Window(0, 0, grid.width, grid.height), base)
+    # the provenance records the metadata the model was given for the whole extent (centre lon/lat included)
+    ctx.tags["DIFFUSIONSAT_METADATA"] = json.dumps(whole.to_dict(), sort_keys=True)
     n = int(job.sampling.num_samples)
     steps = int(job.sampling.steps)
 

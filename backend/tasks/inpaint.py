@@ -186,12 +186,22 @@ def run(ctx: TaskContext) -> TaskOutput:
     ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
     lo = CHECK_SHARE if report.enabled else 0.0
     tracker = TileProgress(_scaled(ctx.progress, lo, 1.0), "inpaint")
+    # progress counts the tiles that run the model (masked, model fill kept), not every tile of the raster:
+    # the engine's count of finished tiles is mapped onto them
+    runs = [bool(mask[t.window.row_off:t.window.row_off + t.window.height,
+                      t.window.col_off:t.window.col_off + t.window.width].any())
+            and report.use_model(_window_key(t.window)) for t in tiles]
+    runs_before = np.concatenate([[0], np.cumsum(runs)]).astype(int)
+
+    def tile_progress(done: int, total: int) -> None:
+        tracker.tiles(int(runs_before[min(int(done), len(tiles))]), max(1, int(runs_before[-1])))
 
     def tile_fn(batch):
         outs = []
         images, masks = batch.inputs[0], batch.inputs[1]
+        running = 0
         for k, t in enumerate(batch.tiles):
-            tracker.begin_tile(k, len(batch))
+            tracker.begin_tile(running, len(batch))
             raw = to_unit(images[k], mode, valid=batch.valid[0][k], clip=False)  # exact inverse of to_output
             kept = np.where(np.isfinite(images[k]), raw, images[k])  # unmasked NaN/±Inf stay so, never 0
             hole = masks[k, 0] > 0.5
@@ -205,6 +215,7 @@ def run(ctx: TaskContext) -> TaskOutput:
             use_model = report.use_model(_window_key(t.window))
             model_fill, spread = None, None
             if use_model:
+                running += 1
                 seen = np.transpose(np.clip(image, 0.0, 1.0), (1, 2, 0)).astype(np.float32)
                 fill_hwc, spread = sample(pipe, "inpaint", job, t.seed, tracker, ctx.cancel, seen,
                                           hole.astype(np.float32), job.prompt, t.metadata)
@@ -224,7 +235,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         return from_unit(x, np.float32, mode)
 
     try:
-        out = run_and_write(ctx, tile_fn, tracker.tiles, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
+        out = run_and_write(ctx, tile_fn, tile_progress, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
                             tile_size=tile, overlap=overlap, metadata=metadata,
                             dtype=dtype, to_output=to_output, nodata=nodata, mask_invalid=nodata is not None,
                             descriptions=[d or f"band {i}" for i, d in enumerate(source.descriptions, 1)],

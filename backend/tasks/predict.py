@@ -23,6 +23,22 @@ class PredictError(ValueError):
     pass
 
 
+def _require_overlap(path, grid, first_path) -> None:
+    """A frame that does not overlap the first one would become an all-missing frame: refuse it."""
+    from rasterio.warp import transform_bounds
+
+    with open_raster(path) as ds:
+        frame = require_georeferenced(ds)
+        left, bottom, right, top = transform_bounds(frame.crs, grid.crs, *ds.bounds, densify_pts=21)
+    g_left, g_top = grid.transform * (0, 0)
+    g_right, g_bottom = grid.transform * (grid.width, grid.height)
+    g_left, g_right = min(g_left, g_right), max(g_left, g_right)
+    g_bottom, g_top = min(g_bottom, g_top), max(g_bottom, g_top)
+    if right <= g_left or left >= g_right or top <= g_bottom or bottom >= g_top:
+        raise PredictError(f"the frame {path} does not overlap the first frame {first_path}: "
+                           "all frames must show the same place")
+
+
 def run(ctx: TaskContext) -> TaskOutput:
     job, pipe = ctx.job, ctx.model.pipeline
     if pipe.controlnet3d is None:
@@ -36,6 +52,8 @@ def run(ctx: TaskContext) -> TaskOutput:
     bands = rgb_bands(descriptions, job.bands)
     if len(bands) != channels:
         raise PredictError(f"the temporal model takes {channels} bands per frame, {len(bands)} were selected")
+    for path, _ in job.frames[1:]:
+        _require_overlap(path, grid, first_path)
     frame_md = []
     sources = []
     try:

@@ -67,6 +67,44 @@ def default_runner(job, model, progress, cancel):
         return None
 
 
+_MODEL_CHECKS: Dict[tuple, Optional[str]] = {}
+
+
+def model_error(name_or_path: str) -> Optional[str]:
+    """Why the task's model folder cannot be used, or None (the bundled model; checked once per folder
+    state, as the check reads the weight files' headers)."""
+    if not name_or_path or name_or_path == settings_mod.BUNDLED:
+        return None
+    path = Path(name_or_path)
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return tr("The model folder {} does not exist (Settings).").format(name_or_path)
+    if key not in _MODEL_CHECKS:
+        from .settings_page import check_model
+
+        ok, report = check_model(str(path))
+        first = next((line.strip() for line in str(report).splitlines() if line.strip()), "")
+        _MODEL_CHECKS[key] = None if ok else tr("The model folder {} cannot be used (Settings): {}").format(
+            name_or_path, first)
+    return _MODEL_CHECKS[key]
+
+
+def default_estimator(job, model):
+    """How long the job will take (backend.estimate.Estimate): loads the model, times one model call."""
+    from ...backend.api import estimate_job
+
+    return estimate_job(job, model=model)
+
+
+def ask_to_continue(parent, text: str) -> bool:
+    """The question before a long job (tests swap in a stand-in: a modal box would wait for a click)."""
+    answer = QMessageBox.question(parent, tr("DiffusionSat"), tr("{}. Start it?").format(text),
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def timestamp() -> str:
     return _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
 
@@ -168,6 +206,10 @@ class TaskPage(QWidget):
         self.dock = dock
         self.iface = dock.iface
         self.runner: Callable = default_runner  # tests swap in a stand-in
+        self.estimator: Optional[Callable] = default_estimator  # None: start without an estimate
+        self.confirm: Callable = ask_to_continue
+        self.status_is_hint = False
+        self.run_input: Optional[Tuple[str, str]] = None  # (id, name) of the running job's input layer
         self.running: Optional[BackendTask] = None
         self.last_result = None
         self.closed = False
@@ -218,9 +260,19 @@ class TaskPage(QWidget):
         return settings_mod.load()
 
     def revalidate(self, *_args) -> bool:
+        """Run is enabled only when every field and the task's model folder are usable; the first reason
+        replaces the status line (an old "Done in …" must not stay next to a form that cannot run)."""
         errors = self.field_errors()
+        problem = model_error(self.settings().model_for(self.task))
+        if problem:
+            errors.append(problem)
         self.run_button.setEnabled(not errors and self.running is None)
         self.run_button.setToolTip("\n".join(errors))
+        if self.running is None:
+            if errors:
+                self.show_status(errors[0], hint=True)
+            elif self.status_is_hint:
+                self.show_status("")
         return not errors
 
     def sampling(self):
@@ -230,7 +282,7 @@ class TaskPage(QWidget):
         guidance = None if s.guidance_auto else s.guidance  # None: the model's recommendation for the task
         sampling = SamplingOptions(steps=s.steps, guidance=guidance, scheduler=s.scheduler,
                                    seed=s.seed if s.seed_mode == "fixed" else None, num_samples=max(1, s.samples),
-                                   device=s.device, precision=s.precision)
+                                   device=s.device, precision=s.precision, threads=s.threads or None)
         tiling = TilingOptions(tile_size=s.tile_size or None, overlap=s.overlap)
         return sampling, tiling
 
@@ -254,25 +306,54 @@ class TaskPage(QWidget):
         return job
 
     def run(self):
+        """Estimate the time (in a background task), ask above the settings' threshold, then run."""
         if self.running is not None:
             return
         job = self.prepare()
         if job is None:
             return
         model = self.settings().model_for(self.task) or settings_mod.BUNDLED
+        layer = self.input_layer()  # now: the user may pick another layer while the task runs
+        self.run_input = (layer.id(), layer.name()) if layer is not None else None
+        estimator = self.estimator
+        if estimator is None:
+            self._launch(job, model, tr("Running…"))
+            return
+        # an estimate that fails (a bad model, an unreadable input) is not reported here: the run says why
+        self._start(tr("DiffusionSat: estimating {}").format(self.title().lower()),
+                    lambda progress, cancelled: estimator(job, model),
+                    on_done=lambda estimate: self._estimated(job, model, estimate),
+                    on_error=lambda message, details: self._estimated(job, model, None),
+                    status=tr("Estimating the time…"))
+
+    def _estimated(self, job, model, estimate):
+        if self.closed:
+            return
+        self.running = None
+        if estimate is None:
+            self._launch(job, model, tr("Running…"))
+            return
+        text = tr("This will take {}").format(estimate.text())
+        limit = float(self.settings().confirm_minutes or 0)
+        if limit > 0 and estimate.seconds > 60.0 * limit and not self.confirm(self, text):
+            self._finish()
+            self.show_status(tr("Not started. {}.").format(text))
+            return
+        self._launch(job, model, tr("Running: {}…").format(estimate.text()))
+
+    def _launch(self, job, model, status: str):
         runner = self.runner
+        self.job = job
+        self._start(tr("DiffusionSat: {}").format(self.title()), lambda progress, cancelled:
+                    runner(job, model, progress, cancelled), on_done=self._done, on_error=self._error, status=status)
 
-        def work(progress, cancelled):
-            return runner(job, model, progress, cancelled)
-
-        task = BackendTask(tr("DiffusionSat: {}").format(self.title()), work,
-                           on_done=self._done, on_error=self._error, on_cancel=self._cancelled)
+    def _start(self, description: str, work: Callable, on_done: Callable, on_error: Callable, status: str):
+        task = BackendTask(description, work, on_done=on_done, on_error=on_error, on_cancel=self._cancelled)
         task.progressChanged.connect(self._progress)
         task.message.connect(self._message)
         self.running = task
-        self.job = job
         self.progress.setValue(0)
-        self.show_status(tr("Running…"))
+        self.show_status(status)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         QgsApplication.taskManager().addTask(task)
@@ -347,11 +428,15 @@ class TaskPage(QWidget):
             settings_mod.save(s)
             if hasattr(self.dock, "seed_used"):
                 self.dock.seed_used(int(seed))
-        name = tr("DiffusionSat {} {}").format(self.title().lower(), timestamp())
-        layer = self.add_layer(str(result.output), name)
+        source_id, source_name = self.run_input or (None, None)
+        if source_name:
+            name = tr("DiffusionSat {} – {} – {}").format(self.title().lower(), source_name, timestamp())
+        else:
+            name = tr("DiffusionSat {} {}").format(self.title().lower(), timestamp())
+        layer = self.add_layer(str(result.output), name, above=source_id)
         uncertainty = getattr(result, "uncertainty", None)
-        if uncertainty:
-            self.add_layer(str(uncertainty), tr("{} uncertainty").format(name), stretch=False)
+        if uncertainty:  # between the result and its input
+            self.add_layer(str(uncertainty), tr("{} uncertainty").format(name), stretch=False, above=source_id)
         seconds = float(getattr(result, "seconds", 0.0) or 0.0)
         self.show_status(tr("Done in {} s (seed {}): {}").format(f"{seconds:.1f}", seed, result.output))
         return layer
@@ -379,16 +464,31 @@ class TaskPage(QWidget):
         self.show_status(tr("Cancelled: nothing was written."))
 
     # ------------------------------------------------------------------ helpers
-    def add_layer(self, path: str, name: str, stretch: bool = True) -> Optional[QgsRasterLayer]:
+    def input_layer(self):
+        """The layer the result is made from (results are named after it and placed above it), if any."""
+        return None
+
+    def add_layer(self, path: str, name: str, stretch: bool = True, above: Optional[str] = None
+                  ) -> Optional[QgsRasterLayer]:
+        """Add ``path`` as a layer directly above the layer with id ``above`` in its group, else at the top of
+        the layer tree: never under its input (QGIS's default places it above whichever layer is selected)."""
         layer = QgsRasterLayer(path, name, "gdal")
         if not layer.isValid():
             self.show_status(tr("The output {} could not be opened as a layer.").format(path), error=True)
             return None
         if stretch:
             stretch_rgb(layer)
-        QgsProject.instance().addMapLayer(layer)
+        project = QgsProject.instance()
+        project.addMapLayer(layer, False)
+        root = project.layerTreeRoot()
+        node = root.findLayer(above) if above else None
+        group = node.parent() if node is not None else root
+        index = group.children().index(node) if node is not None else 0
+        group.insertLayer(index, layer)
         return layer
 
-    def show_status(self, text: str, error: bool = False):
+    def show_status(self, text: str, error: bool = False, hint: bool = False):
+        """``hint``: why Run is disabled (replaced as soon as the form changes)."""
+        self.status_is_hint = hint
         self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setStyleSheet("color: #b00020;" if error else ("color: #6c6c6c;" if hint else ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsPointXY, QgsProject,
                        QgsRasterLayer, QgsRectangle)
@@ -118,6 +118,9 @@ class GeneratePage(TaskPage):
         def make():
             tool = ExtentMapTool(self.canvas)
             tool.extentDrawn.connect(self._extent_drawn)
+            tool.extentRejected.connect(lambda: self.show_status(
+                tr("That extent has no area, so it was not taken: press, drag to the opposite corner, release."),
+                error=True))
             return tool
 
         self.switch_map_tool(checked, make)
@@ -225,8 +228,23 @@ class GeneratePage(TaskPage):
         height = max(1, int(round(width * self.extent_m[1] / self.extent_m[0])))
         self.height_px = height
         gsd = self.gsd_value() or self.extent_m[0] / width
+        written = self.written_size(gsd)
+        if written is not None:  # what the backend will write: exactly the extent, sizes multiples of 8 px
+            width, height = written
         self.size_label.setText(tr("{} × {} px, {} × {} km").format(
-            width, height, f"{width * gsd / 1000:.3g}", f"{height * gsd / 1000:.3g}"))
+            width, height, f"{self.extent_m[0] / 1000:.3g}", f"{self.extent_m[1] / 1000:.3g}"))
+
+    def written_size(self, gsd: float) -> Optional[Tuple[int, int]]:
+        """(width, height) in pixels of the image the backend will write for the extent at ``gsd``."""
+        try:
+            from ...backend.geo.grids import generation_grid
+
+            rect = self.extent
+            grid = generation_grid((rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()),
+                                   crs_text(self.crs), gsd)
+        except (ImportError, ValueError):
+            return None
+        return grid.width, grid.height
 
     # ------------------------------------------------------------------ validation and job
     def field_errors(self) -> List[str]:

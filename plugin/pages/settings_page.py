@@ -147,6 +147,21 @@ class SettingsPage(QScrollArea):
         self.overlap.setSingleStep(8)
         self.overlap.setSuffix(tr(" px"))
         form.addRow(tr("Tile overlap:"), self.overlap)
+        self.threads = QSpinBox(box)
+        self.threads.setObjectName("threads")
+        self.threads.setRange(0, 1024)
+        self.threads.setSpecialValueText(tr("automatic"))
+        self.threads.setToolTip(tr("CPU threads. Automatic: one for small models, all cores for large ones, "
+                                   "waiting without spinning so that other programs keep their share."))
+        form.addRow(tr("CPU threads:"), self.threads)
+        self.confirm_minutes = QDoubleSpinBox(box)
+        self.confirm_minutes.setObjectName("confirm_minutes")
+        self.confirm_minutes.setRange(0.0, 10000.0)
+        self.confirm_minutes.setDecimals(1)
+        self.confirm_minutes.setSpecialValueText(tr("never ask"))
+        self.confirm_minutes.setSuffix(tr(" min"))
+        self.confirm_minutes.setToolTip(tr("Ask before starting a job estimated to take longer than this."))
+        form.addRow(tr("Ask before jobs longer than:"), self.confirm_minutes)
         self.output = QgsFileWidget(box)
         self.output.setObjectName("output_folder")
         self.output.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
@@ -170,7 +185,8 @@ class SettingsPage(QScrollArea):
         self.load(s)
         for combo in (self.device, self.precision, self.scheduler, self.seed_mode):
             combo.currentIndexChanged.connect(self.save)
-        for spin in (self.steps, self.guidance, self.samples, self.tile_size, self.overlap):
+        for spin in (self.steps, self.guidance, self.samples, self.tile_size, self.overlap, self.threads,
+                     self.confirm_minutes):
             spin.valueChanged.connect(self.save)
         self.guidance_auto.toggled.connect(self.save)
         self.seed.textEdited.connect(self.save)
@@ -190,6 +206,8 @@ class SettingsPage(QScrollArea):
         self.tile_size.setValue(int(s.tile_size))
         self.samples.setValue(max(1, int(s.samples)))
         self.overlap.setValue(int(s.overlap))
+        self.threads.setValue(int(s.threads))
+        self.confirm_minutes.setValue(float(s.confirm_minutes))
         self.output.setFilePath(s.output_folder)
         self.show_last_seed(s.last_seed)
         self.seed.setEnabled(s.seed_mode == "fixed")
@@ -209,6 +227,8 @@ class SettingsPage(QScrollArea):
         s.tile_size = self.tile_size.value()
         s.samples = self.samples.value()
         s.overlap = self.overlap.value()
+        s.threads = self.threads.value()
+        s.confirm_minutes = self.confirm_minutes.value()
         s.output_folder = self.output.filePath().strip()
         return s
 
@@ -231,6 +251,9 @@ class SettingsPage(QScrollArea):
     def _model_chosen(self, task: str, path: str):
         path = path.strip()
         self.save()
+        page = getattr(self.dock, "pages", {}).get(task)
+        if page is not None:  # its Run button and status line say whether the folder can be used
+            page.revalidate()
         if not path:
             self.model_report.setPlainText(tr("{}: the bundled model {}.").format(task, settings_mod.BUNDLED))
             return

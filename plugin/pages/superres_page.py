@@ -48,6 +48,9 @@ class SuperResolvePage(TaskPage):
             combo.currentIndexChanged.connect(self.revalidate)
         self._layer_changed(self.layer.currentLayer())
 
+    def input_layer(self):
+        return self.layer.currentLayer()
+
     def title(self) -> str:
         return tr("Super-resolve")
 
@@ -58,6 +61,9 @@ class SuperResolvePage(TaskPage):
             self.band_note.setText(tr("Choose a Sentinel-2 layer with the bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12."))
         elif self.field_errors() and not self._is_file(layer):
             self.band_note.setText(self.field_errors()[0])
+        elif layer.bandCount() < len(SR_BANDS):  # e.g. an RGB scene: the bands would have to repeat
+            self.band_note.setText(tr("This layer has {} bands; super-resolution needs ten different Sentinel-2 "
+                                      "bands (B4 B3 B2 B5 B6 B7 B8 B8A B11 B12).").format(layer.bandCount()))
         elif unmatched:
             self.band_note.setText(tr("Not recognised from the band names: {}. Choose them by hand.")
                                    .format(" ".join(unmatched)))
@@ -83,8 +89,11 @@ class SuperResolvePage(TaskPage):
                 raster_path(layer)
             except LayerError as exc:
                 errors.append(str(exc))
+        chosen = [combo.currentData() for combo in self.bands.combos.values()]
         for code, combo in self.bands.combos.items():
             error = None if combo.currentData() is not None else tr("Choose the band {}.").format(code)
+            if error is None and chosen.count(combo.currentData()) > 1:
+                error = tr("Band {} of the layer is chosen more than once.").format(combo.currentData())
             if layer is not None and not mark(combo, error):
                 errors.append(error)
         return errors

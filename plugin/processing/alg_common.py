@@ -76,7 +76,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         model = self.parameterAsFile(parameters, "MODEL", context) or settings_mod.BUNDLED
         try:
-            from ...backend.api import run_job
+            from ...backend.api import estimate_job, run_job
             from ...backend.cancel import Cancelled
         except ImportError as exc:
             raise QgsProcessingException(tr("The DiffusionSat backend cannot be loaded: {}").format(exc)) from None
@@ -87,6 +87,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
                 feedback.setProgressText(message)
 
         try:
+            feedback.pushInfo(tr("This will take {}.").format(estimate_job(job, model=model).text()))
             result = run_job(job, model=model, progress=progress, cancel=feedback.isCanceled)
         except Cancelled:
             feedback.reportError(tr("Cancelled: nothing was written."))
@@ -129,6 +130,8 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
                                                      NUMBER_INTEGER, 1, False, 1, 64))
         advanced.append(QgsProcessingParameterEnum("DEVICE", tr("Device"), [tr("Automatic"), tr("CPU"), tr("CUDA")],
                                                    defaultValue=0))
+        advanced.append(QgsProcessingParameterNumber("THREADS", tr("CPU threads (0: automatic)"),
+                                                     NUMBER_INTEGER, 0, False, 0, 1024))
         advanced.append(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size in pixels (0: the model's own)"),
                                                      NUMBER_INTEGER, 0, False, 0, 8192))
         advanced.append(QgsProcessingParameterNumber("OVERLAP", tr("Tile overlap in pixels"),
@@ -136,6 +139,11 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         for parameter in advanced:
             parameter.setFlags(parameter.flags() | PARAMETER_ADVANCED)
             self.addParameter(parameter)
+
+    @staticmethod
+    def _threads(value: int):
+        """0 (the default): the plugin's setting, itself 0 for automatic (backend.cpu_threads)."""
+        return (value or settings_mod.load().threads) or None
 
     @staticmethod
     def _guidance(value: float):
@@ -155,6 +163,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             seed=None if seed < 0 else seed,
             num_samples=self.parameterAsInt(parameters, "SAMPLES", context),
             device=DEVICES[self.parameterAsEnum(parameters, "DEVICE", context)],
+            threads=self._threads(self.parameterAsInt(parameters, "THREADS", context)),
         )
         job.tiling = TilingOptions(tile_size=tile or None, overlap=self.parameterAsInt(parameters, "OVERLAP", context))
         job.output = output or None
