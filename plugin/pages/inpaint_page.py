@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsMapLayerProxyModel
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                  QPushButton, QVBoxLayout, QWidget)
 
+from ..compat import LAYER_FILTER_POLYGON, LAYER_FILTER_RASTER
 from ..i18n import tr
 from ..map_tool import PolygonMapTool
 from .common import narrow, BandPicker, TaskPage, int_list, mark
@@ -55,10 +56,10 @@ class InpaintPage(TaskPage):
         intro.setWordWrap(True)
         self.form.addWidget(intro)
         form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.layer = narrow(QgsMapLayerComboBox(self))
         self.layer.setObjectName("input_layer")
-        self.layer.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.layer.setFilters(LAYER_FILTER_RASTER)
         self.layer.setAllowEmptyLayer(True)
         form.addRow(tr("Raster layer:"), self.layer)
         self.form.addLayout(form)
@@ -86,7 +87,7 @@ class InpaintPage(TaskPage):
         lay.setContentsMargins(0, 0, 0, 0)
         self.mask_vector = narrow(QgsMapLayerComboBox(page))
         self.mask_vector.setObjectName("mask_vector")
-        self.mask_vector.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.mask_vector.setFilters(LAYER_FILTER_POLYGON)
         self.mask_vector.setAllowEmptyLayer(True)
         lay.addRow(tr("Polygons:"), self.mask_vector)
         self.stack.layout().addWidget(page)
@@ -96,10 +97,10 @@ class InpaintPage(TaskPage):
         page = QWidget(self.stack)
         lay = QFormLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        lay.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.mask_raster = narrow(QgsMapLayerComboBox(page))
         self.mask_raster.setObjectName("mask_raster")
-        self.mask_raster.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        self.mask_raster.setFilters(LAYER_FILTER_RASTER)
         self.mask_raster.setAllowEmptyLayer(True)
         lay.addRow(tr("Mask layer:"), self.mask_raster)
         self.preset = narrow(QComboBox(page))
@@ -155,7 +156,7 @@ class InpaintPage(TaskPage):
         self.form.addWidget(box)
 
         form2 = QFormLayout()
-        form2.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form2.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.prompt = QLineEdit(self)
         self.prompt.setObjectName("prompt")
         self.prompt.setPlaceholderText(tr("optional"))
