@@ -207,8 +207,8 @@ def generation_grid(bounds, crs, gsd: float, multiple: int = 8, max_pixels: Opti
     pixel size follows (within half a ``multiple`` of pixels of ``gsd``: 3 % at 128 px)."""
     at_gsd = extent_grid(bounds, crs, gsd, max_pixels=max_pixels)
     left, bottom, right, top = _check_bounds(bounds)
-    width = max(multiple, int(round(at_gsd.width / multiple)) * multiple)
-    height = max(multiple, int(round(at_gsd.height / multiple)) * multiple)
+    width = max(multiple, int(math.floor(at_gsd.width / multiple + 0.5)) * multiple)  # halves round up
+    height = max(multiple, int(math.floor(at_gsd.height / multiple + 0.5)) * multiple)
     return Grid(at_gsd.crs, Affine((right - left) / width, 0.0, left, 0.0, -(top - bottom) / height, top),
                 width, height)
 
