@@ -321,10 +321,9 @@ def _files_read(path: str) -> List[Path]:
         import rasterio
 
         with rasterio.open(path) as ds:
-            files += [Path(f) for f in ds.files]
+            return files + [Path(f) for f in ds.files]
     except Exception:  # not a raster (a vector mask): the path itself is what is protected
-        pass
-    return files
+        return files
 
 
 def check_written_files(job, quicklook: bool = True) -> None:

@@ -60,7 +60,7 @@ def provenance_tags(*, model: Optional[str] = None, checkpoint_sha256: Optional[
 
 def _host_tag() -> str:
     # a pid means something only on the machine that wrote the file (output folders may be network shares)
-    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
 
 
 def temp_prefix(path: PathLike) -> str:
