@@ -11,7 +11,11 @@ Modes (combinable):
   Content-Length) and only N body bytes, then close the connection;
 * ``ignore_range=True``: ``Range`` headers are ignored, the whole file is sent with ``200``;
 * ``fail_first=K``: the first K requests get ``503 Service Unavailable``;
-* ``redirects={"/old": "/new"}``: ``302`` to another path (as file hosts do).
+* ``redirects={"/old": "/new"}``: ``302`` to another path (as file hosts do), or to any URL;
+* ``validator="etag"`` or ``"last-modified"``: answers carry a strong ETag (from the content) or a
+  Last-Modified date (``modified[path]``, default a fixed date) and honour ``If-Range`` (a validator
+  that does not match gets the whole file, ``200``) unless ``ignore_if_range=True``. Replace
+  ``server.files[path]`` (and ``server.modified[path]``) to change the file between requests.
 
 It is bounded: after ``max_requests`` requests every further one gets ``503``, each connection has a
 short socket time-out, and leaving the ``with`` block shuts it down.
@@ -19,6 +23,7 @@ short socket time-out, and leaving the ``with`` block shuts it down.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import threading
@@ -29,13 +34,17 @@ from typing import Dict, Optional
 class HubServer:
     def __init__(self, files: Dict[str, bytes], *, drop_after: Optional[int] = None, drop_times: int = 1,
                  ignore_range: bool = False, fail_first: int = 0, max_requests: int = 20,
-                 redirects: Optional[Dict[str, str]] = None):
+                 redirects: Optional[Dict[str, str]] = None, validator: Optional[str] = None,
+                 ignore_if_range: bool = False):
         self.files = dict(files)
         self.drop_after = drop_after
         self.drop_times = drop_times
         self.ignore_range = ignore_range
         self.fail_first = fail_first
         self.redirects = dict(redirects or {})
+        self.validator = validator
+        self.ignore_if_range = ignore_if_range
+        self.modified: Dict[str, str] = {}
         self.drops = 0
         self.max_requests = max_requests
         self.requests = []
@@ -113,6 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
         total = len(data)
         start, status = 0, 200
         wanted = self.headers.get("Range")
+        validators = self._validators(data)
+        if_range = self.headers.get("If-Range")
+        if wanted and if_range and not hub.ignore_if_range and if_range not in validators.values():
+            wanted = None  # the file changed since the client's partial copy: send all of it
         if wanted and not hub.ignore_range:
             match = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted.strip())
             if match:
@@ -133,6 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "none" if hub.ignore_range else "bytes")
+        for name, value in validators.items():
+            self.send_header(name, value)
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{start + len(body) - 1}/{total}")
         self.end_headers()
@@ -149,6 +164,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _validators(self, data: bytes) -> Dict[str, str]:
+        if self.hub.validator == "etag":
+            return {"ETag": '"' + hashlib.sha256(data).hexdigest()[:16] + '"'}
+        if self.hub.validator == "last-modified":
+            return {"Last-Modified": self.hub.modified.get(self.path, "Mon, 01 Jan 2024 00:00:00 GMT")}
+        return {}
 
     def _simple(self, record: dict, status: int, body: bytes) -> None:
         record["status"] = status

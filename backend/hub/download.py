@@ -6,6 +6,12 @@
   A ``206`` answer whose ``Content-Range`` starts at ``n`` is appended; a server that ignores
   ``Range`` (``200``) makes the download restart from byte 0; ``416`` with the part already
   complete is accepted;
+* the server's validator of the file (a strong ``ETag``, else ``Last-Modified``) is kept beside the
+  part file (``<dest>.part.json``) and sent as ``If-Range`` on resume: a server whose file changed
+  answers ``200`` with the new file, which replaces the part. A ``206`` whose validator differs from
+  the kept one (a server that ignores ``If-Range``) also starts over from byte 0;
+* redirects are followed to ``http://`` and ``https://`` only: any other scheme (``ftp://``,
+  ``file://``) is refused, as it is as a starting URL;
 * connection errors, time-outs, truncated bodies and HTTP 408/425/429/5xx are retried with
   exponential back-off. The retry budget counts consecutive failures *without progress*, so a
   flaky link that delivers a little on every attempt still finishes, while a dead one fails after
@@ -28,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.client
+import json
 import logging
 import os
 import re
@@ -130,11 +137,53 @@ def _part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
 
 
+def _validator_path(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib follows redirects to ftp:// too; a download may only be redirected to http(s)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urllib.parse.urljoin(req.full_url, newurl)
+        scheme = urllib.parse.urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise DownloadError(f"{req.full_url} redirects to {target!r}: only http:// and https:// "
+                                "redirects are followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _opener_for(url: str) -> urllib.request.OpenerDirector:
     host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    handlers = [_HttpOnlyRedirects()]
     if host in _LOOPBACK:
-        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    return urllib.request.build_opener()
+        handlers.append(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener(*handlers)
+
+
+def _validator_of(headers) -> Optional[dict]:
+    """What identifies this version of the server's file: a strong ETag, else Last-Modified."""
+    etag = (headers.get("ETag") or "").strip()
+    if etag and not etag.startswith("W/"):  # If-Range needs a strong validator (RFC 9110 13.1.5)
+        return {"etag": etag}
+    modified = (headers.get("Last-Modified") or "").strip()
+    return {"last_modified": modified} if modified else None
+
+
+def _read_validator(part: Path) -> Optional[dict]:
+    try:
+        data = json.loads(_validator_path(part).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and (data.get("etag") or data.get("last_modified")) else None
+
+
+def _write_validator(part: Path, validator: Optional[dict]) -> None:
+    path = _validator_path(part)
+    if validator is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(json.dumps(validator), encoding="utf-8")
 
 
 def _parse_content_range(value: Optional[str]) -> Tuple[Optional[int], Optional[int], Optional[int]]:
@@ -230,6 +279,7 @@ def download(
         if size is not None and offset > size:
             log.warning("%s is larger than the expected %d bytes: starting again", part, size)
             part.unlink()
+            _write_validator(part, None)
             offset = 0
         resumed = resumed or offset > 0
         try:
@@ -240,6 +290,7 @@ def download(
             log.info("restarting download of %s from byte 0: %s", url, exc)
             if part.exists():
                 part.unlink()
+            _write_validator(part, None)
             if restarts > retries + 2:
                 raise DownloadError(f"download of {url} kept restarting: {exc}") from None
         except _Transient as exc:
@@ -253,6 +304,7 @@ def download(
             log.warning("download of %s interrupted (%s); retrying in %.1f s", url, exc, delay)
             _sleep(delay, cancel)
 
+    _write_validator(part, None)
     actual_size = part.stat().st_size
     if size is not None and actual_size != size:
         part.unlink()
@@ -289,8 +341,11 @@ _NETWORK_ERRORS = (
 def _transfer(opener, url, part: Path, offset: int, size, progress, cancel, timeout, chunk_size) -> None:
     """One HTTP request; returns when ``part`` holds the complete body, else raises."""
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    kept = _read_validator(part) if offset > 0 else None
     if offset > 0:
         headers["Range"] = f"bytes={offset}-"
+        if kept is not None:  # the server sends the whole new file (200) if its file has changed
+            headers["If-Range"] = kept.get("etag") or kept["last_modified"]
     request = urllib.request.Request(url, headers=headers)
     try:
         response = opener.open(request, timeout=timeout)
@@ -310,15 +365,20 @@ def _transfer(opener, url, part: Path, offset: int, size, progress, cancel, time
     with response:
         status = response.status
         body_length = _int_header(response.headers.get("Content-Length"))
+        validator = _validator_of(response.headers)
         if status == 206:
             start, _, total = _parse_content_range(response.headers.get("Content-Range"))
             if start != offset:
                 raise _Restart(f"server answered a range starting at {start}, asked for {offset}")
+            if kept is not None and validator is not None and validator != kept:
+                raise _Restart(f"the file on the server changed since the partial download ({kept} -> {validator})")
             mode, done = "ab", offset
         elif status == 200:
             if offset > 0:
-                log.info("server ignored the Range request for %s: downloading from byte 0", url)
+                log.info("server sent the whole file for %s (Range ignored, or the file changed): "
+                         "downloading from byte 0", url)
             mode, done, total = "wb", 0, body_length
+            _write_validator(part, validator)
         else:
             raise DownloadError(f"unexpected HTTP status {status} for {url}")
         if total is not None and size is not None and total != size:
