@@ -4,8 +4,10 @@
     python3 build.py setup          install what is missing (Debian packages, .venv, pinned requirements)
     python3 build.py test [ARGS]    set up, then run the whole test suite in headless QGIS (ARGS go to pytest)
     python3 build.py demo           set up, then run every task on the bundled model and sample data
-    python3 build.py package        write dist/diffusionsat-<version>.zip for QGIS "Install from ZIP"
-    python3 build.py scan           bandit + detect-secrets over the packaged plugin (what plugins.qgis.org runs)
+    python3 build.py package        write dist/diffusionsat-<version>.zip (QGIS "Install from ZIP", plugins.qgis.org)
+                                    and dist/diffusionsat-mini-<version>.zip (the demo model, a release asset)
+    python3 build.py scan           bandit + detect-secrets over the packaged plugin (what plugins.qgis.org runs),
+                                    the zip's size (<= 25 MB) and no weight files in it
     python3 build.py translations   update i18n/*.ts from the sources and compile i18n/*.qm
     python3 build.py bench          run the benchmarks in tests/benchmarks (prints tables, writes JSON)
     python3 build.py eval [ARGS]    quality vs baselines (SR, inpainting, multi-date) on a folder of GeoTIFFs:
@@ -55,9 +57,16 @@ DEBIAN_PACKAGES = [
     "xvfb",
     "xauth",
 ]
-# Packaged into the plugin zip (one top folder); nothing else goes in.
+# Packaged into the plugin zip (one top folder); nothing else goes in. The model is a zip of its own:
+# plugins.qgis.org takes packages up to 25 MB and no binaries.
 PACKAGE_ITEMS = ["metadata.txt", "__init__.py", "LICENSE", "plugin", "backend", "resources", "i18n"]
-PACKAGE_EXCLUDE = re.compile(r"(__pycache__|\.pyc$|\.pyo$|\.ts$|\.pro$|~$|\.orig$|\.DS_Store)")
+PACKAGE_EXCLUDE = re.compile(r"(__pycache__|\.pyc$|\.pyo$|\.ts$|\.pro$|~$|\.orig$|\.DS_Store"
+                             r"|^resources/models/|^backend/hub/mini_release\.json$)")
+MODEL_NAME = "diffusionsat-mini"
+MODEL_DIR = ROOT / "resources" / "models" / MODEL_NAME
+MAX_PLUGIN_ZIP = 25 * 1000 * 1000  # plugins.qgis.org's upload limit
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx", ".h5", ".pkl", ".npz", ".gguf")
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed member dates: the same files give the same zip and SHA-256
 
 
 def say(msg: str) -> None:
@@ -211,14 +220,52 @@ def compile_translations() -> None:
             fail(f"lrelease failed on {ts.name}")
 
 
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, ZIP_DATE)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_model(dist: Path, version: str) -> Path:
+    """dist/diffusionsat-mini-<version>.zip: the model folder under one top folder, reproducible."""
+    if not (MODEL_DIR / "model_index.json").is_file():
+        fail(f"cannot package the model: {MODEL_DIR} has no model_index.json")
+    out = dist / f"{MODEL_NAME}-{version}.zip"
+    tmp = out.with_suffix(".zip.part")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for path in sorted(p for p in MODEL_DIR.rglob("*") if p.is_file()):
+            if not PACKAGE_EXCLUDE.search(path.name):
+                _add(zf, f"{MODEL_NAME}/{path.relative_to(MODEL_DIR).as_posix()}", path.read_bytes())
+    os.replace(tmp, out)
+    return out
+
+
+def model_release(model_zip: Path, version: str) -> dict:
+    """What the plugin needs to download and verify the model zip (backend/hub/release.py reads it)."""
+    url = f"https://github.com/diffusionsat-qgis/diffusionsat-qgis/releases/download/v{version}/{model_zip.name}"
+    return {"url": url, "size": model_zip.stat().st_size, "sha256": _sha256(model_zip), "version": version}
+
+
 def package(dest: Path | None = None) -> Path:
+    """Write the model zip and the plugin zip (which names the model zip's size and SHA-256)."""
     compile_translations()
     version = plugin_version()
     dist = dest or ROOT / "dist"
     dist.mkdir(parents=True, exist_ok=True)
+    model_zip = package_model(dist, version)
+    release = model_release(model_zip, version)
     out = dist / f"{PLUGIN_NAME}-{version}.zip"
     tmp = out.with_suffix(".zip.part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(tmp, "w") as zf:
         for item in PACKAGE_ITEMS:
             src = ROOT / item
             if not src.exists():
@@ -228,10 +275,25 @@ def package(dest: Path | None = None) -> Path:
                 rel = path.relative_to(ROOT).as_posix()
                 if PACKAGE_EXCLUDE.search(rel):
                     continue
-                zf.write(path, f"{PLUGIN_NAME}/{rel}")
+                _add(zf, f"{PLUGIN_NAME}/{rel}", path.read_bytes())
+        _add(zf, f"{PLUGIN_NAME}/backend/hub/mini_release.json", (json.dumps(release, indent=2) + "\n").encode())
     os.replace(tmp, out)
-    say(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    for path in (out, model_zip):
+        say(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 {_sha256(path)})")
     return out
+
+
+def package_problems(archive: Path) -> list[str]:
+    """Why plugins.qgis.org would refuse the plugin zip: its size, weight files, the model folder."""
+    problems = []
+    size = archive.stat().st_size
+    if size > MAX_PLUGIN_ZIP:
+        problems.append(f"{archive.name} is {size / 1e6:.1f} MB, over the {MAX_PLUGIN_ZIP / 1e6:.0f} MB limit")
+    with zipfile.ZipFile(archive) as zf:
+        for name in zf.namelist():
+            if name.lower().endswith(WEIGHT_SUFFIXES) or "/resources/models/" in name:
+                problems.append(f"{name}: model weights belong in the model zip, not the plugin zip")
+    return problems
 
 
 def scan() -> int:
@@ -253,7 +315,11 @@ def scan() -> int:
                 print(f"detect-secrets: {name}:{item.get('line_number')}: {item.get('type')}")
         if res.returncode != 0:
             print(res.stderr)
-        ok = code == 0 and res.returncode == 0 and not findings
+        problems = package_problems(archive)
+        for problem in problems:
+            print(f"package: {problem}")
+        say(f"plugin zip: {archive.stat().st_size / 1e6:.1f} MB (limit {MAX_PLUGIN_ZIP / 1e6:.0f} MB)")
+        ok = code == 0 and res.returncode == 0 and not findings and not problems
         say("security scan: " + ("clean" if ok else "FINDINGS (an upload would be blocked)"))
         return 0 if ok else 1
 

@@ -33,7 +33,9 @@ from .registry import (
     NotInstalledError,
     add_model,
     download_model,
+    bundled_present,
     get_entry,
+    install_model_file,
     list_models,
     model_info,
     remove_model,
@@ -43,9 +45,9 @@ from .registry import (
 
 __all__ = [
     "BUNDLED_NAME", "CATALOG", "ChecksumError", "DownloadCancelled", "DownloadError", "DownloadResult",
-    "HubError", "InvalidModelFolderError", "ModelEntry", "ModelInfo", "ModelNotFoundError",
+    "HubError", "InvalidModelFolderError", "bundled_present", "ModelEntry", "ModelInfo", "ModelNotFoundError",
     "NotInstalledError", "RegistryError", "UnsafeArchiveError", "add_model", "cache_dir", "download",
-    "download_model", "extract_archive", "find_model_folder", "get_entry", "list_models",
+    "download_model", "extract_archive", "find_model_folder", "get_entry", "install_model_file", "list_models",
     "load_registry", "model_info", "registry_path", "remove_model", "resolve_model", "sha256_file",
     "validate_folder",
 ]

@@ -1,10 +1,13 @@
 """The model catalogue and the model manager API used by the CLI ``models`` sub-command and the plugin.
 
-Catalogue: the bundled demonstration model ``diffusionsat-mini`` and the four official DiffusionSat
-checkpoints published on Zenodo. The record and file URLs are the ones listed in the
-samar-khanna/DiffusionSat README ("Model checkpoint files" section). Their sha256 values and sizes
-are not known to this version: they are ``None``, so a download checks neither, and the sha256
-computed while downloading is recorded in the registry file.
+Catalogue: the demonstration model ``diffusionsat-mini`` and the four official DiffusionSat
+checkpoints published on Zenodo. diffusionsat-mini is in ``resources/models`` of a repository checkout
+and a download (the project's release asset, with the size and SHA-256 that ``build.py package`` wrote
+into the plugin zip: :mod:`backend.hub.release`) for the published plugin, which leaves it out. The
+Zenodo record and file URLs are the ones listed in the samar-khanna/DiffusionSat README ("Model
+checkpoint files" section); Zenodo publishes MD5 checksums, not SHA-256, and their sizes are not known
+to this version: they are ``None``, so a download checks neither, and the sha256 computed while
+downloading is recorded in the registry file.
 
 API::
 
@@ -12,6 +15,7 @@ API::
     download_model(name, progress=None, cancel=None, *, url=None, sha256=None, home=None,
                    force=False, keep_archive=False, keep_original=True) -> ModelInfo
     add_model(path, name=None, *, home=None, replace=False) -> ModelInfo
+    install_model_file(archive, name='diffusionsat-mini', *, home=None, force=False) -> ModelInfo
     remove_model(name, *, home=None) -> ModelInfo
     resolve_model(name_or_path, *, home=None) -> Path
     validate_folder(path) -> report of backend.checkpoints.inspect_folder, or None
@@ -37,7 +41,8 @@ from typing import Callable, List, Optional, Union
 
 from . import cache
 from .cache import HubError
-from .download import DownloadCancelled, download, filename_from_url, is_cancelled
+from .release import mini_release
+from .download import DownloadCancelled, download, filename_from_url, is_cancelled, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -99,21 +104,23 @@ class ModelEntry:
     notes: str = ""
 
 
+_MINI = mini_release()
 CATALOG = {
     entry.name: entry
     for entry in (
         ModelEntry(
             name=BUNDLED_NAME,
-            title="DiffusionSat mini (bundled demonstration model)",
-            task="small model shipped with the plugin for demonstrations and tests; not the paper's model",
+            title="DiffusionSat mini (demonstration model)",
+            task="small model for demonstrations and tests, all four tasks; not the paper's model",
             resolution=None,
-            size=None,
-            url=None,
-            page=None,
-            sha256=None,
-            licence="Apache-2.0 (ships with the plugin)",
+            size=_MINI["size"],
+            url=_MINI["url"],
+            page="https://github.com/diffusionsat-qgis/diffusionsat-qgis/releases",
+            sha256=_MINI["sha256"],
+            licence="Apache-2.0 (as the plugin)",
             citation=CITATION,
-            source="bundled in resources/models/diffusionsat-mini/",
+            source=("resources/models/diffusionsat-mini/ in a repository checkout; otherwise the project's "
+                    "release asset (size and SHA-256 from the plugin zip's mini_release.json)"),
             bundled=True,
         ),
         ModelEntry(
@@ -221,6 +228,12 @@ def bundled_models_dir() -> Path:
 
 def bundled_model_path() -> Path:
     return bundled_models_dir() / BUNDLED_NAME
+
+
+def bundled_present() -> bool:
+    """True in a repository checkout (and a plugin built with the model); False in the published zip."""
+    path = bundled_model_path()
+    return path.is_dir() and bool(cache.model_folder_markers(path))
 
 
 def get_entry(name: str) -> ModelEntry:
@@ -365,13 +378,8 @@ def _info_from_entry(entry: ModelEntry, status: str, path: Optional[Path] = None
 
 def _info(name: str, record: Optional[dict], home) -> ModelInfo:
     entry = CATALOG.get(name)
-    if entry is not None and entry.bundled:
-        path = bundled_model_path()
-        if path.is_dir() and cache.model_folder_markers(path):
-            return _info_from_entry(entry, "bundled", path)
-        info = _info_from_entry(entry, "not installed")
-        info.notes.append(f"the bundled model is not in {path}")
-        return info
+    if entry is not None and entry.bundled and bundled_present():
+        return _info_from_entry(entry, "bundled", bundled_model_path())
     if record is None:
         info = _info_from_entry(entry, "not installed")
         for part in sorted(cache.downloads_dir(home).glob(f"{name}--*.part")):
@@ -438,7 +446,8 @@ def resolve_model(name_or_path: Union[str, Path], *, home=None) -> Path:
             raise NotInstalledError(f"model {text!r} was added from {info.path}, which no longer exists; "
                                     f"run `models remove {text}` or add it again")
         if text == BUNDLED_NAME:
-            raise NotInstalledError(f"the bundled model {text!r} is not installed (expected in {bundled_model_path()})")
+            raise NotInstalledError(f"the demonstration model {text!r} is not installed: run `models download "
+                                    f"{text}`, or install its zip (diffusionsat-mini-<version>.zip) from a file")
         how = f"run `models download {text}`" if info.url else "download it by hand"
         raise NotInstalledError(f"model {text!r} is not installed: {how}, or `models add PATH --name {text}` "
                                 f"for a copy downloaded by hand ({info.page or info.url or GITHUB_README})")
@@ -480,7 +489,7 @@ def add_model(path: Union[str, Path], name: Optional[str] = None, *, home=None, 
 def remove_model(name: str, *, home=None) -> ModelInfo:
     """Forget a registered model. Downloaded models have their cache folder deleted; user-added
     folders are only unregistered (never deleted). Returns the model's row as it was."""
-    if name == BUNDLED_NAME:
+    if name == BUNDLED_NAME and bundled_present():
         raise HubError(f"{name!r} is bundled with the plugin and cannot be removed")
     records = cache.load_registry(home)["models"]
     if name not in records:
@@ -534,7 +543,7 @@ def download_model(
     """
     _check_name(name)
     entry = CATALOG.get(name)
-    if entry is not None and entry.bundled:
+    if entry is not None and entry.bundled and bundled_present() and not force:
         raise HubError(f"{name!r} is bundled with the plugin; there is nothing to download")
     if entry is None and url is None:
         records = cache.load_registry(home)["models"]
@@ -566,13 +575,51 @@ def download_model(
 def _install(name, url, expected_sha, expected_size, progress, cancel, home, keep_archive, keep_original,
              retries, backoff) -> ModelInfo:
     """download_model's work once the arguments are checked and the name is reserved."""
-    models_root = cache.models_dir(home)
     archive = cache.downloads_dir(home) / f"{name}--{filename_from_url(url)}"
     result = download(url, archive, sha256=expected_sha, progress=progress, cancel=cancel,
                       size=expected_size, retries=retries, backoff=backoff)
     if is_cancelled(cancel):
         raise DownloadCancelled(f"installation of {name!r} cancelled; the archive {archive} is kept")
+    record = {"url": url, "sha256": result.sha256, "size": result.size, "sha256_verified": expected_sha is not None}
+    return _unpack_and_register(name, archive, record, home, keep_archive, keep_original)
 
+
+def install_model_file(archive: Union[str, Path], name: str = BUNDLED_NAME, *, home=None,
+                       force: bool = False) -> ModelInfo:
+    """Install a model from a local archive (offline machines): e.g. diffusionsat-mini-<version>.zip.
+
+    The archive is unpacked, validated strictly and registered like a download; it is never moved or
+    deleted. Its SHA-256 is recorded, and marked verified when it matches the catalogue's.
+    """
+    _check_name(name)
+    source = Path(archive).expanduser()
+    if not source.is_file():
+        raise InvalidModelFolderError(f"{source} is not a file: choose the model's .zip archive")
+    cache.archive_kind(source)  # refuses what is not a zip or tar archive, before anything is written
+    entry = CATALOG.get(name)
+    if entry is not None and entry.bundled and bundled_present() and not force:
+        raise HubError(f"{name!r} is bundled with the plugin; there is nothing to install")
+    records = cache.load_registry(home)["models"]
+    if name in records and not force and _info(name, records[name], home).available:
+        raise HubError(f"model {name!r} is already installed; use force to reinstall")
+    with _installing_lock:
+        if name in _installing:
+            raise HubError(f"model {name!r} is already being installed")
+        _installing.add(name)
+    try:
+        digest = sha256_file(source)
+        expected = entry.sha256 if entry is not None else None
+        record = {"url": None, "source_file": str(source.resolve()), "sha256": digest,
+                  "size": source.stat().st_size, "sha256_verified": expected is not None and digest == expected}
+        return _unpack_and_register(name, source, record, home, keep_archive=True, keep_original=True)
+    finally:
+        with _installing_lock:
+            _installing.discard(name)
+
+
+def _unpack_and_register(name, archive: Path, record: dict, home, keep_archive, keep_original) -> ModelInfo:
+    """Unpack ``archive`` into the cache, validate, convert once, swap into place and register."""
+    models_root = cache.models_dir(home)
     models_root.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(models_root, name)
     staging = Path(tempfile.mkdtemp(dir=models_root, prefix=f".{name}.installing-"))
@@ -611,8 +658,7 @@ def _install(name, url, expected_sha, expected_size, progress, cancel, home, kee
 
     def change(models: dict) -> None:
         models[name] = {
-            "name": name, "kind": "downloaded", "url": url, "sha256": result.sha256, "size": result.size,
-            "sha256_verified": expected_sha is not None, "installed_at": _now(),
+            "name": name, "kind": "downloaded", **record, "installed_at": _now(),
             "path": str(model_path), "relpath": relpath, "converted": converted is not None, "notes": notes,
         }
 
