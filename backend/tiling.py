@@ -50,6 +50,7 @@ tile_w)`` bool.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import hashlib
 import math
@@ -69,6 +70,11 @@ from .metadata import SatMetadata
 
 class TilingError(GeoError):
     """Bad tiling parameters or a tile function that returned the wrong shape."""
+
+
+# A distributed run of one raster (backend/batch/blocks.py) sets this to take over the file-writing
+# run_tiled call of a task: it computes only its block's tiles of the same plan and keeps them for the merge.
+BLOCK_TAKEOVER: contextvars.ContextVar = contextvars.ContextVar("diffusionsat_block_takeover", default=None)
 
 
 # ------------------------------------------------------------------------------------------ sources
@@ -392,6 +398,14 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
         ph = max(th, tile_size) if pad_to_tile else th
         pw = max(tw, tile_size) if pad_to_tile else tw
         ramp = int(overlap) * int(factor)
+        takeover = BLOCK_TAKEOVER.get()
+        if takeover is not None and output_path is not None:
+            plan = dict(grid=grid, tile_size=tile_size, overlap=overlap, factor=factor, out_bands=out_bands,
+                        out_dtype=str(np.dtype(out_dtype)), nodata=nodata, mask_invalid=mask_invalid,
+                        descriptions=None if descriptions is None else list(descriptions), tags=tags, cog=cog,
+                        pad_to_tile=pad_to_tile, pad_mode=pad_mode, align=align, padded=(ph, pw),
+                        batch_size=batch_size, with_sources=bool(srcs))
+            return takeover(tile_fn, srcs, tiles, plan, progress, cancel)
         if progress is not None:
             progress(0, total)
 

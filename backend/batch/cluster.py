@@ -1,0 +1,97 @@
+"""Where a batch runs: Dask distributed, imported only here and only when asked for.
+
+- ``workers=N``: a ``LocalCluster`` of N worker processes, one task at a time each; each worker's torch
+  threads are its share of the cores (``OMP_NUM_THREADS``, which :mod:`backend.cpu_threads` respects), and
+  with CUDA, N defaults to the number of GPUs and worker k is pinned to GPU k.
+- ``scheduler="tcp://HOST:PORT"`` or ``DASK_SCHEDULER_ADDRESS``: an existing cluster, used as it is
+  (dask-jobqueue, dask-gateway and Kubernetes clusters give such an address). Its workers need this
+  package, the model folder and the input and output folders at the same paths (a shared file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from typing import Optional
+
+MISSING = ("running a batch on Dask (--workers / --scheduler) needs dask[distributed], which is not installed: "
+           "pip install 'dask[distributed]' (or the backend's extra: pip install '.[dask]'); without --workers "
+           "and --scheduler the batch runs in this process and needs nothing more")
+
+
+class DaskMissingError(RuntimeError):
+    pass
+
+
+def require_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise DaskMissingError(MISSING) from None
+    return distributed
+
+
+def scheduler_address(scheduler: Optional[str] = None) -> Optional[str]:
+    return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+def gpu_count() -> int:
+    try:
+        import torch
+
+        return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    except Exception:  # no usable torch here: CPU workers
+        return 0
+
+
+def _pin_plugin(distributed, gpus: int):
+    class PinGPU(distributed.WorkerPlugin):
+        """Worker k sees only GPU k mod ``gpus`` (before it first touches CUDA)."""
+
+        def setup(self, worker):
+            name = str(worker.name)
+            if name.isdigit():
+                os.environ["CUDA_VISIBLE_DEVICES"] = str(int(name) % gpus)
+
+    return PinGPU()
+
+
+@contextlib.contextmanager
+def dask_client(workers: Optional[int] = None, scheduler: Optional[str] = None):
+    """A ``distributed.Client``: to ``scheduler`` (or DASK_SCHEDULER_ADDRESS), else to a new LocalCluster."""
+    distributed = require_distributed()
+    from ..cpu_threads import cpu_count
+
+    address = scheduler_address(scheduler)
+    cluster = None
+    if address:
+        client = distributed.Client(address)
+    else:
+        gpus = gpu_count()
+        n = int(workers or gpus or 1)
+        share = max(1, cpu_count() // n)
+        environ = {"OMP_NUM_THREADS": share, "MKL_NUM_THREADS": share, "OMP_WAIT_POLICY": "PASSIVE"}
+        import dask
+
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                               dashboard_address=":0", silence_logs=logging.ERROR)
+        client = distributed.Client(cluster)
+        if gpus:
+            client.register_plugin(_pin_plugin(distributed, gpus))
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def dashboard(client) -> Optional[str]:
+    """The dashboard's address, when the scheduler has one (it needs bokeh)."""
+    try:
+        services = client.scheduler_info().get("services", {})
+    except Exception:  # an older or unreachable scheduler: no address to show
+        return None
+    return client.dashboard_link if "dashboard" in services else None
