@@ -167,6 +167,7 @@ class DiffusionSat:
         from .tasks import generate, inpaint, predict, superres
         from .tasks.common import TaskContext, choose_seed
 
+        job = resolve_job(job)  # a Sentinel-2 product -> its reflectance VRT (issue 18)
         job.validate()
         _jobs.check_written_files(job, quicklook)  # quick-look and uncertainty layer never replace an input
         if job.sampling.guidance is None:  # the model folder's recommendation for this task
@@ -217,6 +218,7 @@ class DiffusionSat:
         """How long ``job`` will take here (:class:`backend.estimate.Estimate`), from one measured model call."""
         from .estimate import estimate
 
+        job = resolve_job(job)
         job.validate()
         return estimate(self, job)
 
@@ -263,6 +265,13 @@ class DiffusionSat:
         job = _jobs.PredictJob(frames=[(str(p), d) for p, d in items], target_date=target_date, bands=bands,
                                prompt=prompt, output=_str(output), **_options(options))
         return self.run(job, progress, cancel, quicklook)
+
+
+def resolve_job(job):
+    """Sentinel-2 products named by ``job`` replaced by their rasters (:mod:`backend.geo.sentinel2_product`)."""
+    from .geo.sentinel2_product import resolve_job as resolve
+
+    return resolve(job)
 
 
 def _str(path):
@@ -317,6 +326,7 @@ def clear_cache() -> None:
 
 def estimate_job(job, model=DEFAULT_MODEL):
     """How long ``job`` will take with a (cached) model: :class:`backend.estimate.Estimate`."""
+    job = resolve_job(job)
     job.validate()
     return get_model(model, job.sampling.device, job.sampling.precision).estimate(job)
 
@@ -324,6 +334,7 @@ def estimate_job(job, model=DEFAULT_MODEL):
 def run_job(job, model=DEFAULT_MODEL, progress=None, cancel: CancelSource = None, quicklook: bool = True,
             cog: bool = False, extra_tags: Optional[dict] = None) -> JobResult:
     """Validate and run one job with a (cached) model: what the plugin's tasks and the CLI call."""
+    job = resolve_job(job)
     job.validate()  # before loading anything
     loaded = get_model(model, job.sampling.device, job.sampling.precision)
     return loaded.run(job, progress, cancel, quicklook, cog, extra_tags)
@@ -351,7 +362,10 @@ def inspect_model(path) -> Tuple[bool, str]:
 
 def describe_path(path) -> dict:
     """What the backend reads from a raster (CRS, size, bands, metadata) or finds in a model folder."""
-    p = Path(path)
+    from .geo.sentinel2_product import is_product, resolve_raster
+
+    product = str(path) if is_product(path) else None
+    p = Path(resolve_raster(path))
     if not p.exists():
         raise FileNotFoundError(f"not found: {path}")
     if p.is_dir() and not any(p.glob("*_MTL.txt")):
@@ -361,6 +375,8 @@ def describe_path(path) -> dict:
     from .geo.read import open_raster
 
     info = {"kind": "raster", "path": str(p)}
+    if product:
+        info.update(kind="sentinel-2 product", product=product)
     if p.is_file():
         with open_raster(p) as ds:
             info.update(width=ds.width, height=ds.height, count=ds.count, dtypes=sorted(set(ds.dtypes)),

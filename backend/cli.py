@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     _sampling_args(p)
 
     p = sub.add_parser("super-resolve", help="super-resolve a (Sentinel-2) raster onto an aligned finer grid")
-    p.add_argument("input")
+    p.add_argument("input", help="a raster, or a Sentinel-2 product (.SAFE folder, its .zip or MTD_MSI*.xml; "
+                   "append :20m or :60m for a coarser grid than 10 m)")
     p.add_argument("--bands", nargs="+", default=None,
                    help="bands by index (1-based) or name (default: the model's Sentinel-2 bands by name)")
     p.add_argument("--no-consistency", dest="consistency", action="store_false",
@@ -116,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     m = p.add_mutually_exclusive_group(required=True)
     m.add_argument("--mask-vector", help="polygon file (any OGR format)")
-    m.add_argument("--mask-raster", help="raster whose values or bits give the mask")
+    m.add_argument("--mask-raster", help="raster whose values or bits give the mask; a Sentinel-2 Level-2A product "
+                   "(.SAFE, .zip, MTD_MSIL2A.xml): its SCL, classes 3 8 9 10 unless --mask-classes")
     p.add_argument("--mask-layer", help="layer name inside --mask-vector (GeoPackage)")
     p.add_argument("--mask-classes", nargs="+", type=int, help="mask where the raster equals one of these (e.g. SCL 3 8 9 10)")
     p.add_argument("--mask-bits", nargs="+", type=int, help="mask where any of these bits is set (e.g. QA_PIXEL 1 2 3 4)")
@@ -198,6 +200,9 @@ def build_job(args):
         raise CliError(f"unknown command {args.command}")
     if args.output and not Path(args.output).parent.is_dir():
         raise CliError(f"the output folder does not exist: {Path(args.output).parent}", EXIT_FILE)
+    from .geo.sentinel2_product import resolve_job
+
+    job = resolve_job(job)  # Sentinel-2 products (.SAFE, .zip, MTD_MSI*.xml) -> reflectance VRT / SCL (issue 18)
     job.validate()
     jobs.check_written_files(job, quicklook=not args.no_quicklook)  # before loading the model
     return job

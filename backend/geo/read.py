@@ -70,7 +70,9 @@ def _no_crs_message(path) -> str:
 
 def open_raster(path: PathLike):
     """rasterio.open with errors a GIS analyst understands (and no NotGeoreferencedWarning noise)."""
-    path = os.fspath(path)
+    from .sentinel2_product import resolve_raster
+
+    path = os.fspath(resolve_raster(path))  # a Sentinel-2 product opens as its reflectance VRT
     if not os.path.exists(path):
         raise RasterReadError(f"the raster {path} does not exist")
     if os.path.isdir(path):
