@@ -7,6 +7,7 @@
     diffusionsat models [list | download NAME | add PATH | remove NAME]
     diffusionsat convert OFFICIAL_FOLDER CLEAN_FOLDER
     diffusionsat info RASTER
+    diffusionsat batch super-resolve scenes/*.tif -o out/ [--workers N | --scheduler tcp://HOST:PORT]
 
 Errors are one clear line on stderr (``--debug`` shows the traceback). Exit codes: 0 success,
 1 unexpected internal error, 2 bad arguments or input, 3 file not found / not writable,
@@ -150,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="what the backend reads from a raster (CRS, bands, metadata) or a model folder")
     p.add_argument("path")
+
+    from .batch.command import add_parser as add_batch_parser  # many inputs, huge rasters, Dask (issue 16)
+
+    add_batch_parser(sub)
     return parser
 
 
@@ -291,6 +296,12 @@ def cmd_convert(args) -> dict:
     return {"converted": str(args.source), "destination": str(out)}
 
 
+def cmd_batch(args) -> dict:
+    from .batch.command import cmd_batch as run
+
+    return run(args)
+
+
 def cmd_info(args) -> dict:
     from .api import describe_path
 
@@ -405,7 +416,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"generate": cmd_task, "super-resolve": cmd_task, "inpaint": cmd_task, "predict": cmd_task,
-                "models": cmd_models, "convert": cmd_convert, "info": cmd_info}
+                "models": cmd_models, "convert": cmd_convert, "info": cmd_info, "batch": cmd_batch}
     started = time.time()
     previous_sigterm = _catch_sigterm()
     gdal_errors = _GdalErrors()

@@ -11,7 +11,7 @@
   ``block_size`` input pixels is split into blocks of tiles merged by the tiling engine (:mod:`.blocks`:
   bit for bit the single-process output);
 - where (:mod:`.cluster`): in this process by default; ``workers=N`` a Dask ``LocalCluster``;
-  ``scheduler="tcp://..."`` or ``DASK_SCHEDULER_ADDRESS`` an existing cluster. Dask is imported only then;
+  ``address="tcp://..."`` or ``DASK_SCHEDULER_ADDRESS`` an existing cluster. Dask is imported only then;
 - resumable (:mod:`.fingerprint`): an input whose output carries the same job fingerprint is skipped,
   finished blocks are reused; one bad input is a failed entry, the others run; Ctrl-C or ``cancel``
   stops the running tasks, writes the report and raises :class:`backend.cancel.Cancelled`

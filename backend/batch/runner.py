@@ -125,13 +125,14 @@ class _Unbuilt:
 
 
 def run_batch(task: str, inputs, output_dir, *, model="diffusionsat-mini", workers: Optional[int] = None,
-              scheduler: Optional[str] = None, block_size: int = DEFAULT_BLOCK_SIZE, quicklook: bool = True,
+              address: Optional[str] = None, block_size: int = DEFAULT_BLOCK_SIZE, quicklook: bool = True,
               cog: bool = False, vrt: bool = True, resume: bool = True, progress: Optional[Callable] = None,
               cancel=None, on_dashboard: Optional[Callable[[str], None]] = None, **options) -> BatchReport:
     """Run ``task`` (super-resolve, inpaint, predict) on every input; see :mod:`backend.batch`.
 
     progress(done_units, total_units, entry_or_None): after every input and block. Raises Cancelled (after
-    writing the report of what finished) when ``cancel`` fires or on Ctrl-C (KeyboardInterrupt)."""
+    writing the report of what finished) when ``cancel`` fires or on Ctrl-C (KeyboardInterrupt).
+    ``address``: a Dask scheduler's (``tcp://host:8786``); ``scheduler=`` is the sampler, as for single jobs."""
     from .cluster import dashboard, dask_client, scheduler_address
 
     task = task_name(task)
@@ -145,10 +146,10 @@ def run_batch(task: str, inputs, output_dir, *, model="diffusionsat-mini", worke
     total = sum(len(s.blocks) + 1 if s.blocks else 1 for s in specs)
     tracker = _Tracker(progress, total)
     try:
-        if workers is None and scheduler_address(scheduler) is None:
+        if workers is None and scheduler_address(address) is None:
             _run_here(specs, finished, tracker, cancel)
         else:
-            with dask_client(workers, scheduler) as client:
+            with dask_client(workers, address) as client:
                 report.where = f"dask {client.scheduler.address} ({len(client.scheduler_info()['workers'])} workers)"
                 report.dashboard = dashboard(client)
                 if report.dashboard and on_dashboard is not None:
