@@ -54,6 +54,12 @@ class DiffusionSatDock(QDockWidget):
             row.addWidget(warning, 1)
             row.addWidget(install)
             layout.addLayout(row)
+        add_s2 = QPushButton(tr("Add Sentinel-2 product…"), body)
+        add_s2.setObjectName("add_sentinel2_product")
+        add_s2.setToolTip(tr("Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a "
+                             "reflectance layer: offsets applied, bands named, date and cloud cover read."))
+        add_s2.clicked.connect(self.add_sentinel2_product)
+        layout.addWidget(add_s2)
         # a tool box rather than tabs: the five titles stay readable in a narrow dock
         self.tabs = QToolBox(body)
         self.tabs.setObjectName("task_tabs")
@@ -84,6 +90,11 @@ class DiffusionSatDock(QDockWidget):
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(page)
         return area
+
+    def add_sentinel2_product(self):
+        from .sentinel2_layers import choose_and_add_product
+
+        return choose_and_add_product(self)
 
     def page(self, name: str):
         return self.pages[name]

@@ -15,7 +15,7 @@ from ..map_tool import PolygonMapTool
 from .common import narrow, BandPicker, TaskPage, int_list, mark
 from .layers import LayerError, crs_text, raster_path, vector_source
 
-SOURCE_POLYGONS, SOURCE_RASTER, SOURCE_DRAWN = "polygons", "raster", "drawn"
+SOURCE_POLYGONS, SOURCE_RASTER, SOURCE_DRAWN, SOURCE_PRODUCT = "polygons", "raster", "drawn", "product"
 MODE_CLASSES, MODE_BITS, MODE_NONZERO = "classes", "bits", "nonzero"
 RGB = (("R", ("B4", "red")), ("G", ("B3", "green")), ("B", ("B2", "blue")))
 
@@ -74,6 +74,7 @@ class InpaintPage(TaskPage):
         self.source.addItem(tr("Polygon layer"), SOURCE_POLYGONS)
         self.source.addItem(tr("Raster values"), SOURCE_RASTER)
         self.source.addItem(tr("Shape drawn on the map"), SOURCE_DRAWN)
+        self.source.addItem(tr("Clouds from the Sentinel-2 product"), SOURCE_PRODUCT)
         box_layout.addWidget(self.source)
         self.stack = QWidget(box)  # one panel per mask source; only the chosen one is shown
         self.stack.setLayout(QVBoxLayout())
@@ -142,6 +143,23 @@ class InpaintPage(TaskPage):
         lay.addWidget(self.shape_label)
         self.stack.layout().addWidget(page)
         self.panels.append(page)
+
+        # clouds from the product (issue 18): its SCL classes, previewed as a temporary layer
+        page = QWidget(self.stack)
+        lay = QFormLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.scl_classes = QLineEdit("3,8,9,10", page)
+        self.scl_classes.setObjectName("scl_classes")
+        self.scl_classes.setToolTip(tr("Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium "
+                                       "probability, 9 cloud high probability, 10 thin cirrus, 11 snow."))
+        lay.addRow(tr("SCL classes:"), self.scl_classes)
+        self.preview_button = QPushButton(tr("Preview mask"), page)
+        self.preview_button.setObjectName("preview_product_mask")
+        self.preview_button.clicked.connect(self.preview_product_mask)
+        lay.addRow(self.preview_button)
+        self.stack.layout().addWidget(page)
+        self.panels.append(page)
+        self.scl_classes.textChanged.connect(self.revalidate)
 
         extra = QFormLayout()
         self.dilate = QDoubleSpinBox(box)
@@ -260,7 +278,30 @@ class InpaintPage(TaskPage):
                 errors.append(error)
         elif source == SOURCE_DRAWN and self.drawn is None:
             errors.append(tr("Draw a shape on the map for the mask."))
+        elif source == SOURCE_PRODUCT:
+            mark(self.scl_classes, None)
+            if self.layer.currentLayer() is not None and self._product() is None:
+                errors.append(tr("The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'."))
+            if int_list(self.scl_classes.text()) is None:
+                error = tr("The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.")
+                mark(self.scl_classes, error)
+                errors.append(error)
         return errors
+
+    def _product(self):
+        from ..sentinel2_layers import product_of_layer
+
+        return product_of_layer(self.layer.currentLayer())
+
+    def preview_product_mask(self):
+        """The product's cloud mask on the layer's grid as a temporary layer, before running."""
+        from ..sentinel2_layers import preview_cloud_mask
+
+        try:
+            return preview_cloud_mask(self.layer.currentLayer(), int_list(self.scl_classes.text()) or [])
+        except (ValueError, OSError) as exc:
+            self.show_status(str(exc))
+            return None
 
     def mask_spec(self):
         from ...backend.jobs import MaskSpec
@@ -284,6 +325,11 @@ class InpaintPage(TaskPage):
             values = int_list(self.values.text()) if mode != MODE_NONZERO else None
             return MaskSpec(raster=path, classes=values if mode == MODE_CLASSES else None,
                             bits=values if mode == MODE_BITS else None, dilate_m=dilate)
+        if source == SOURCE_PRODUCT:
+            product = self._product()
+            if product is None:
+                raise LayerError(tr("The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'."))
+            return MaskSpec(raster=product, classes=int_list(self.scl_classes.text()), dilate_m=dilate)
         if self.drawn is None:
             raise LayerError(tr("Draw a shape on the map for the mask."))
         return MaskSpec(geometries_wkt=[self.drawn.asWkt()], geometries_crs=crs_text(self.drawn_crs), dilate_m=dilate)

@@ -32,6 +32,8 @@ def raster_path(layer: Optional[QgsRasterLayer]) -> str:
     if layer is None:
         raise LayerError(tr("Choose a raster layer."))
     if layer.providerType() == "gdal":
+        if layer.source().startswith(("SENTINEL2_L1C:", "SENTINEL2_L2A:")):
+            return layer.source()  # GDAL's Sentinel-2 subdataset: the backend reads the product (issue 18)
         parts = QgsProviderRegistry.instance().decodeUri("gdal", layer.source())
         path = parts.get("path") or layer.source()
         if path and Path(path).is_file():
