@@ -24,12 +24,12 @@
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="201"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="54"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="55"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
@@ -209,7 +209,7 @@
         <translation>Installieren…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="74"/>
+        <location filename="../plugin/dock.py" line="80"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -289,7 +289,7 @@
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
         <source>Clear</source>
         <translation>Löschen</translation>
     </message>
@@ -429,62 +429,62 @@
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
         <translation>Sentinel-2 SCL Wolken/Schatten: 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Landsat QA_PIXEL: 1,2,3,4</source>
         <translation>Landsat QA_PIXEL: 1,2,3,4</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Custom</source>
         <translation>Benutzerdefiniert</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="64"/>
         <source>Raster layer:</source>
         <translation>Rasterlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="66"/>
         <source>RGB bands:</source>
         <translation>RGB-Bänder:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="69"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="70"/>
         <source>Mask</source>
         <translation>Maske</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="73"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
         <source>Polygon layer</source>
         <translation>Polygonlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Raster values</source>
         <translation>Rasterwerte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Shape drawn on the map</source>
         <translation>Auf der Karte gezeichnete Form</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="91"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
         <source>Polygons:</source>
         <translation>Polygone:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="104"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
         <source>Mask layer:</source>
         <translation>Maskenlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="109"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
         <source>Preset:</source>
         <translation>Vorgabe:</translation>
     </message>
@@ -504,47 +504,47 @@
         <translation>Jedes Pixel ungleich null</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="115"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="117"/>
         <source>Values are:</source>
         <translation>Die Werte sind:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="120"/>
         <source>comma-separated integers</source>
         <translation>durch Kommas getrennte Ganzzahlen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>Values:</source>
         <translation>Werte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="130"/>
         <source>Draw shape</source>
         <translation>Form zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="239"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="258"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="151"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="170"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="152"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
         <source>Grow mask by:</source>
         <translation>Maske vergrößern um:</translation>
     </message>
@@ -554,7 +554,7 @@
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="230"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
@@ -564,12 +564,12 @@
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="272"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="314"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="255"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="274"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
@@ -579,17 +579,17 @@
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="287"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="334"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="39"/>
+        <location filename="../plugin/pages/layers.py" line="41"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>Der Layer „{}“ ist kein Datei-Raster: Speichern Sie ihn zuerst als GeoTIFF (Exportieren, Speichern unter…).</translation>
     </message>
@@ -1184,17 +1184,17 @@
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="35"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="36"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Selbstprüfung aus: Die Füllung des Modells wird überall ungeprüft verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="38"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Keine bekannten Pixel in der Nähe, um das Modell zu prüfen: klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="40"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
@@ -1337,6 +1337,56 @@
         <location filename="../plugin/pages/superres_page.py" line="129"/>
         <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
         <translation>Modell {} dB, bikubisch {} dB auf der Eingabe eine Maßstabsstufe tiefer; bikubisch für {} % der Kacheln verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="57"/>
+        <source>Add Sentinel-2 product…</source>
+        <translation>Sentinel-2-Produkt hinzufügen…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="59"/>
+        <source>Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a reflectance layer: offsets applied, bands named, date and cloud cover read.</source>
+        <translation>Öffnet einen heruntergeladenen .SAFE-Ordner (seine manifest.safe), seine .zip oder MTD_MSIL1C/2A.xml als Reflexionslayer: Offsets angewandt, Bänder benannt, Datum und Bewölkung gelesen.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
+        <source>Clouds from the Sentinel-2 product</source>
+        <translation>Wolken aus dem Sentinel-2-Produkt</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
+        <translation>Klassen der Szenenklassifikation (SCL): 3 Wolkenschatten, 8 Wolken mittlerer Wahrscheinlichkeit, 9 Wolken hoher Wahrscheinlichkeit, 10 dünne Zirren, 11 Schnee.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="155"/>
+        <source>SCL classes:</source>
+        <translation>SCL-Klassen:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
+        <source>Preview mask</source>
+        <translation>Maskenvorschau</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="331"/>
+        <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
+        <translation>Der Layer ist kein Sentinel-2-Produkt: fügen Sie ihn mit „Sentinel-2-Produkt hinzufügen…“ hinzu.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="286"/>
+        <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
+        <translation>Die SCL-Klassen müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/sentinel2_layers.py" line="55"/>
+        <source>Add Sentinel-2 product</source>
+        <translation>Sentinel-2-Produkt hinzufügen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/sentinel2_layers.py" line="48"/>
+        <source>Sentinel-2 products (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</source>
+        <translation>Sentinel-2-Produkte (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</translation>
     </message>
 </context>
 </TS>

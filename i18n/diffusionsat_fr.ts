@@ -24,12 +24,12 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="201"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="54"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="55"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
@@ -209,7 +209,7 @@
         <translation>Installer…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="74"/>
+        <location filename="../plugin/dock.py" line="80"/>
         <source>Settings</source>
         <translation>Paramètres</translation>
     </message>
@@ -289,7 +289,7 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -429,62 +429,62 @@
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
         <translation>Sentinel-2 SCL nuages/ombres : 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Landsat QA_PIXEL: 1,2,3,4</source>
         <translation>Landsat QA_PIXEL : 1,2,3,4</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="24"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
         <source>Custom</source>
         <translation>Personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="64"/>
         <source>Raster layer:</source>
         <translation>Couche raster :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="66"/>
         <source>RGB bands:</source>
         <translation>Bandes RVB :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="69"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="70"/>
         <source>Mask</source>
         <translation>Masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="73"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
         <source>Polygon layer</source>
         <translation>Couche de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Raster values</source>
         <translation>Valeurs d’un raster</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Shape drawn on the map</source>
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="91"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="104"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="109"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
@@ -504,47 +504,47 @@
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="115"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="117"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="120"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="130"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="239"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="258"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="151"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="170"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="152"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
@@ -554,7 +554,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="230"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -564,12 +564,12 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="272"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="314"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="255"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="274"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
@@ -579,17 +579,17 @@
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="287"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="334"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="278"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="39"/>
+        <location filename="../plugin/pages/layers.py" line="41"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>La couche « {} » n’est pas un raster fichier : enregistrez-la d’abord en GeoTIFF (Exporter, Enregistrer sous…).</translation>
     </message>
@@ -1184,17 +1184,17 @@
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="35"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="36"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Auto-contrôle désactivé : le remplissage du modèle est utilisé partout, sans vérification.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="38"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="40"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
@@ -1337,6 +1337,56 @@
         <location filename="../plugin/pages/superres_page.py" line="129"/>
         <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
         <translation>Modèle {} dB, bicubique {} dB sur l’entrée une échelle plus bas ; bicubique utilisé pour {} % des tuiles.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="57"/>
+        <source>Add Sentinel-2 product…</source>
+        <translation>Ajouter un produit Sentinel-2…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/dock.py" line="59"/>
+        <source>Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a reflectance layer: offsets applied, bands named, date and cloud cover read.</source>
+        <translation>Ouvre un dossier .SAFE téléchargé (son manifest.safe), son .zip ou MTD_MSIL1C/2A.xml comme couche de réflectance : décalages appliqués, bandes nommées, date et couverture nuageuse lues.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
+        <source>Clouds from the Sentinel-2 product</source>
+        <translation>Nuages du produit Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
+        <translation>Classes de la classification de scène (SCL) : 3 ombre de nuage, 8 nuage probabilité moyenne, 9 nuage probabilité élevée, 10 cirrus fins, 11 neige.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="155"/>
+        <source>SCL classes:</source>
+        <translation>Classes SCL :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
+        <source>Preview mask</source>
+        <translation>Aperçu du masque</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="331"/>
+        <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
+        <translation>La couche n'est pas un produit Sentinel-2 : ajoutez-la avec « Ajouter un produit Sentinel-2… ».</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="286"/>
+        <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
+        <translation>Les classes SCL doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/sentinel2_layers.py" line="55"/>
+        <source>Add Sentinel-2 product</source>
+        <translation>Ajouter un produit Sentinel-2</translation>
+    </message>
+    <message>
+        <location filename="../plugin/sentinel2_layers.py" line="48"/>
+        <source>Sentinel-2 products (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</source>
+        <translation>Produits Sentinel-2 (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</translation>
     </message>
 </context>
 </TS>
