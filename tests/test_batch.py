@@ -88,7 +88,8 @@ def test_blocks_merge_to_the_single_process_output_bit_for_bit(tmp_path):
     from backend.api import run_job
     from backend.batch.job_specs import make_job
 
-    options = dict(FAST, tile_size=128)  # 16 tiles of 32 input px starting at 0, 23, 45, 68: 4 blocks of about 50 px hold 9, 3, 3, 1
+    # 16 tiles of 32 input px starting at 0, 23, 45, 68: 4 blocks of about 50 px hold 9, 3, 3 and 1 tiles
+    options = dict(FAST, tile_size=128)
     single = tmp_path / "single.tif"
     job_options = {k: v for k, v in options.items() if k not in ("quicklook", "model")}
     run_job(make_job("superres", BatchItem([str(SAMPLE)]), job_options, str(single)), model=MODEL, quicklook=False)

@@ -122,7 +122,8 @@ class BlockCapture:
                     arrays["v" + _key(tile)] = valids[0][k]
             if progress is not None:
                 progress(b0 + len(part), len(mine))
-        record = dict(plan, grid=_grid_record(plan["grid"]), total_tiles=len(tiles), block=dataclasses.asdict(self.block))
+        record = dict(plan, grid=_grid_record(plan["grid"]), total_tiles=len(tiles),
+                      block=dataclasses.asdict(self.block))
         arrays["plan"] = np.frombuffer(json.dumps(record).encode("utf-8"), dtype=np.uint8)
         save_atomically(self.path, arrays)
         self.tiles = len(mine)
