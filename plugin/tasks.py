@@ -2,6 +2,11 @@
 
 The worker thread runs a plain backend callable and never touches QGIS layers; the main thread
 collects paths, extents and CRS before the task starts and adds result layers after it finishes.
+
+QgsTask has no "cancelled" end state: a task whose run() returns False is Terminated, and the QGIS
+desktop announces every terminated task as "Task failed" (a system notification, or a message-bar
+item where the desktop has no notification service). A cancelled BackendTask replaces that item
+with "Task cancelled", so QGIS says what the dock says.
 """
 
 from __future__ import annotations
@@ -9,8 +14,34 @@ from __future__ import annotations
 import traceback
 from typing import Callable, Optional
 
-from qgis.core import QgsTask
-from qgis.PyQt.QtCore import pyqtSignal
+from qgis.core import Qgis, QgsTask
+from qgis.PyQt.QtCore import QCoreApplication, QTimer, pyqtSignal
+
+from .i18n import tr
+
+
+def _message_bar():
+    try:
+        from qgis.utils import iface
+    except ImportError:
+        return None
+    return iface.messageBar() if iface is not None else None
+
+
+def replace_failed_notice(description: str) -> bool:
+    """Swap QGIS's "Task failed" message-bar item for ``description`` for "Task cancelled"; True if found."""
+    bar = _message_bar()
+    if bar is None:
+        return False
+    failed = {"Task failed", QCoreApplication.translate("QgisApp", "Task failed")}
+    found = False
+    for item in list(bar.items()):
+        if item.title() in failed and item.text() == description:
+            bar.popWidget(item)
+            found = True
+    if found:
+        bar.pushMessage(tr("Task cancelled"), description, Qgis.MessageLevel.Info, 5)
+    return found
 
 
 class BackendTask(QgsTask):
@@ -57,5 +88,9 @@ class BackendTask(QgsTask):
         elif self.error is not None:
             if self._on_error:
                 self._on_error(self.error, self.details)
-        elif self._on_cancel:
-            self._on_cancel()
+        else:
+            # QGIS posts its "Task failed" after finished() returns (statusChanged): replace it then
+            description = self.description()
+            QTimer.singleShot(0, lambda: replace_failed_notice(description))
+            if self._on_cancel:
+                self._on_cancel()
