@@ -1,9 +1,15 @@
 """Missing dependencies: what is missing, a one-click install into a per-user folder, and diagnostics.
 
 The packages are installed with pip into ``<QGIS profile>/python/diffusionsat-deps`` (outside the plugin
-folder, so plugin upgrades keep them), which :func:`activate_deps_folder` appends to ``sys.path`` when the
-plugin starts. It is appended, not prepended: QGIS's own numpy, GDAL and PyQt always win over what pip
-brought along.
+folder, so plugin upgrades keep them). Installing takes three steps, each in a :class:`QProcess`:
+
+1. plan: pip resolves the pins against QGIS's own Python (``--dry-run --report``) with a constraints file
+   that keeps QGIS's numpy, and the torch build that fits the machine (CUDA for a driver that supports
+   it, else CPU: :func:`deps.torch_build`); the dialog shows what it would install and its download size;
+2. install exactly that list (``--target --no-deps``); pip's output goes to a log file the dialog opens;
+3. check: a fresh Python imports torch, diffusers and transformers with the search path the plugin uses
+   (:func:`deps.ordered_path`: the folder ahead of the system's site folders, QGIS's numpy kept), and only
+   then is the install called a success.
 
 pip runs in a :class:`QProcess`, so QGIS stays responsive, with the Python interpreter QGIS itself runs.
 That is not ``sys.executable`` inside QGIS (on Linux it is the ``qgis`` binary, on Windows
@@ -22,13 +28,17 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+import json
+import tempfile
+
 from qgis.core import Qgis, QgsApplication
-from qgis.PyQt.QtCore import QProcess
-from qgis.PyQt.QtGui import QFontDatabase
+from qgis.PyQt.QtCore import QProcess, QUrl
+from qgis.PyQt.QtGui import QDesktopServices, QFontDatabase
 from qgis.PyQt.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit,
                                  QPushButton, QVBoxLayout)
 
 from . import settings as settings_mod
+from . import deps
 from .deps import REQUIRED, missing_dependencies
 from .i18n import tr
 
@@ -42,15 +52,41 @@ def deps_folder() -> Path:
     return Path(QgsApplication.qgisSettingsDirPath()) / "python" / "diffusionsat-deps"
 
 
+def log_file() -> Path:
+    return deps_folder().with_name("diffusionsat-deps.log")
+
+
 def activate_deps_folder() -> bool:
-    """Append the per-user packages folder to sys.path if it exists; True when it is on sys.path."""
+    """Put the per-user packages folder on sys.path (see deps.ordered_path); True when it is there."""
     folder = deps_folder()
     if not folder.is_dir():
         return False
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
-        importlib.invalidate_caches()
+    sys.path[:] = deps.ordered_path(sys.path, str(folder))
+    importlib.invalidate_caches()
     return True
+
+
+def stale_modules() -> List[str]:
+    """Packages in the folder that this QGIS already imported from elsewhere: they need a restart."""
+    folder = deps_folder()
+    stale = []
+    for name in ("sympy", "torch", "transformers", "diffusers", "safetensors", "huggingface_hub", "tokenizers"):
+        module = sys.modules.get(name)
+        where = getattr(module, "__file__", None) or ""
+        if module is not None and (folder / name).is_dir() and not where.startswith(str(folder)):
+            stale.append(name)
+    return stale
+
+
+def qgis_python_versions() -> dict:
+    """Versions of what QGIS's Python already has and must keep (deps.KEEP_FROM_QGIS)."""
+    out = {}
+    for name in deps.KEEP_FROM_QGIS:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 def python_interpreter() -> Optional[str]:
@@ -84,9 +120,13 @@ def pip_requirements() -> List[str]:
     return [req for module, req, _ in REQUIRED if module in missing and module not in SYSTEM_PACKAGES]
 
 
-def pip_arguments(requirements: List[str], target: Path) -> List[str]:
-    return ["-m", "pip", "install", "--upgrade", "--target", str(target), "--no-warn-script-location",
-            "--disable-pip-version-check", *requirements]
+def pip_arguments(requirements: List[str], target: Path, report: Optional[Path] = None) -> List[str]:
+    """pip's arguments for this machine (OS, NVIDIA driver): a dry run with ``report``, else the install."""
+    constraints = target.with_name("diffusionsat-constraints.txt")
+    constraints.parent.mkdir(parents=True, exist_ok=True)
+    constraints.write_text(deps.constraints_text(qgis_python_versions()), encoding="utf-8")
+    cuda = deps.driver_cuda(deps.probe_nvidia_smi())
+    return deps.pip_install_args(requirements, target, constraints, platform.system(), cuda, report)
 
 
 def _version(module: str) -> str:
@@ -186,6 +226,13 @@ class DependenciesDialog(QDialog):
             deps_folder(), python_interpreter() or tr("(no Python interpreter found)")), self)
         self.where.setWordWrap(True)
         layout.addWidget(self.where)
+        self.outcome = QLabel("", self)
+        self.outcome.setObjectName("install_outcome")
+        self.outcome.setWordWrap(True)
+        layout.addWidget(self.outcome)
+        self.plan = None
+        self.report: Optional[Path] = None
+        self.fetch_sizes = True  # tests turn the HEAD requests off
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("diagnostics")
         self.text.setReadOnly(True)
@@ -198,6 +245,9 @@ class DependenciesDialog(QDialog):
         self.device_button = buttons.addButton(tr("Check device"), QDialogButtonBox.ButtonRole.ActionRole)
         self.device_button.setObjectName("device_button")
         self.device_button.clicked.connect(lambda: self.refresh(probe_device=True))
+        self.log_button = buttons.addButton(tr("Open log"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.log_button.setObjectName("log_button")
+        self.log_button.clicked.connect(self.open_log)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.log = ""
@@ -210,51 +260,124 @@ class DependenciesDialog(QDialog):
             self.missing_label.setText(tr("These packages are missing:") + "\n" + lines)
         else:
             self.missing_label.setText(tr("All the packages DiffusionSat needs are installed."))
-        self.install_button.setEnabled(bool(pip_requirements()) and self.process is None)
+        self.install_button.setEnabled(bool(pip_requirements() or self.plan) and self.process is None)
         report = diagnostics(probe_device=probe_device)
-        self.text.setPlainText(report + ("\n\n" + self.log if self.log else ""))
+        self.text.setPlainText(report + ("\n\n" + tr("Log: {}").format(log_file()) if self.log else ""))
 
     def copy(self):
         QApplication.clipboard().setText(self.text.toPlainText())
 
     def install(self):
+        """First click: plan (what pip would install, its size). Second click: install it, then check."""
         python = python_interpreter()
-        requirements = pip_requirements()
-        if python is None or not requirements or self.process is not None:
-            if python is None:
-                self._append(tr("No Python interpreter was found next to {}.").format(sys.prefix))
+        if python is None:
+            self._say(tr("No Python interpreter was found next to {}.").format(sys.prefix))
             return
-        target = deps_folder()
-        target.mkdir(parents=True, exist_ok=True)
-        # QProcess, not subprocess: asynchronous, QGIS stays responsive; a fixed argument list, no shell.
+        if self.process is not None:
+            return
+        if self.plan is None:
+            requirements = pip_requirements()
+            if not requirements:
+                return
+            self.report = Path(tempfile.mkdtemp(prefix="diffusionsat-plan-")) / "report.json"
+            self._run(python, pip_arguments(requirements, deps_folder(), self.report), self._planned,
+                      tr("Working out what to install…"))
+        else:
+            target = deps_folder()
+            target.mkdir(parents=True, exist_ok=True)
+            pins = [f"{name}=={version}" for name, version, _url in self.plan]
+            self._run(python, pip_arguments(pins, target), self._installed, tr("Installing…"))
+
+    def _run(self, python: str, arguments: List[str], then, status: str):
+        # QProcess, not subprocess: asynchronous, QGIS stays responsive; a fixed argument list, no shell
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+        folder = deps_folder()
+        env = self.process.processEnvironment()
+        if env.isEmpty():
+            from qgis.PyQt.QtCore import QProcessEnvironment
+
+            env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONPATH", str(folder))  # what an earlier install put there counts as installed
+        self.process.setProcessEnvironment(env)
         self.process.readyReadStandardOutput.connect(self._read)
-        self.process.finished.connect(self._finished)
-        arguments = pip_arguments(requirements, target)
-        self.log = "$ " + " ".join([python, *arguments]) + "\n"
-        self.text.setPlainText(self.log)
+        self.process.finished.connect(lambda code, _status=None: self._step_done(code, then))
+        self._log("$ " + " ".join([python, *arguments]) + "\n")
+        self._say(status)
         self.install_button.setEnabled(False)
         self.stop_button.setEnabled(True)
         self.process.start(python, arguments)
 
-    def _append(self, text: str):
+    def _step_done(self, code: int, then):
+        self.process = None
+        self.stop_button.setEnabled(False)
+        if code != 0:
+            self.plan = None
+            self._say(tr("pip failed (exit code {}). Nothing was changed; the details are in the log.").format(code))
+            self.install_button.setText(tr("Install the missing packages"))
+            self.refresh()
+            return
+        then()
+
+    def _planned(self):
+        try:
+            report = json.loads(self.report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = {}
+        self.plan = deps.planned_packages(report)
+        size = deps.download_bytes([url for _n, _v, url in self.plan]) if self.fetch_sizes else 0
+        names = ", ".join(f"{name} {version}" for name, version, _url in self.plan)
+        self._say(tr("To install ({} packages, {} MB to download): {}").format(len(self.plan), f"{size / 1e6:.0f}",
+                                                                              names))
+        self.install_button.setText(tr("Install ({} MB)").format(f"{size / 1e6:.0f}"))
+        self.install_button.setEnabled(bool(self.plan))
+
+    def _installed(self):
+        import subprocess  # nosec B404 (a fixed command: this Python importing the installed packages)
+
+        self.plan = None
+        self.install_button.setText(tr("Install the missing packages"))
+        path = deps.ordered_path([p for p in sys.path if p], str(deps_folder()))
+        try:
+            check = subprocess.run([python_interpreter(), "-c", deps.VERIFY_SCRIPT, json.dumps(path)],  # nosec B603
+                                   capture_output=True, text=True, timeout=300)
+            ok, detail = check.returncode == 0, (check.stdout + check.stderr).strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            ok, detail = False, str(exc)
+        self._log(detail + "\n")
+        if not ok:
+            self._say(tr("Installed, but torch, diffusers or transformers cannot be imported: {}").format(
+                detail.splitlines()[-1] if detail else "?"))
+        else:
+            activate_deps_folder()
+            stale = stale_modules()
+            if stale:
+                self._say(tr("Installed and checked. Restart QGIS to use DiffusionSat ({} already loaded).")
+                          .format(", ".join(stale)))
+            else:
+                self._say(tr("Installed and checked: DiffusionSat can be used now (reopen the dock)."))
+        self.refresh()
+
+    def _say(self, text: str):
+        """The one line the user reads; pip's own output is in the log file."""
+        self.outcome.setText(text)
+        self._log(text + "\n")
+
+    def _log(self, text: str):
         self.log += text
-        self.text.appendPlainText(text.rstrip("\n"))
+        try:
+            log_file().parent.mkdir(parents=True, exist_ok=True)
+            with open(log_file(), "a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError:
+            pass
 
     def _read(self):
         if self.process is not None:
-            self._append(bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace"))
+            self._log(bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace"))
 
-    def _finished(self, code: int, _status=None):
-        self.process = None
-        self.stop_button.setEnabled(False)
-        if code == 0:
-            activate_deps_folder()
-            self.log += "\n" + tr("Installed. Restart QGIS to use DiffusionSat.") + "\n"
-        else:
-            self.log += "\n" + tr("pip failed (exit code {}): see the messages above.").format(code) + "\n"
-        self.refresh()
+    def open_log(self):
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_file())))
 
     def stop(self):
         if self.process is not None:

@@ -325,15 +325,12 @@ def test_dependencies_dialog(qgis_app, qtbot, monkeypatch, tmp_path):
     # <profile>/python/diffusionsat-deps, beside <profile>/python/plugins/ (never inside the plugin's folder)
     assert folder == Path(QgsApplication.qgisSettingsDirPath()) / "python" / "diffusionsat-deps"
     assert "plugins" not in folder.parts
-    args = deps_dialog.pip_arguments(["torch==2.13.0"], folder)
-    assert args[:3] == ["-m", "pip", "install"] and "--target" in args and str(folder) in args
-
     target = tmp_path / "diffusionsat-deps"
     monkeypatch.setattr(deps_dialog, "deps_folder", lambda: target)
     monkeypatch.setattr(sys, "path", list(sys.path))
     assert not deps_dialog.activate_deps_folder()
     target.mkdir()
-    assert deps_dialog.activate_deps_folder() and sys.path[-1] == str(target), "appended: QGIS's packages win"
+    assert deps_dialog.activate_deps_folder() and str(target) in sys.path  # order: tests/test_deps_installer.py
 
     dialog = deps_dialog.DependenciesDialog()
     qtbot.addWidget(dialog)
@@ -346,13 +343,6 @@ def test_dependencies_dialog(qgis_app, qtbot, monkeypatch, tmp_path):
     dialog.resize(640, 520)
     assert dialog.grab().save(str(ARTIFACTS / "deps_dialog.png"))
 
-    # the install runs pip in a QProcess (here a stand-in command) without blocking, then re-checks
-    monkeypatch.setattr(deps_dialog, "pip_requirements", lambda: ["torch==2.13.0"])
-    monkeypatch.setattr(deps_dialog, "pip_arguments", lambda reqs, folder: ["-c", "print('pip stand-in ran')"])
-    dialog.install()
-    assert dialog.process is not None and dialog.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: dialog.process is None, timeout=20000)
-    assert "pip stand-in ran" in dialog.text.toPlainText() and "Restart QGIS" in dialog.text.toPlainText()
     dialog.close()
 
 
