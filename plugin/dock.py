@@ -54,6 +54,13 @@ class DiffusionSatDock(QDockWidget):
             row.addWidget(warning, 1)
             row.addWidget(install)
             layout.addLayout(row)
+        self.model_offer = None
+        if not self.missing:
+            from .model_offer import ModelOffer, demo_model_missing
+
+            if demo_model_missing():  # first run of the published plugin: the demo model is a download
+                self.model_offer = ModelOffer(self, body)
+                layout.addWidget(self.model_offer)
         add_s2 = QPushButton(tr("Add Sentinel-2 product…"), body)
         add_s2.setObjectName("add_sentinel2_product")
         add_s2.setToolTip(tr("Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a "
@@ -99,6 +106,15 @@ class DiffusionSatDock(QDockWidget):
     def page(self, name: str):
         return self.pages[name]
 
+    def model_ready(self):
+        """A model was downloaded or chosen: the offer goes, the pages check their model again."""
+        from .model_offer import demo_model_missing
+
+        if self.model_offer is not None and not demo_model_missing():
+            self.model_offer.hide()
+        for page in self.pages.values():
+            page.revalidate()
+
     def seed_used(self, seed: int):
         self.settings_page.show_last_seed(seed)
 
@@ -115,6 +131,8 @@ class DiffusionSatDock(QDockWidget):
         """Release map tools and running tasks before the dock goes away."""
         for page in self.pages.values():
             page.release()
+        if self.model_offer is not None:
+            self.model_offer.stop()
         if self.deps_dialog is not None:
             self.deps_dialog.stop()
             self.deps_dialog.close()

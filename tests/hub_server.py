@@ -178,3 +178,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def model_folder(tmp) -> "Path":
+    """The demo model folder to package in tests: the checkout's, or HEAD's copy while it is being replaced."""
+    import subprocess  # nosec B404 (test only: git archive of the committed model)
+    import tarfile
+    from pathlib import Path
+
+    import build
+
+    if (build.MODEL_DIR / "model_index.json").is_file():
+        return build.MODEL_DIR
+    archive = Path(tmp) / "model.tar"
+    subprocess.run(["git", "archive", "-o", str(archive), "HEAD", "resources/models/diffusionsat-mini"],  # nosec
+                   cwd=build.ROOT, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp)  # nosec B202 (our own repository's files)
+    return Path(tmp) / "resources" / "models" / "diffusionsat-mini"

@@ -7,9 +7,10 @@ from typing import Tuple
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import QRegularExpression, Qt
 from qgis.PyQt.QtGui import QRegularExpressionValidator
-from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                                 QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
-                                 QWidget)
+from qgis.core import QgsApplication
+from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                                 QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox,
+                                 QVBoxLayout, QWidget)
 
 from .. import settings as settings_mod
 from ..i18n import tr
@@ -63,6 +64,15 @@ class SettingsPage(QScrollArea):
         self.model_report.setPlaceholderText(tr("Choose a model folder to check it; empty uses the bundled model."))
         self.model_report.setMaximumHeight(90)
         form.addRow(self.model_report)
+        self.install_file_button = QPushButton(tr("Install model from file…"), box)
+        self.install_file_button.setObjectName("install_model_file")
+        self.install_file_button.setToolTip(tr("For computers without internet: the demo model's zip "
+                                               "(diffusionsat-mini-<version>.zip) from the project's releases."))
+        self.install_file_button.clicked.connect(self.install_model_file)
+        form.addRow(self.install_file_button)
+        self.install_task = None
+        self.ask_archive = lambda: QFileDialog.getOpenFileName(  # tests swap it (a modal dialog waits)
+            self, tr("Model archive"), "", tr("Zip archives (*.zip)"))[0]
         outer.addWidget(box)
 
         # sampling
@@ -247,6 +257,35 @@ class SettingsPage(QScrollArea):
             self.seed_mode.setCurrentIndex(self.seed_mode.findData("fixed"))
             self.seed.setText(str(int(seed)))
             self.save()
+
+    def install_model_file(self):
+        """Unpack, validate and register the demo model's zip in a background task (it takes seconds)."""
+        from ...backend import hub
+        from ..tasks import BackendTask
+
+        archive = self.ask_archive()
+        if not archive or self.install_task is not None:
+            return
+
+        def done(info):
+            self.install_task = None
+            self.install_file_button.setEnabled(True)
+            self.model_report.setPlainText(tr("Installed {} in {}.").format(info.name, info.path))
+            if hasattr(self.dock, "model_ready"):
+                self.dock.model_ready()
+
+        def failed(message, _details=None):
+            self.install_task = None
+            self.install_file_button.setEnabled(True)
+            self.model_report.setPlainText(tr("The model was not installed: {}").format(message))
+
+        self.install_task = BackendTask(tr("DiffusionSat: install a model from a file"),
+                                        lambda progress, cancelled: hub.install_model_file(archive),
+                                        on_done=done, on_error=failed,
+                                        on_cancel=lambda: failed(tr("cancelled")))
+        self.install_file_button.setEnabled(False)
+        self.model_report.setPlainText(tr("Installing {}…").format(archive))
+        QgsApplication.taskManager().addTask(self.install_task)
 
     def _model_chosen(self, task: str, path: str):
         path = path.strip()
