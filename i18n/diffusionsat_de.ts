@@ -69,7 +69,7 @@
         <translation>Details…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="210"/>
+        <location filename="../plugin/deps_dialog.py" line="260"/>
         <source>These packages are missing:</source>
         <translation>Diese Pakete fehlen:</translation>
     </message>
@@ -79,129 +79,119 @@
         <translation>DiffusionSat – generative Satellitenbilder</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="97"/>
+        <location filename="../plugin/deps_dialog.py" line="137"/>
         <source>missing</source>
         <translation>fehlt</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="115"/>
+        <location filename="../plugin/deps_dialog.py" line="155"/>
         <source>torch cannot be imported: {}</source>
         <translation>torch kann nicht importiert werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="119"/>
+        <location filename="../plugin/deps_dialog.py" line="159"/>
         <source>CUDA device {}: {}</source>
         <translation>CUDA-Gerät {}: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="121"/>
+        <location filename="../plugin/deps_dialog.py" line="161"/>
         <source>CUDA: not available, the CPU is used</source>
         <translation>CUDA: nicht verfügbar, die CPU wird verwendet</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="124"/>
+        <location filename="../plugin/deps_dialog.py" line="164"/>
         <source>Apple MPS: available</source>
         <translation>Apple MPS: verfügbar</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <location filename="../plugin/deps_dialog.py" line="176"/>
         <source>Python interpreter for pip: {}</source>
         <translation>Python-Interpreter für pip: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <location filename="../plugin/deps_dialog.py" line="176"/>
         <source>not found</source>
         <translation>nicht gefunden</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>Packages folder: {} ({})</source>
         <translation>Paketordner: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>on sys.path</source>
         <translation>in sys.path</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>not used</source>
         <translation>nicht verwendet</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="150"/>
+        <location filename="../plugin/deps_dialog.py" line="190"/>
         <source>Device: not checked (press Check device)</source>
         <translation>Gerät: nicht geprüft (auf „Gerät prüfen“ klicken)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="153"/>
+        <location filename="../plugin/deps_dialog.py" line="193"/>
         <source>Device setting: {}, precision {}</source>
         <translation>Geräteeinstellung: {}, Genauigkeit {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="156"/>
+        <location filename="../plugin/deps_dialog.py" line="196"/>
         <source>Model for {}: {}</source>
         <translation>Modell für {}: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="157"/>
+        <location filename="../plugin/deps_dialog.py" line="197"/>
         <source>Output folder: {}</source>
         <translation>Ausgabeordner: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="165"/>
+        <location filename="../plugin/deps_dialog.py" line="205"/>
         <source>DiffusionSat: dependencies and diagnostics</source>
         <translation>DiffusionSat: Abhängigkeiten und Diagnose</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="174"/>
+        <location filename="../plugin/deps_dialog.py" line="339"/>
         <source>Install the missing packages</source>
         <translation>Fehlende Pakete installieren</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="177"/>
+        <location filename="../plugin/deps_dialog.py" line="217"/>
         <source>Stop</source>
         <translation>Anhalten</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
         <source>Packages are installed into {} with {}.</source>
         <translation>Die Pakete werden in {} mit {} installiert.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
         <source>(no Python interpreter found)</source>
         <translation>(kein Python-Interpreter gefunden)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="195"/>
+        <location filename="../plugin/deps_dialog.py" line="242"/>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="198"/>
+        <location filename="../plugin/deps_dialog.py" line="245"/>
         <source>Check device</source>
         <translation>Gerät prüfen</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="212"/>
+        <location filename="../plugin/deps_dialog.py" line="262"/>
         <source>All the packages DiffusionSat needs are installed.</source>
         <translation>Alle Pakete, die DiffusionSat benötigt, sind installiert.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="225"/>
+        <location filename="../plugin/deps_dialog.py" line="274"/>
         <source>No Python interpreter was found next to {}.</source>
         <translation>Neben {} wurde kein Python-Interpreter gefunden.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/deps_dialog.py" line="254"/>
-        <source>Installed. Restart QGIS to use DiffusionSat.</source>
-        <translation>Installiert. Starten Sie QGIS neu, um DiffusionSat zu verwenden.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/deps_dialog.py" line="256"/>
-        <source>pip failed (exit code {}): see the messages above.</source>
-        <translation>pip ist fehlgeschlagen (Exit-Code {}): siehe die Meldungen oben.</translation>
     </message>
     <message>
         <location filename="../plugin/dock.py" line="51"/>
@@ -209,7 +199,7 @@
         <translation>Installieren…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="80"/>
+        <location filename="../plugin/dock.py" line="87"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -669,52 +659,52 @@
         <translation>Ein Layer der Liste wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="23"/>
+        <location filename="../plugin/pages/settings_page.py" line="24"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Das Modell kann nicht geprüft werden, weil das Backend nicht geladen werden kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="44"/>
+        <location filename="../plugin/pages/settings_page.py" line="45"/>
         <source>Models</source>
         <translation>Modelle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Generate:</source>
         <translation>Erzeugen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Super-resolve:</source>
         <translation>Superauflösung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Inpaint:</source>
         <translation>Auffüllen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Multi-date predict:</source>
         <translation>Multitemporale Vorhersage:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <location filename="../plugin/pages/settings_page.py" line="54"/>
         <source>Model folder</source>
         <translation>Modellordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="54"/>
+        <location filename="../plugin/pages/settings_page.py" line="55"/>
         <source>bundled {}</source>
         <translation>mitgeliefertes {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="63"/>
+        <location filename="../plugin/pages/settings_page.py" line="64"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Wählen Sie einen Modellordner, um ihn zu prüfen; leer verwendet das mitgelieferte Modell.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>Sampling</source>
         <translation>Sampling</translation>
     </message>
@@ -729,147 +719,147 @@
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="84"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (NVIDIA-GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="76"/>
+        <location filename="../plugin/pages/settings_page.py" line="86"/>
         <source>Device:</source>
         <translation>Gerät:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>float32 (exact)</source>
         <translation>float32 (exakt)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (schneller)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (nur CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="82"/>
+        <location filename="../plugin/pages/settings_page.py" line="92"/>
         <source>Precision:</source>
         <translation>Genauigkeit:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="86"/>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
         <source>Steps:</source>
         <translation>Schritte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="99"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (wie im Artikel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (weniger Schritte)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="91"/>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
         <source>Scheduler:</source>
         <translation>Scheduler:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="103"/>
+        <location filename="../plugin/pages/settings_page.py" line="113"/>
         <source>Guidance:</source>
         <translation>Guidance:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
         <source>Random</source>
         <translation>Zufällig</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="108"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Fixed</source>
         <translation>Fest</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="114"/>
+        <location filename="../plugin/pages/settings_page.py" line="124"/>
         <source>Seed:</source>
         <translation>Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>Reuse</source>
         <translation>Wiederverwenden</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="119"/>
+        <location filename="../plugin/pages/settings_page.py" line="129"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Den Seed auf den des letzten Laufs festlegen, um ihn zu reproduzieren.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="124"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>Latest seed:</source>
         <translation>Letzter Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="144"/>
         <source>Tiles and output</source>
         <translation>Kacheln und Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="141"/>
+        <location filename="../plugin/pages/settings_page.py" line="151"/>
         <source>model&apos;s native size</source>
         <translation>native Größe des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="158"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="143"/>
+        <location filename="../plugin/pages/settings_page.py" line="153"/>
         <source>Tile size:</source>
         <translation>Kachelgröße:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="149"/>
+        <location filename="../plugin/pages/settings_page.py" line="159"/>
         <source>Tile overlap:</source>
         <translation>Kachelüberlappung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="168"/>
+        <location filename="../plugin/pages/settings_page.py" line="178"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="170"/>
+        <location filename="../plugin/pages/settings_page.py" line="180"/>
         <source>Output folder:</source>
         <translation>Ausgabeordner:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="173"/>
+        <location filename="../plugin/pages/settings_page.py" line="183"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Abhängigkeiten und Diagnose…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="241"/>
+        <location filename="../plugin/pages/settings_page.py" line="251"/>
         <source>none yet</source>
         <translation>noch keiner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="258"/>
+        <location filename="../plugin/pages/settings_page.py" line="297"/>
         <source>{}: the bundled model {}.</source>
         <translation>{}: das mitgelieferte Modell {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="261"/>
+        <location filename="../plugin/pages/settings_page.py" line="300"/>
         <source>Model folder usable.</source>
         <translation>Modellordner verwendbar.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="261"/>
+        <location filename="../plugin/pages/settings_page.py" line="300"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
     </message>
@@ -1139,12 +1129,12 @@
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <location filename="../plugin/pages/settings_page.py" line="138"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Mehr als eins: Die Ausgabe ist der Mittelwert der Samples, und ein zweiter Layer zeigt ihre Streuung (Unsicherheit).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
         <source>Samples:</source>
         <translation>Samples:</translation>
     </message>
@@ -1174,7 +1164,7 @@
         <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="97"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Model&apos;s recommendation</source>
         <translation>Empfehlung des Modells</translation>
     </message>
@@ -1254,37 +1244,37 @@
         <translation>Dieser Ausschnitt hat keine Fläche und wurde nicht übernommen: drücken, zur gegenüberliegenden Ecke ziehen, loslassen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <location filename="../plugin/pages/settings_page.py" line="163"/>
         <source>automatic</source>
         <translation>automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
         <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
         <translation>CPU-Threads. Automatisch: einer für kleine Modelle, alle Kerne für große, mit passivem Warten, damit andere Programme ihren Anteil behalten.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="156"/>
+        <location filename="../plugin/pages/settings_page.py" line="166"/>
         <source>CPU threads:</source>
         <translation>CPU-Threads:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="161"/>
+        <location filename="../plugin/pages/settings_page.py" line="171"/>
         <source>never ask</source>
         <translation>nie fragen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="162"/>
+        <location filename="../plugin/pages/settings_page.py" line="172"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source>Ask before starting a job estimated to take longer than this.</source>
         <translation>Vor dem Start einer Aufgabe fragen, deren geschätzte Dauer diesen Wert überschreitet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <location filename="../plugin/pages/settings_page.py" line="174"/>
         <source>Ask before jobs longer than:</source>
         <translation>Fragen bei Aufgaben länger als:</translation>
     </message>
@@ -1339,12 +1329,12 @@
         <translation>Modell {} dB, bikubisch {} dB auf der Eingabe eine Maßstabsstufe tiefer; bikubisch für {} % der Kacheln verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="57"/>
+        <location filename="../plugin/dock.py" line="64"/>
         <source>Add Sentinel-2 product…</source>
         <translation>Sentinel-2-Produkt hinzufügen…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="59"/>
+        <location filename="../plugin/dock.py" line="66"/>
         <source>Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a reflectance layer: offsets applied, bands named, date and cloud cover read.</source>
         <translation>Öffnet einen heruntergeladenen .SAFE-Ordner (seine manifest.safe), seine .zip oder MTD_MSIL1C/2A.xml als Reflexionslayer: Offsets angewandt, Bänder benannt, Datum und Bewölkung gelesen.</translation>
     </message>
@@ -1387,6 +1377,156 @@
         <location filename="../plugin/sentinel2_layers.py" line="48"/>
         <source>Sentinel-2 products (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</source>
         <translation>Sentinel-2-Produkte (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/tasks.py" line="44"/>
+        <source>Task cancelled</source>
+        <translation>Aufgabe abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="248"/>
+        <source>Open log</source>
+        <translation>Protokoll öffnen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="265"/>
+        <source>Log: {}</source>
+        <translation>Protokoll: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="283"/>
+        <source>Working out what to install…</source>
+        <translation>Ermittle, was installiert werden muss…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="289"/>
+        <source>Installing…</source>
+        <translation>Installation…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="316"/>
+        <source>pip failed (exit code {}). Nothing was changed; the details are in the log.</source>
+        <translation>pip ist fehlgeschlagen (Exit-Code {}). Nichts wurde geändert; die Einzelheiten stehen im Protokoll.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="330"/>
+        <source>To install ({} packages, {} MB to download): {}</source>
+        <translation>Zu installieren ({} Pakete, {} MB herunterzuladen): {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="332"/>
+        <source>Install ({} MB)</source>
+        <translation>Installieren ({} MB)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="349"/>
+        <source>Installed, but torch, diffusers or transformers cannot be imported: {}</source>
+        <translation>Installiert, aber torch, diffusers oder transformers lassen sich nicht importieren: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="355"/>
+        <source>Installed and checked. Restart QGIS to use DiffusionSat ({} already loaded).</source>
+        <translation>Installiert und geprüft. Starten Sie QGIS neu, um DiffusionSat zu verwenden ({} bereits geladen).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="358"/>
+        <source>Installed and checked: DiffusionSat can be used now (reopen the dock).</source>
+        <translation>Installiert und geprüft: DiffusionSat kann jetzt verwendet werden (Bedienfeld neu öffnen).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="35"/>
+        <source>Download the demo model ({} MB)</source>
+        <translation>Demo-Modell herunterladen ({} MB)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="36"/>
+        <source>Download the demo model</source>
+        <translation>Demo-Modell herunterladen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="51"/>
+        <source>No model is installed yet. Download the small demo model, or choose a folder with a DiffusionSat model.</source>
+        <translation>Noch ist kein Modell installiert. Laden Sie das kleine Demo-Modell herunter oder wählen Sie einen Ordner mit einem DiffusionSat-Modell.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="59"/>
+        <source>Use a model folder…</source>
+        <translation>Modellordner verwenden…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="89"/>
+        <source>{} of {} MB</source>
+        <translation>{} von {} MB</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="93"/>
+        <source>DiffusionSat: download the demo model</source>
+        <translation>DiffusionSat: Demo-Modell herunterladen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="101"/>
+        <source>Downloading…</source>
+        <translation>Herunterladen…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="116"/>
+        <source>The demo model is installed.</source>
+        <translation>Das Demo-Modell ist installiert.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="121"/>
+        <source>The download failed: {}</source>
+        <translation>Der Download ist fehlgeschlagen: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="125"/>
+        <source>Download cancelled; it resumes where it stopped next time.</source>
+        <translation>Download abgebrochen; er wird beim nächsten Mal dort fortgesetzt, wo er aufgehört hat.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="67"/>
+        <source>Install model from file…</source>
+        <translation>Modell aus Datei installieren…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <source>For computers without internet: the demo model&apos;s zip (diffusionsat-mini-&lt;version&gt;.zip) from the project&apos;s releases.</source>
+        <translation>Für Rechner ohne Internet: das Zip des Demo-Modells (diffusionsat-mini-&lt;version&gt;.zip) aus den Veröffentlichungen des Projekts.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <source>Model archive</source>
+        <translation>Modellarchiv</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <source>Zip archives (*.zip)</source>
+        <translation>Zip-Archive (*.zip)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="273"/>
+        <source>Installed {} in {}.</source>
+        <translation>{} in {} installiert.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="280"/>
+        <source>The model was not installed: {}</source>
+        <translation>Das Modell wurde nicht installiert: {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <source>DiffusionSat: install a model from a file</source>
+        <translation>DiffusionSat: Modell aus Datei installieren</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="287"/>
+        <source>Installing {}…</source>
+        <translation>Installiere {}…</translation>
     </message>
 </context>
 </TS>

@@ -69,7 +69,7 @@
         <translation>Détails…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="210"/>
+        <location filename="../plugin/deps_dialog.py" line="260"/>
         <source>These packages are missing:</source>
         <translation>Ces paquets sont manquants :</translation>
     </message>
@@ -79,129 +79,119 @@
         <translation>DiffusionSat, imagerie satellite générative</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="97"/>
+        <location filename="../plugin/deps_dialog.py" line="137"/>
         <source>missing</source>
         <translation>absent</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="115"/>
+        <location filename="../plugin/deps_dialog.py" line="155"/>
         <source>torch cannot be imported: {}</source>
         <translation>torch ne peut pas être importé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="119"/>
+        <location filename="../plugin/deps_dialog.py" line="159"/>
         <source>CUDA device {}: {}</source>
         <translation>Périphérique CUDA {} : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="121"/>
+        <location filename="../plugin/deps_dialog.py" line="161"/>
         <source>CUDA: not available, the CPU is used</source>
         <translation>CUDA : indisponible, le processeur est utilisé</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="124"/>
+        <location filename="../plugin/deps_dialog.py" line="164"/>
         <source>Apple MPS: available</source>
         <translation>Apple MPS : disponible</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <location filename="../plugin/deps_dialog.py" line="176"/>
         <source>Python interpreter for pip: {}</source>
         <translation>Interpréteur Python pour pip : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="136"/>
+        <location filename="../plugin/deps_dialog.py" line="176"/>
         <source>not found</source>
         <translation>introuvable</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>Packages folder: {} ({})</source>
         <translation>Dossier des paquets : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>on sys.path</source>
         <translation>dans sys.path</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="138"/>
+        <location filename="../plugin/deps_dialog.py" line="178"/>
         <source>not used</source>
         <translation>non utilisé</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="150"/>
+        <location filename="../plugin/deps_dialog.py" line="190"/>
         <source>Device: not checked (press Check device)</source>
         <translation>Périphérique : non vérifié (cliquez sur Vérifier le périphérique)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="153"/>
+        <location filename="../plugin/deps_dialog.py" line="193"/>
         <source>Device setting: {}, precision {}</source>
         <translation>Périphérique choisi : {}, précision {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="156"/>
+        <location filename="../plugin/deps_dialog.py" line="196"/>
         <source>Model for {}: {}</source>
         <translation>Modèle pour {} : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="157"/>
+        <location filename="../plugin/deps_dialog.py" line="197"/>
         <source>Output folder: {}</source>
         <translation>Dossier de sortie : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="165"/>
+        <location filename="../plugin/deps_dialog.py" line="205"/>
         <source>DiffusionSat: dependencies and diagnostics</source>
         <translation>DiffusionSat : dépendances et diagnostic</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="174"/>
+        <location filename="../plugin/deps_dialog.py" line="339"/>
         <source>Install the missing packages</source>
         <translation>Installer les paquets manquants</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="177"/>
+        <location filename="../plugin/deps_dialog.py" line="217"/>
         <source>Stop</source>
         <translation>Arrêter</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
         <source>Packages are installed into {} with {}.</source>
         <translation>Les paquets sont installés dans {} avec {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="185"/>
+        <location filename="../plugin/deps_dialog.py" line="225"/>
         <source>(no Python interpreter found)</source>
         <translation>(aucun interpréteur Python trouvé)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="195"/>
+        <location filename="../plugin/deps_dialog.py" line="242"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="198"/>
+        <location filename="../plugin/deps_dialog.py" line="245"/>
         <source>Check device</source>
         <translation>Vérifier le périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="212"/>
+        <location filename="../plugin/deps_dialog.py" line="262"/>
         <source>All the packages DiffusionSat needs are installed.</source>
         <translation>Tous les paquets nécessaires à DiffusionSat sont installés.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="225"/>
+        <location filename="../plugin/deps_dialog.py" line="274"/>
         <source>No Python interpreter was found next to {}.</source>
         <translation>Aucun interpréteur Python n’a été trouvé à côté de {}.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/deps_dialog.py" line="254"/>
-        <source>Installed. Restart QGIS to use DiffusionSat.</source>
-        <translation>Installé. Redémarrez QGIS pour utiliser DiffusionSat.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/deps_dialog.py" line="256"/>
-        <source>pip failed (exit code {}): see the messages above.</source>
-        <translation>pip a échoué (code de sortie {}) : voir les messages ci-dessus.</translation>
     </message>
     <message>
         <location filename="../plugin/dock.py" line="51"/>
@@ -209,7 +199,7 @@
         <translation>Installer…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="80"/>
+        <location filename="../plugin/dock.py" line="87"/>
         <source>Settings</source>
         <translation>Paramètres</translation>
     </message>
@@ -669,52 +659,52 @@
         <translation>Une couche de la liste a été retirée du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="23"/>
+        <location filename="../plugin/pages/settings_page.py" line="24"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Le modèle ne peut pas être vérifié car le moteur ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="44"/>
+        <location filename="../plugin/pages/settings_page.py" line="45"/>
         <source>Models</source>
         <translation>Modèles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Generate:</source>
         <translation>Générer :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Super-resolve:</source>
         <translation>Super-résolution :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Inpaint:</source>
         <translation>Reconstruire :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="48"/>
+        <location filename="../plugin/pages/settings_page.py" line="49"/>
         <source>Multi-date predict:</source>
         <translation>Prédiction multidate :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="53"/>
+        <location filename="../plugin/pages/settings_page.py" line="54"/>
         <source>Model folder</source>
         <translation>Dossier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="54"/>
+        <location filename="../plugin/pages/settings_page.py" line="55"/>
         <source>bundled {}</source>
         <translation>{} fourni</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="63"/>
+        <location filename="../plugin/pages/settings_page.py" line="64"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Choisissez un dossier de modèle pour le vérifier ; vide utilise le modèle fourni.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <location filename="../plugin/pages/settings_page.py" line="79"/>
         <source>Sampling</source>
         <translation>Échantillonnage</translation>
     </message>
@@ -729,147 +719,147 @@
         <translation>Processeur (CPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="84"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (GPU NVIDIA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="76"/>
+        <location filename="../plugin/pages/settings_page.py" line="86"/>
         <source>Device:</source>
         <translation>Périphérique :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>float32 (exact)</source>
         <translation>float32 (exact)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (plus rapide)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="89"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (CUDA uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="82"/>
+        <location filename="../plugin/pages/settings_page.py" line="92"/>
         <source>Precision:</source>
         <translation>Précision :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="86"/>
+        <location filename="../plugin/pages/settings_page.py" line="96"/>
         <source>Steps:</source>
         <translation>Étapes :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="99"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (comme dans l’article)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="90"/>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (moins d’étapes)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="91"/>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
         <source>Scheduler:</source>
         <translation>Planificateur :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="103"/>
+        <location filename="../plugin/pages/settings_page.py" line="113"/>
         <source>Guidance:</source>
         <translation>Guidage :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="117"/>
         <source>Random</source>
         <translation>Aléatoire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="108"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Fixed</source>
         <translation>Fixe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="114"/>
+        <location filename="../plugin/pages/settings_page.py" line="124"/>
         <source>Seed:</source>
         <translation>Graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="127"/>
         <source>Reuse</source>
         <translation>Réutiliser</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="119"/>
+        <location filename="../plugin/pages/settings_page.py" line="129"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Fixer la graine à celle de la dernière exécution, pour la reproduire.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="124"/>
+        <location filename="../plugin/pages/settings_page.py" line="134"/>
         <source>Latest seed:</source>
         <translation>Dernière graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="144"/>
         <source>Tiles and output</source>
         <translation>Tuiles et sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="141"/>
+        <location filename="../plugin/pages/settings_page.py" line="151"/>
         <source>model&apos;s native size</source>
         <translation>taille native du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="148"/>
+        <location filename="../plugin/pages/settings_page.py" line="158"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="143"/>
+        <location filename="../plugin/pages/settings_page.py" line="153"/>
         <source>Tile size:</source>
         <translation>Taille des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="149"/>
+        <location filename="../plugin/pages/settings_page.py" line="159"/>
         <source>Tile overlap:</source>
         <translation>Recouvrement des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="168"/>
+        <location filename="../plugin/pages/settings_page.py" line="178"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="170"/>
+        <location filename="../plugin/pages/settings_page.py" line="180"/>
         <source>Output folder:</source>
         <translation>Dossier de sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="173"/>
+        <location filename="../plugin/pages/settings_page.py" line="183"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Dépendances et diagnostic…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="241"/>
+        <location filename="../plugin/pages/settings_page.py" line="251"/>
         <source>none yet</source>
         <translation>aucune pour l’instant</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="258"/>
+        <location filename="../plugin/pages/settings_page.py" line="297"/>
         <source>{}: the bundled model {}.</source>
         <translation>{} : le modèle fourni {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="261"/>
+        <location filename="../plugin/pages/settings_page.py" line="300"/>
         <source>Model folder usable.</source>
         <translation>Dossier de modèle utilisable.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="261"/>
+        <location filename="../plugin/pages/settings_page.py" line="300"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Ce dossier ne peut pas servir de modèle :</translation>
     </message>
@@ -1139,12 +1129,12 @@
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="128"/>
+        <location filename="../plugin/pages/settings_page.py" line="138"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Plus d’un : la sortie est la moyenne des échantillons, et une seconde couche montre leur dispersion (incertitude).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="130"/>
+        <location filename="../plugin/pages/settings_page.py" line="140"/>
         <source>Samples:</source>
         <translation>Échantillons :</translation>
     </message>
@@ -1174,7 +1164,7 @@
         <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="97"/>
+        <location filename="../plugin/pages/settings_page.py" line="107"/>
         <source>Model&apos;s recommendation</source>
         <translation>Recommandation du modèle</translation>
     </message>
@@ -1254,37 +1244,37 @@
         <translation>Cette emprise n'a pas de surface, elle n'a pas été prise : appuyez, faites glisser jusqu'au coin opposé, relâchez.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <location filename="../plugin/pages/settings_page.py" line="163"/>
         <source>automatic</source>
         <translation>automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="154"/>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
         <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
         <translation>Threads CPU. Automatique : un pour les petits modèles, tous les cœurs pour les grands, avec une attente passive pour que les autres programmes gardent leur part.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="156"/>
+        <location filename="../plugin/pages/settings_page.py" line="166"/>
         <source>CPU threads:</source>
         <translation>Threads CPU :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="161"/>
+        <location filename="../plugin/pages/settings_page.py" line="171"/>
         <source>never ask</source>
         <translation>ne jamais demander</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="162"/>
+        <location filename="../plugin/pages/settings_page.py" line="172"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source>Ask before starting a job estimated to take longer than this.</source>
         <translation>Demander avant de lancer une tâche dont la durée estimée dépasse cette valeur.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <location filename="../plugin/pages/settings_page.py" line="174"/>
         <source>Ask before jobs longer than:</source>
         <translation>Demander au-delà de :</translation>
     </message>
@@ -1339,12 +1329,12 @@
         <translation>Modèle {} dB, bicubique {} dB sur l’entrée une échelle plus bas ; bicubique utilisé pour {} % des tuiles.</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="57"/>
+        <location filename="../plugin/dock.py" line="64"/>
         <source>Add Sentinel-2 product…</source>
         <translation>Ajouter un produit Sentinel-2…</translation>
     </message>
     <message>
-        <location filename="../plugin/dock.py" line="59"/>
+        <location filename="../plugin/dock.py" line="66"/>
         <source>Open a downloaded .SAFE folder (its manifest.safe), its .zip or MTD_MSIL1C/2A.xml as a reflectance layer: offsets applied, bands named, date and cloud cover read.</source>
         <translation>Ouvre un dossier .SAFE téléchargé (son manifest.safe), son .zip ou MTD_MSIL1C/2A.xml comme couche de réflectance : décalages appliqués, bandes nommées, date et couverture nuageuse lues.</translation>
     </message>
@@ -1387,6 +1377,156 @@
         <location filename="../plugin/sentinel2_layers.py" line="48"/>
         <source>Sentinel-2 products (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</source>
         <translation>Produits Sentinel-2 (*.zip MTD_MSIL1C.xml MTD_MSIL2A.xml manifest.safe)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/tasks.py" line="44"/>
+        <source>Task cancelled</source>
+        <translation>Tâche annulée</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="248"/>
+        <source>Open log</source>
+        <translation>Ouvrir le journal</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="265"/>
+        <source>Log: {}</source>
+        <translation>Journal : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="283"/>
+        <source>Working out what to install…</source>
+        <translation>Calcul de ce qu’il faut installer…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="289"/>
+        <source>Installing…</source>
+        <translation>Installation…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="316"/>
+        <source>pip failed (exit code {}). Nothing was changed; the details are in the log.</source>
+        <translation>pip a échoué (code de sortie {}). Rien n’a été modifié ; les détails sont dans le journal.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="330"/>
+        <source>To install ({} packages, {} MB to download): {}</source>
+        <translation>À installer ({} paquets, {} Mo à télécharger) : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="332"/>
+        <source>Install ({} MB)</source>
+        <translation>Installer ({} Mo)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="349"/>
+        <source>Installed, but torch, diffusers or transformers cannot be imported: {}</source>
+        <translation>Installé, mais torch, diffusers ou transformers ne peuvent pas être importés : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="355"/>
+        <source>Installed and checked. Restart QGIS to use DiffusionSat ({} already loaded).</source>
+        <translation>Installé et vérifié. Redémarrez QGIS pour utiliser DiffusionSat ({} déjà chargé).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="358"/>
+        <source>Installed and checked: DiffusionSat can be used now (reopen the dock).</source>
+        <translation>Installé et vérifié : DiffusionSat peut être utilisé maintenant (rouvrez le panneau).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="35"/>
+        <source>Download the demo model ({} MB)</source>
+        <translation>Télécharger le modèle de démonstration ({} Mo)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="36"/>
+        <source>Download the demo model</source>
+        <translation>Télécharger le modèle de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="51"/>
+        <source>No model is installed yet. Download the small demo model, or choose a folder with a DiffusionSat model.</source>
+        <translation>Aucun modèle n’est encore installé. Téléchargez le petit modèle de démonstration, ou choisissez un dossier contenant un modèle DiffusionSat.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="59"/>
+        <source>Use a model folder…</source>
+        <translation>Utiliser un dossier de modèle…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="89"/>
+        <source>{} of {} MB</source>
+        <translation>{} sur {} Mo</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="93"/>
+        <source>DiffusionSat: download the demo model</source>
+        <translation>DiffusionSat : téléchargement du modèle de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="101"/>
+        <source>Downloading…</source>
+        <translation>Téléchargement…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="116"/>
+        <source>The demo model is installed.</source>
+        <translation>Le modèle de démonstration est installé.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="121"/>
+        <source>The download failed: {}</source>
+        <translation>Le téléchargement a échoué : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/model_offer.py" line="125"/>
+        <source>Download cancelled; it resumes where it stopped next time.</source>
+        <translation>Téléchargement annulé ; il reprendra là où il s’est arrêté la prochaine fois.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="67"/>
+        <source>Install model from file…</source>
+        <translation>Installer un modèle depuis un fichier…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <source>For computers without internet: the demo model&apos;s zip (diffusionsat-mini-&lt;version&gt;.zip) from the project&apos;s releases.</source>
+        <translation>Pour les ordinateurs sans internet : le zip du modèle de démonstration (diffusionsat-mini-&lt;version&gt;.zip) des publications du projet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <source>Model archive</source>
+        <translation>Archive du modèle</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <source>Zip archives (*.zip)</source>
+        <translation>Archives zip (*.zip)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="273"/>
+        <source>Installed {} in {}.</source>
+        <translation>{} installé dans {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="280"/>
+        <source>The model was not installed: {}</source>
+        <translation>Le modèle n’a pas été installé : {}</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <source>DiffusionSat: install a model from a file</source>
+        <translation>DiffusionSat : installation d’un modèle depuis un fichier</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <source>cancelled</source>
+        <translation>annulé</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/settings_page.py" line="287"/>
+        <source>Installing {}…</source>
+        <translation>Installation de {}…</translation>
     </message>
 </context>
 </TS>

@@ -33,7 +33,8 @@ def replace_failed_notice(description: str) -> bool:
     bar = _message_bar()
     if bar is None:
         return False
-    failed = {"Task failed", QCoreApplication.translate("QgisApp", "Task failed")}
+    source = "Task failed"  # QGIS's own string, looked up in QGIS's translation (not ours: no literal here)
+    failed = {source, QCoreApplication.translate("QgisApp", source)}
     found = False
     for item in list(bar.items()):
         if item.title() in failed and item.text() == description:
