@@ -255,14 +255,17 @@ def model_release(model_zip: Path, version: str) -> dict:
     return {"url": url, "size": model_zip.stat().st_size, "sha256": _sha256(model_zip), "version": version}
 
 
-def package(dest: Path | None = None) -> Path:
-    """Write the model zip and the plugin zip (which names the model zip's size and SHA-256)."""
+def package(dest: Path | None = None, with_model: bool = True) -> Path:
+    """Write the model zip and the plugin zip (which names the model zip's size and SHA-256).
+
+    ``with_model=False`` (the scan): the plugin zip alone, without the model's release manifest.
+    """
     compile_translations()
     version = plugin_version()
     dist = dest or ROOT / "dist"
     dist.mkdir(parents=True, exist_ok=True)
-    model_zip = package_model(dist, version)
-    release = model_release(model_zip, version)
+    model_zip = package_model(dist, version) if with_model else None
+    release = model_release(model_zip, version) if model_zip else None
     out = dist / f"{PLUGIN_NAME}-{version}.zip"
     tmp = out.with_suffix(".zip.part")
     with zipfile.ZipFile(tmp, "w") as zf:
@@ -276,9 +279,10 @@ def package(dest: Path | None = None) -> Path:
                 if PACKAGE_EXCLUDE.search(rel):
                     continue
                 _add(zf, f"{PLUGIN_NAME}/{rel}", path.read_bytes())
-        _add(zf, f"{PLUGIN_NAME}/backend/hub/mini_release.json", (json.dumps(release, indent=2) + "\n").encode())
+        if release:
+            _add(zf, f"{PLUGIN_NAME}/backend/hub/mini_release.json", (json.dumps(release, indent=2) + "\n").encode())
     os.replace(tmp, out)
-    for path in (out, model_zip):
+    for path in filter(None, (out, model_zip)):
         say(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, sha256 {_sha256(path)})")
     return out
 
@@ -302,7 +306,7 @@ def scan() -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        archive = package(Path(tmp))
+        archive = package(Path(tmp), with_model=False)  # what is uploaded to plugins.qgis.org
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(tmp)
         target = Path(tmp) / PLUGIN_NAME
