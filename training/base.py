@@ -32,6 +32,10 @@ _SCENE_CACHE = {}
 
 
 def rgb_scenes(data_cfg: dict):
+    if data_cfg.get("pack"):  # arrays written by training.make_pack (machines without GDAL)
+        from .datasets.pack import load_pack
+
+        return load_pack(resolve_path(data_cfg["pack"]))["rgb"]
     root = resolve_path(data_cfg["root"])
     sources = resolve_path(data_cfg.get("sources"))
     key = (str(root), str(sources), tuple(data_cfg.get("include") or ()), tuple(data_cfg.get("exclude") or ()))

@@ -119,9 +119,16 @@ class EMA:
         self.updates += 1
         for name, m in modules.items():
             sh = self.shadow[name]
-            for k, p in m.named_parameters():
-                if k in sh:
-                    sh[k].mul_(d).add_(p.detach().float(), alpha=1.0 - d)
+            pairs = [(sh[k], p.detach().float()) for k, p in m.named_parameters() if k in sh]
+            if not pairs:
+                continue
+            shadow, live = [a for a, _ in pairs], [b for _, b in pairs]
+            if shadow[0].device != live[0].device:  # shadows follow the model to its device once
+                for k in sh:
+                    sh[k] = sh[k].to(live[0].device)
+                shadow = [sh[k] for k, p in m.named_parameters() if k in sh]
+            torch._foreach_mul_(shadow, d)  # one fused update per model instead of one per tensor
+            torch._foreach_add_(shadow, live, alpha=1.0 - d)
 
     def copy_to(self, name: str, module: torch.nn.Module):
         with torch.no_grad():
@@ -180,7 +187,7 @@ def _save_checkpoint(folder: Path, task: Task, ema: Optional[EMA], optimizer, lr
         sd = {k: v.detach().contiguous().cpu() for k, v in task.unwrap(name).state_dict().items()}
         save_file(sd, str(tmp / f"{name}.safetensors"))
         if ema is not None:
-            save_file({k: v.contiguous() for k, v in ema.shadow[name].items()}, str(tmp / f"ema.{name}.safetensors"))
+            save_file({k: v.contiguous().cpu() for k, v in ema.shadow[name].items()}, str(tmp / f"ema.{name}.safetensors"))
     torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
     torch.save(lr_scheduler.state_dict(), tmp / "lr_scheduler.pt")
     # RNG states as JSON + a plain tensor, so resuming never needs to unpickle anything but tensors
@@ -271,6 +278,9 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
     cfg = task.cfg
     tr = train_settings(cfg)
     torch.set_num_threads(int(tr["threads"]))
+    if not tr["cpu"] and torch.cuda.is_available():  # TF32 matmuls/convolutions: full speed, fp32 weights
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     out_dir = Path(out_dir) if out_dir is not None else resolve_path(cfg["output_dir"])
     out_dir.mkdir(parents=True, exist_ok=True)
     total = int(max_steps if max_steps is not None else tr["max_steps"])
@@ -313,6 +323,13 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
             log(f"no checkpoint in {out_dir / 'checkpoints'}; starting from scratch")
 
     data = task.make_data("train")
+    if int(tr.get("pool_size", 0)) > 0:  # GPU runs: samples drawn up front in parallel (training.pool)
+        from .pool import SamplePool
+
+        tp = time.time()
+        data = SamplePool(data, int(tr["pool_size"]), int(tr.get("pool_workers", 4)), seed)
+        log(f"sample pool: {data.size} samples in {time.time() - tp:.1f} s")
+    max_seconds = float(tr.get("max_seconds") or 0)  # a time budget (a lent GPU's minutes) ends the run early
     fixed = bool(cfg.get("data", {}).get("fixed_batch", False))
     proc = accelerator.process_index
     history: List[float] = []
@@ -322,6 +339,10 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
         m.train()
     step = start
     while step < total:
+        if max_seconds and time.time() - t0 > max_seconds:
+            log(f"time budget of {max_seconds:.0f} s reached at step {step}")
+            total = step
+            break
         key = 0 if fixed else step
         rng = np.random.default_rng([seed, key, proc])
         gen = torch.Generator().manual_seed(step_seed(seed, key, proc))

@@ -15,6 +15,7 @@ from .base import rgb_scenes
 from .common import main, resolve_path
 from .controlnet_task import ControlNetTask
 from .datasets.masks import CloudMaskBank
+from .datasets.pack import load_pack
 from .datasets.raster import load_scene, load_source_specs, stretch_jointly
 from .datasets.tasks import MultiDateDataset
 
@@ -29,6 +30,9 @@ class MultiDateTask(ControlNetTask):
 
     def build_data(self, split):
         d = self.cfg["data"]
+        if d.get("pack"):
+            pack = load_pack(resolve_path(d["pack"]))
+            return self._dataset(pack["stacks"], pack["singles"], pack["masks"], split)
         specs = load_source_specs(resolve_path(d["sources"])) if d.get("sources") else {}
         root = resolve_path(d["root"])
         stacks = []
@@ -42,6 +46,10 @@ class MultiDateTask(ControlNetTask):
             singles = rgb_scenes(dict(d, include=d["singles_include"]))
         masks = CloudMaskBank.from_files([resolve_path(p) for p in d["mask_files"]],
                                          cloud_values=tuple(d.get("cloud_values", [4])))
+        return self._dataset(stacks, singles, masks, split)
+
+    def _dataset(self, stacks, singles, masks, split):
+        d = self.cfg["data"]
         return MultiDateDataset(stacks, singles, masks, frames=int(d.get("frames", 3)), size=int(d.get("size", 64)),
                                 split=split, p_cloud=float(d.get("p_cloud", 0.7)),
                                 holdout_frac=float(d.get("holdout_frac", 0.25)), min_holdout=int(d.get("min_holdout", 32)),

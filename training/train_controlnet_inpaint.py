@@ -15,6 +15,7 @@ from .base import rgb_dataset
 from .common import main, resolve_path
 from .controlnet_task import ControlNetTask
 from .datasets.masks import CloudMaskBank
+from .datasets.pack import load_pack
 from .datasets.tasks import InpaintDataset
 
 
@@ -29,8 +30,11 @@ class InpaintTask(ControlNetTask):
 
     def build_data(self, split):
         d = self.cfg["data"]
-        masks = CloudMaskBank.from_files([resolve_path(p) for p in d["mask_files"]],
-                                         cloud_values=tuple(d.get("cloud_values", [4])))
+        if d.get("pack"):
+            masks = load_pack(resolve_path(d["pack"]))["masks"]
+        else:
+            masks = CloudMaskBank.from_files([resolve_path(p) for p in d["mask_files"]],
+                                             cloud_values=tuple(d.get("cloud_values", [4])))
         return InpaintDataset(rgb_dataset(d, split), masks)
 
 

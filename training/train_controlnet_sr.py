@@ -28,7 +28,11 @@ class SRTask(ControlNetTask):
     def build_data(self, split):
         d = self.cfg["data"]
         cache = self.__dict__.setdefault("_sources", None)
-        if cache is None:
+        if cache is None and d.get("pack"):
+            from .datasets.pack import load_pack
+
+            self._sources = load_pack(resolve_path(d["pack"]))["s2"]
+        elif cache is None:
             self._sources = load_sources(d["s2_sources"], base=str(resolve_path(d.get("root", "."))))
         return S2SuperResolution(self._sources, size=int(d.get("size", 64)), split=split,
                                  factor=int(d.get("factor", 4)), degradation=d.get("degradation", "area"),

@@ -98,6 +98,7 @@ class Scene:
     place: Optional[str] = None
     band_names: Tuple[str, ...] = ()
     weight: float = 1.0  # relative sampling weight (source spec 'weight')
+    geo_grid: object = None  # a pack's GeoGrid standing in for crs + transform (training.datasets.pack)
 
     @property
     def height(self) -> int:
@@ -127,6 +128,8 @@ def crop_metadata(scene: Scene, x0: int, y0: int, w: int, h: int, zoom: float = 
 
         grid = _grids.Grid(scene.crs, scene.transform, scene.width, scene.height)
         meta = _rmeta.metadata_for_window(grid, Window(x0, y0, w, h), base)
+    elif scene.geo_grid is not None:
+        meta = scene.geo_grid.metadata(x0, y0, w, h, base)
     else:
         meta = base.replace(gsd=scene.gsd)
     if meta.gsd is not None and zoom != 1:

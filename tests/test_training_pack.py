@@ -1,0 +1,132 @@
+"""Training on a machine without GDAL: scene packs, the sample pool and the lent-GPU driver (on this CPU)."""
+
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "training" / "configs" / "tiny"
+
+# what a GPU machine lacks: the subprocess below cannot import them
+BLOCK = """
+import sys
+class _Block:
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in ('rasterio', 'pyproj', 'osgeo', 'shapely', 'qgis'):
+            raise ImportError('not on the GPU machine: ' + name)
+sys.meta_path.insert(0, _Block())
+"""
+
+WINDOWS = [(0, 0, 32, 32), (10, 5, 64, 64), (40, 30, 16, 16)]
+
+
+def _configs():
+    from training.common import load_config
+
+    return [load_config(TINY / f"{n}_tiny.json")["data"] for n in ("unet", "controlnet3d", "controlnet_sr")]
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    from training.datasets.pack import save_pack
+    from training.make_pack import collect
+
+    parts = collect(*_configs())
+    folder = save_pack(tmp_path_factory.mktemp("pack") / "pack", step=16, **parts)
+    return folder, parts
+
+
+def test_pack_reads_without_gdal_and_keeps_metadata(pack):
+    folder, parts = pack
+    script = BLOCK + f"""
+import json
+sys.path.insert(0, {str(ROOT)!r})
+from training.datasets.pack import load_pack
+p = load_pack({str(folder)!r})
+out = {{}}
+for s in p['rgb']:
+    out[s.name] = {{'shape': list(s.image.shape), 'meta': [s.metadata(*w).to_vector().tolist() for w in {WINDOWS!r}],
+                   'mean': float(s.image.mean()), 'valid': int(s.valid.sum())}}
+out['_counts'] = [len(p['rgb']), len(p['singles']), len(p['s2']), len(p['masks'].layers)]
+print(json.dumps(out))
+"""
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["_counts"] == [len(parts["rgb"]), len(parts["singles"]), len(parts["s2"]), len(parts["masks"].layers)]
+    georeferenced = 0
+    for scene in parts["rgb"]:
+        g = got[scene.name]
+        assert g["shape"] == list(scene.image.shape)
+        assert g["valid"] == int(scene.valid.sum())
+        assert abs(g["mean"] - float(np.clip(scene.image, 0, 1).mean())) < 1.0 / 255
+        for w, vec in zip(WINDOWS, g["meta"]):
+            want = scene.metadata(*w).to_vector()
+            # lon/lat/gsd from the pack's node grid: within 1e-4 of the normalised vector (~1e-5 degree)
+            np.testing.assert_allclose(vec, want, atol=1e-4, err_msg=f"{scene.name} {w}")
+        georeferenced += scene.crs is not None
+    assert georeferenced >= 2  # the grid was exercised, not only scenes without a CRS
+
+
+def test_sample_pool_is_a_pure_function_of_the_seed(pack):
+    from training.datasets.geotiff import GeoTiffCrops
+    from training.pool import SamplePool
+
+    data = GeoTiffCrops(pack[1]["rgb"], size=32, zooms=(1, 2), min_holdout=16)
+    a = SamplePool(data, 96, workers=2, seed=3, chunk=40)
+    b = SamplePool(data, 96, workers=1, seed=3, chunk=40)
+    assert a.size == 96 and a.arrays["image"].dtype == np.float16
+    np.testing.assert_array_equal(a.arrays["image"], b.arrays["image"])
+    assert a.lists["caption"] == b.lists["caption"]
+    batch = a.batch(np.random.default_rng(0), 5)
+    assert batch["image"].shape == (5, 3, 32, 32) and batch["image"].dtype == np.float32
+    assert len(batch["caption"]) == 5
+
+
+def test_training_time_fits_the_deadline():
+    from training.gpu_train_all import OVERHEAD_S, PACKING_S, STAGES, training_scale
+
+    configs = ROOT / "training" / "configs" / "mini03"
+    f = training_scale(configs, "_mini", 540.0, 1.0)
+    planned = PACKING_S
+    for stage in STAGES:
+        planned += max(json.loads((configs / f"{n}_mini.json").read_text())["train"]["max_seconds"] * f
+                       + OVERHEAD_S[n] for n, _ in stage)
+    assert 0 < f < 1 and planned <= 540.0 + 1e-6
+    assert training_scale(configs, "_mini", 10.0, 1.0) == 0.0
+
+
+def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
+    from safetensors import safe_open
+
+    from training.assemble import assemble
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "training.gpu_train_all", "--out", str(out), "--cpu", "--deadline", "200",
+           "--configs", str(TINY), "--suffix", "_tiny", "--pack", str(pack[0]), "--runs", str(tmp_path / "runs")]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    log = (out / "train_log.txt").read_text()
+    assert all(f'"{n}"' in log for n in ("vae", "unet", "controlnet_sr", "controlnet_inpaint", "controlnet3d"))
+    back = tmp_path / "back"
+    back.mkdir()
+    for first in sorted(out.glob("*.tar.part-00")):
+        stem = first.name[: -len("00")]
+        data = b"".join(p.read_bytes() for p in sorted(out.glob(stem + "*")))
+        (back / "x.tar").write_bytes(data)
+        with tarfile.open(back / "x.tar") as tar:
+            for member in tar.getmembers():  # plain files, relative paths (Python 3.11.2 has no filter=)
+                assert member.isfile() and not Path(member.name).is_absolute() and ".." not in member.name
+                target = back / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+    report = assemble(back / "runs", tmp_path / "bundle", suffix="_tiny")
+    assert all(report["controlnets"].values())
+    with safe_open(str(tmp_path / "bundle" / "unet" / "diffusion_pytorch_model.safetensors"), "pt") as fh:
+        assert fh.get_tensor(next(iter(fh.keys()))).dtype.is_floating_point
+        assert {str(fh.get_tensor(k).dtype) for k in fh.keys()} == {"torch.float16"}

@@ -1,0 +1,197 @@
+"""Train every DiffusionSat-mini component on one lent GPU within a deadline, and bring back the weights.
+
+    python -m training.gpu_train_all --out DIR [--deadline 540] [--scale 1.0] [--cpu]
+                                      [--configs training/configs/mini03 --suffix _mini --pack .gpu/pack]
+
+Runs on a machine that has PyTorch but no GDAL: the data come from a scene pack made here beforehand
+(``python -m training.make_pack --out .gpu/pack``). Stages, each a process of its own:
+
+1. VAE; 2. UNet + text encoder on the new VAE; 3. the three ControlNets (super-resolution, inpainting,
+multi-date) at once, sharing the GPU, on the frozen UNet.
+
+Every run stops at its config's ``train.max_seconds``. The whole script must end before ``--deadline``
+seconds (a lent GPU's minutes end the call, and a killed call brings nothing back), so the training times
+are scaled to fit what is left once the measured fixed cost of each stage (imports, the pack, the sample
+pool, export: ``OVERHEAD_S``) is set aside, and a stage still running at the deadline is stopped.
+As soon as a stage ends, its weights are written to ``DIR`` as float16 safetensors in tar pieces under
+16 MB (the device tool brings back at most eight files of 16 MiB), so what finished comes back even if a
+later stage does not. ``DIR/train_log.txt`` is rewritten after every stage.
+
+Here, ``for f in DIR/*.tar.part-00; do cat "${f%00}"* | tar x; done`` puts ``runs/`` back; then
+``python -m training.assemble --runs runs``.
+
+The first GPU session (2026-11-28, H100) lost its weights: the ControlNet stage needed more than the
+fixed allowance, the call's time limit killed the script before the one tar at its end. Hence the
+deadline, the per-stage output and the overheads below, measured in that run (VAE 124 s for 95 s of
+training, UNet 226 s for 185 s, the three ControlNets over 220 s for 165 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = [
+    [("vae", "training.train_vae")],
+    [("unet", "training.train_unet")],
+    [("controlnet_sr", "training.train_controlnet_sr"),
+     ("controlnet_inpaint", "training.train_controlnet_inpaint"),
+     ("controlnet3d", "training.train_controlnet3d")],
+]
+OVERHEAD_S = {"vae": 35.0, "unet": 50.0, "controlnet_sr": 75.0, "controlnet_inpaint": 75.0, "controlnet3d": 75.0}
+PACKING_S = 25.0  # float16 copies and tar pieces of the last stage
+PIECE = 15 * 1024 * 1024
+
+
+def training_scale(configs: Path, suffix: str, deadline: float, scale: float) -> float:
+    """The factor on every ``max_seconds`` that makes the stages end before ``deadline``."""
+    wanted, fixed = 0.0, PACKING_S
+    for stage in STAGES:
+        wanted += max(float(json.loads((configs / f"{n}{suffix}.json").read_text())["train"].get("max_seconds", 60))
+                      for n, _ in stage) * scale
+        fixed += max(OVERHEAD_S[n] for n, _ in stage)
+    if wanted <= 0:
+        return scale
+    return scale * max(0.0, min(1.0, (deadline - fixed) / wanted))
+
+
+def stage_config(name: str, args, factor: float, work: Path) -> Path:
+    cfg = json.loads((Path(args.configs) / f"{name}{args.suffix}.json").read_text())
+    runs = Path(args.runs)
+    cfg["output_dir"] = str(runs / f"{name}{args.suffix}")
+    if name != "vae":
+        pre = cfg.setdefault("pretrained", {})
+        pre["vae"] = str(runs / f"vae{args.suffix}" / "final" / "vae")
+        if name != "unet":
+            pre["base"] = str(runs / f"unet{args.suffix}" / "final")
+    if args.pack:
+        cfg["data"]["pack"] = str(Path(args.pack).resolve())
+    tr = cfg["train"]
+    tr["max_seconds"] = max(1.0, float(tr.get("max_seconds", 60)) * factor)
+    if tr.get("pool_size"):
+        tr["pool_size"] = max(32, int(tr["pool_size"] * min(1.0, args.scale)))
+    if args.cpu:
+        tr.update(cpu=True, batch_size=min(int(tr["batch_size"]), 8), pool_workers=min(2, int(tr.get("pool_workers", 2))))
+    path = work / f"{name}{args.suffix}.json"
+    path.write_text(json.dumps(cfg, indent=1))
+    return path
+
+
+def float16_tar(final: Path, arcname: str, skip=()) -> bytes:
+    """A tar (in memory) of a final/ folder with every floating-point tensor stored as float16."""
+    from safetensors.torch import load_file, save
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for p in sorted(final.rglob("*")):
+            rel = p.relative_to(final)
+            if p.is_dir() or (rel.parts and rel.parts[0] in skip):
+                continue
+            if p.suffix == ".safetensors":
+                sd = load_file(str(p))
+                data = save({k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in sd.items()},
+                            metadata={"format": "pt"})
+            else:
+                data = p.read_bytes()
+            info = tarfile.TarInfo(f"{arcname}/{rel.as_posix()}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def write_pieces(data: bytes, out: Path, stem: str):
+    for i in range(0, max(len(data), 1), PIECE):
+        tmp = out / f".{stem}.tar.part-{i // PIECE:02d}"
+        tmp.write_bytes(data[i:i + PIECE])
+        tmp.rename(out / f"{stem}.tar.part-{i // PIECE:02d}")
+
+
+def write_log(out: Path, summary: dict, logs: Path, names):
+    with open(out / "train_log.txt", "w") as fh:
+        fh.write(json.dumps(summary, indent=1) + "\n")
+        for name in names:
+            p = logs / f"{name}.log"
+            if p.exists():
+                lines = [ln for ln in p.read_text(errors="replace").splitlines() if "Warning" not in ln]
+                fh.write(f"\n===== {name} ({len(lines)} lines, last 40)\n" + "\n".join(lines[-40:]) + "\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="where the weight pieces and train_log.txt go")
+    ap.add_argument("--deadline", type=float, default=540.0, help="seconds the whole script may take")
+    ap.add_argument("--scale", type=float, default=1.0, help="factor on training times and pool sizes")
+    ap.add_argument("--cpu", action="store_true", help="run on this CPU (a smoke test with a small --deadline)")
+    ap.add_argument("--configs", default=str(REPO / "training" / "configs" / "mini03"))
+    ap.add_argument("--suffix", default="_mini")
+    ap.add_argument("--pack", default=None, help="scene pack (overrides the configs' data.pack)")
+    ap.add_argument("--runs", default=str(REPO / ".gpu" / "runs"))
+    args = ap.parse_args(argv)
+    t_start = time.time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(args.runs) / "_configs"
+    logs = Path(args.runs) / "_logs"
+    work.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    names = [n for st in STAGES for n, _ in st]
+    factor = training_scale(Path(args.configs), args.suffix, args.deadline, args.scale)
+    summary = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "deadline_s": args.deadline,
+               "training_time_factor": round(factor, 3), "stages": {}}
+    try:
+        import torch
+
+        summary["device"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+        summary["torch"] = torch.__version__
+    except Exception as exc:  # noqa: BLE001 - reported; the stages then fail on their own
+        summary["device"] = f"torch import failed: {exc}"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    failed = set()
+    for stage in STAGES:
+        procs = []
+        for name, module in stage:
+            needs = {"vae"} if name == "unet" else ({"vae", "unet"} if name.startswith("controlnet") else set())
+            if needs & failed:
+                summary["stages"][name] = {"status": "skipped", "why": f"needs {sorted(needs & failed)}"}
+                failed.add(name)
+                continue
+            cfg = stage_config(name, args, factor, work)
+            log = open(logs / f"{name}.log", "w")
+            procs.append((name, subprocess.Popen([sys.executable, "-m", module, "--config", str(cfg)], cwd=REPO,
+                                                 stdout=log, stderr=subprocess.STDOUT, env=env), log, time.time()))
+        for name, proc, log, t0 in procs:
+            left = args.deadline - PACKING_S - (time.time() - t_start)
+            try:
+                rc = proc.wait(timeout=max(1.0, left))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rc = "killed at the deadline"
+            log.close()
+            summary["stages"][name] = {"status": "ok" if rc == 0 else f"failed ({rc})",
+                                       "seconds": round(time.time() - t0, 1)}
+            final = Path(args.runs) / f"{name}{args.suffix}" / "final"
+            if rc != 0:
+                failed.add(name)
+            elif name != "vae" and final.is_dir():  # the UNet's final/ carries the frozen VAE: sent once, with it
+                data = float16_tar(final, f"runs/{name}{args.suffix}/final")
+                write_pieces(data, out, name)
+                summary["stages"][name]["sent_mb"] = round(len(data) / 1e6, 1)
+            summary["elapsed_s"] = round(time.time() - t_start, 1)
+            write_log(out, summary, logs, names)
+            print(name, summary["stages"][name], flush=True)
+    summary["elapsed_s"] = round(time.time() - t_start, 1)
+    write_log(out, summary, logs, names)
+    print(json.dumps(summary, indent=1))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
