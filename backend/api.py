@@ -27,7 +27,8 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import cpu_threads
+from . import cpu_threads, model_layout
+from .checksum import remembered_sha256_file
 from . import jobs as _jobs
 from .cancel import CancelSource
 from .metadata import SatMetadata
@@ -77,22 +78,6 @@ class JobResult:
             out["check"] = self.check
         out["warnings"] = list(self.warnings)
         return out
-
-
-_HASHES: Dict[Tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a weight file, remembered per (path, size, mtime) for the process."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _HASHES:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(chunk)
-        _HASHES[key] = digest.hexdigest()
-    return _HASHES[key]
 
 
 def _weights(folder: Path):
@@ -150,13 +135,14 @@ class DiffusionSat:
         return self.pipeline.tasks
 
     def checkpoint_sha256(self, task: str) -> str:
-        """SHA-256 over the weight files a task uses (UNet, plus its ControlNet)."""
-        folders = {"generate": ["unet"], "inpaint": ["unet", "controlnet_inpaint"],
-                   "superres": ["unet", "controlnet"], "predict": ["unet", "controlnet3d"]}[task]
+        """SHA-256 over the weight files a task uses (UNet, plus its ControlNet), taken from the folders
+        the pipeline loaded them from (an inpainting ControlNet may come from ``controlnet/``)."""
+        loaded = getattr(self.pipeline, "component_paths", None) or {}
         digest = hashlib.sha256()
-        for sub in folders:
-            for f in _weights(self.source / sub):
-                digest.update(file_sha256(f).encode())
+        for component in model_layout.TASK_COMPONENTS[task]:
+            folder = loaded.get(component, self.source / model_layout.folder_of(component))
+            for f in _weights(Path(folder)):
+                digest.update(remembered_sha256_file(f).encode())
         return digest.hexdigest()
 
     # ---------------------------------------------------------------------------------- running
@@ -260,10 +246,10 @@ class DiffusionSat:
         return self.run(job, progress, cancel, quicklook)
 
     def predict(self, frames, target_date, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,
-                quicklook: bool = True, **options) -> JobResult:
+                quicklook: bool = True, fallback: bool = True, **options) -> JobResult:
         items = [(f, None) if isinstance(f, (str, Path)) else (f[0], f[1]) for f in frames]
         job = _jobs.PredictJob(frames=[(str(p), d) for p, d in items], target_date=target_date, bands=bands,
-                               prompt=prompt, output=_str(output), **_options(options))
+                               prompt=prompt, output=_str(output), fallback=bool(fallback), **_options(options))
         return self.run(job, progress, cancel, quicklook)
 
 

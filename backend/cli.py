@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-date", required=True)
     p.add_argument("--bands", nargs="+", default=None)
     p.add_argument("--prompt", default="")
+    p.add_argument("--no-fallback", dest="fallback", action="store_false",
+                   help="skip the backtest (the most recent frame predicted from the older ones) and write the "
+                        "model's prediction everywhere (default: where the model scores lower than persistence, "
+                        "the most recent frame is written)")
     _common_out(p)
     _sampling_args(p)
 
@@ -200,7 +204,8 @@ def build_job(args):
                 path, date = item, ""
             frames.append((path, date or None))
         job = jobs.PredictJob(frames=frames, target_date=args.target_date, bands=_bands(args.bands),
-                              prompt=args.prompt, output=args.output, sampling=sampling, tiling=tiling)
+                              prompt=args.prompt, output=args.output, sampling=sampling, tiling=tiling,
+                              fallback=args.fallback)
     else:  # pragma: no cover - argparse guards this
         raise CliError(f"unknown command {args.command}")
     if args.output and not Path(args.output).parent.is_dir():

@@ -151,10 +151,12 @@ def estimate(model, job) -> Estimate:
         from .tasks.inpaint_check import MAX_PROBES
 
         runs += MAX_PROBES  # the self-check fills up to this many probes of each tile, each a model run
+    if job.task == "predict" and getattr(job, "fallback", True) and len(job.frames) >= 2:
+        runs += 1  # the backtest predicts the most recent frame of each tile once (tasks/predict_check.py)
     per_tile = runs * (steps * step_s * (samples if job.task == "generate" else 1) + decode_s * samples)
     if job.task == "generate":  # windows run at every step; decoding is in larger tiles, about the same area
         seconds = tiles * steps * step_s * samples + tiles * decode_s * samples
     else:
         seconds = tiles * per_tile
     return Estimate(seconds, tiles, steps, step_s, decode_s, threads or torch.get_num_threads(),
-                    at_most=job.task == "inpaint")
+                    at_most=job.task in ("inpaint", "predict"))

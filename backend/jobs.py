@@ -264,6 +264,9 @@ class PredictJob:
     output: Optional[str] = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
     tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
+    # backtest per tile (the most recent frame predicted from the older ones vs persistence); tiles where the
+    # model scores lower are written as the most recent frame (False: the model everywhere -- tasks/predict_check.py)
+    fallback: bool = True
     task = "predict"
 
     def __post_init__(self):

@@ -1,0 +1,95 @@
+"""Every prediction checks itself: predict the most recent frame from the older ones, compare with persistence.
+
+The obvious forecast of a place is its most recent image ("persistence"). Nothing is known of the target
+date, so the check is a backtest on what is known: for each tile, the model predicts the most recent frame
+from the older frames (with that frame's date as the target), and the next most recent frame stands in for
+persistence; both are scored against the real most recent frame on the pixels valid in both. A tile where
+the model scores lower (higher squared error, :func:`~.inpaint_check.model_wins`) is written as the most
+recent frame; a tile where it wins keeps the model's prediction of the target date. With one frame there is
+nothing to backtest on: the output is the frame itself, and it says so.
+
+The backtest asks the model one step less than the real job (one frame fewer), so it is a fair but not an
+exact test of the prediction that is written: stated in the model card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .inpaint_check import Score, TileCheck, model_wins
+
+
+def most_recent_order(dates: Sequence) -> List[int]:
+    """Frame indexes from the most recent back; frames of unknown date count as older than dated ones and
+    keep their given order among themselves (the last given is the most recent)."""
+    def key(i):
+        return (1, dates[i].toordinal(), i) if dates[i] is not None else (0, 0, i)
+
+    return sorted(range(len(dates)), key=key, reverse=True)
+
+
+@dataclasses.dataclass
+class PredictCheck:
+    enabled: bool = True
+    possible: bool = True  # at least two frames: a backtest can be run
+    tiles: Dict[Tuple[int, int], TileCheck] = dataclasses.field(default_factory=dict)
+    model: Score = dataclasses.field(default_factory=Score)
+    persistence: Score = dataclasses.field(default_factory=Score)
+    total_tiles: int = 0
+    seconds: float = 0.0
+    latest_name: str = ""
+
+    def add(self, key: Tuple[int, int], check: TileCheck) -> None:
+        self.tiles[key] = check
+        self.model.merge(check.model)
+        self.persistence.merge(check.classical)
+
+    @property
+    def checked(self) -> bool:
+        return self.model.n > 0
+
+    def use_model(self, key: Tuple[int, int]) -> bool:
+        if not self.enabled:
+            return True
+        if key in self.tiles:
+            return self.tiles[key].model_wins
+        return self.checked and model_wins(self.model, self.persistence)
+
+    def persistence_share(self, keys: Sequence[Tuple[int, int]]) -> float:
+        keys = list(keys)
+        return sum(not self.use_model(k) for k in keys) / len(keys) if keys else 0.0
+
+    def sentence(self, share: float) -> str:
+        if not self.enabled:
+            return "self-check off (--no-fallback): the model's prediction is written everywhere, unchecked"
+        if not self.possible:
+            return "one frame only: nothing to check the model on, so the most recent frame is written"
+        if not self.checked:
+            return f"no valid pixels to check the model on: most recent frame written for {100 * share:.0f} % of tiles"
+        return (f"backtest on the most recent frame: model {self.model.psnr:.1f} dB, persistence "
+                f"{self.persistence.psnr:.1f} dB; most recent frame written for {100 * share:.0f} % of tiles")
+
+    def to_dict(self, share: float) -> dict:
+        def db(x: float) -> Optional[float]:
+            return None if math.isnan(x) else round(min(x, 99.99), 2)
+
+        return {"enabled": self.enabled, "model_psnr": db(self.model.psnr), "persistence_psnr": db(self.persistence.psnr),
+                "model_ssim": None if not self.model.px else round(self.model.ssim, 4),
+                "persistence_ssim": None if not self.persistence.px else round(self.persistence.ssim, 4),
+                "tiles_checked": len(self.tiles), "tiles": self.total_tiles,
+                "fallback_share": round(share, 4), "latest_frame": self.latest_name,
+                "check_seconds": round(self.seconds, 2), "summary": self.sentence(share)}
+
+    def tags(self, share: float) -> dict:
+        d = self.to_dict(share)
+        tags = {"PREDICT_CHECK": d["summary"], "PREDICT_FALLBACK": "on" if self.enabled else "off",
+                "PREDICT_FALLBACK_SHARE": f"{d['fallback_share']:.4f}", "PREDICT_LATEST_FRAME": self.latest_name}
+        for who in ("model", "persistence"):
+            for metric in ("psnr", "ssim"):
+                tags[f"PREDICT_CHECK_{who.upper()}_{metric.upper()}"] = str(d[f"{who}_{metric}"])
+        return tags
+
+
+__all__ = ["PredictCheck", "most_recent_order"]

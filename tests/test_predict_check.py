@@ -1,0 +1,70 @@
+"""Prediction checks itself by a backtest and falls back to persistence where the model scores lower (issue 14)."""
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from backend.tasks.predict_check import most_recent_order
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "resources" / "samples"
+FRAMES = [SAMPLES / f"slovenia_s2l1c_frame{i}_rgb.tif" for i in (2, 3, 4)]
+
+
+def test_most_recent_order():
+    d = dt.date
+    assert most_recent_order([d(2010, 1, 1), d(2015, 1, 1), d(2012, 1, 1)]) == [1, 2, 0]
+    # unknown dates are older than dated frames and keep their given order (the last given is the most recent)
+    assert most_recent_order([None, d(2001, 1, 1), None]) == [1, 2, 0]
+    assert most_recent_order([None, None, None]) == [2, 1, 0]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from backend.api import DiffusionSat
+
+    return DiffusionSat.from_pretrained(str(ROOT / "resources" / "models" / "diffusionsat-mini"))
+
+
+def _read(path):
+    with rasterio.open(path) as ds:
+        return ds.read().astype(np.float64), ds.tags()
+
+
+def test_default_output_is_never_silently_worse_than_persistence(model, tmp_path):
+    res = model.predict([(str(f), None) for f in FRAMES], target_date="2018-06-01", output=tmp_path / "p.tif",
+                        steps=4, seed=3, quicklook=False)
+    check = res.check
+    assert check["enabled"] and check["tiles_checked"] == check["tiles"] >= 1
+    assert check["latest_frame"].endswith("frame4_rgb.tif")
+    out, tags = _read(res.output)
+    assert tags["DIFFUSIONSAT_PREDICT_FALLBACK"] == "on"
+    assert "backtest" in tags["DIFFUSIONSAT_PREDICT_CHECK"]
+    latest, _ = _read(FRAMES[2])
+    if check["model_psnr"] < check["persistence_psnr"]:
+        # the model lost its backtest on every tile: what is written is the most recent frame
+        assert check["fallback_share"] == 1.0
+        assert np.abs(out - latest).max() <= 1e-5 * np.ptp(latest)  # exact up to the stretch's float round trip
+    else:
+        assert check["fallback_share"] < 1.0
+
+
+def test_no_fallback_writes_the_model_and_says_so(model, tmp_path):
+    res = model.predict([(str(f), None) for f in FRAMES], target_date="2018-06-01", output=tmp_path / "p.tif",
+                        steps=4, seed=3, quicklook=False, fallback=False)
+    out, tags = _read(res.output)
+    latest, _ = _read(FRAMES[2])
+    assert tags["DIFFUSIONSAT_PREDICT_FALLBACK"] == "off" and res.check["fallback_share"] == 0.0
+    assert np.abs(out - latest).mean() > 0.02 * np.ptp(latest)  # a prediction, not a copy of the last frame
+
+
+def test_one_frame_cannot_be_checked_and_writes_it(model, tmp_path):
+    res = model.predict([(str(FRAMES[0]), None)], target_date="2018-06-01", output=tmp_path / "p.tif", steps=4,
+                        seed=3, quicklook=False)
+    assert "one frame only" in res.check["summary"] and res.check["fallback_share"] == 1.0
+    out, _ = _read(res.output)
+    first, _ = _read(FRAMES[0])
+    assert np.abs(out - first).max() <= 1e-5 * np.ptp(first)
