@@ -10,12 +10,28 @@ from tests.conftest import ROOT
 DATA = ROOT / "tests" / "data"
 
 
+def _data_with_a_series(tmp_path):
+    """tests/data plus a sub-folder holding a dated series of one place (the three sample frames)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for p in DATA.iterdir():
+        if p.is_file():
+            (data / p.name).symlink_to(p)
+    series = data / "slovenia_series"
+    series.mkdir()
+    for i, day in zip((2, 3, 4), ("20170601", "20170701", "20170801")):
+        (series / f"frame_{day}.tif").symlink_to(ROOT / "resources" / "samples" / f"slovenia_s2l1c_frame{i}_rgb.tif")
+    return data
+
+
 def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     out = tmp_path / "eval.json"
+    summary_json = tmp_path / "summary.json"
     masks = DATA / "slovenia_s2_cloudmask_4dates.tif"  # a committed crop, not the data folder
-    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "eval", "--data", str(DATA), "--masks", str(masks),
-                           "--max-tiles", "1", "--steps", "2", "--guidance", "1", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "eval", "--data", str(_data_with_a_series(tmp_path)),
+                           "--masks", str(masks), "--max-tiles", "1", "--steps", "2", "--guidance", "1",
+                           "--tile", "32", "--out", str(out), "--json", str(summary_json), "--no-product"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     tasks = json.loads(out.read_text())["tasks"]
     baselines = {"sr": "bicubic", "inpaint": "biharmonic", "predict": "most recent clear frame"}
@@ -33,4 +49,15 @@ def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     kept = [v for k, v in tasks["sr"]["summary"].items() if k.endswith("+ consistency")]
     # the written SR output block-averages back to its input (back-projection), unlike the raw network output
     assert kept and kept[0]["consistency PSNR"] > 60
-    assert out.with_suffix(".md").read_text().count("| method |") == 3  # one table per task
+    assert out.with_suffix(".md").read_text().count("| method |") == 4  # one table per task
+    # the dated series: its last date predicted by the product (backtest, fallback) vs the most recent frame
+    series = tasks["series"]["summary"]
+    assert series["product"]["tiles"] == series["most recent frame, matched"]["tiles"] > 0
+    assert 0.0 <= series["product"]["fallback share"] <= 1.0
+    # --json: per task, what the product writes and the classical baseline, tiles and scenes
+    summary = json.loads(summary_json.read_text())
+    assert summary["inpaint"]["baseline_row"] == "biharmonic" and summary["inpaint"]["product"]["PSNR in mask"]
+    assert summary["series"]["baseline_row"] == "most recent frame, matched"
+    assert summary["series"]["product"]["PSNR"] and summary["series"]["persistence"]["SSIM"]
+    assert summary["series"]["scenes"] and summary["inpaint"]["tiles"] > 0 and summary["inpaint"]["scenes"]
+    assert summary["sr"]["product"] is None  # --no-product: no whole rasters through the task

@@ -1,9 +1,10 @@
 """Quality table: our model vs the classical baselines on real data crops, for SR, inpainting and prediction.
 
     python3 build.py eval [ARGS]  (= .venv/bin/python tests/benchmarks/eval_table.py [ARGS])
-    ARGS: [--data DIR] [--model DIR] [--tasks sr,inpaint,predict]
+    ARGS: [--data DIR] [--model DIR] [--tasks sr,inpaint,predict,series]
         [--engine backend|training] [--steps 25] [--scheduler ddim] [--guidance 1[,7.5]] [--tile 64]
         [--max-tiles 4] [--split eval|all] [--masks FILE ...] [--seed 0] [--threads 2] [--out PATH]
+        [--json PATH] [--no-product]
 
 A thin wrapper over ``training/evaluate.py`` (the one implementation of the protocols, the metrics of
 ``training/metrics.py`` and the baselines): it runs the three tasks on one folder of GeoTIFFs and writes a
@@ -20,6 +21,15 @@ spatial hold-out columns (``--split eval``: never seen in training); ``--engine 
 ``backend.pipelines`` as users run it, with the job's default sampler (DDIM 25 steps); one model row per
 guidance value, by default 1 and 7.5 (the model folder's per-task recommendation is picked from these).
 ``--engine training`` samples with the trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
+Dated series (task ``series``, :mod:`training.evaluate_series`): every sub-folder of ``--data`` holding three
+or more dated rasters of one place has its last date predicted from the frames before it by the product
+with its defaults, against the most recent frame (as it is, and radiometrically matched to the target).
+
+``--json PATH`` writes, per task, what the product writes by default (the ``product`` row: super-resolution
+on whole rasters through the task, inpainting with its self-check and fallback, the series through
+``predict``; at the guidance the model folder recommends) and the classical baseline (bicubic on the same
+whole rasters, biharmonic, the matched most recent frame), their means (PSNR, SSIM; inpainting also inside
+the mask), the tile count and the scene names. ``--no-product`` skips the whole-raster super-resolution.
 Writes ``results/eval_table.json`` and ``.md``.
 """
 
@@ -27,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
 import sys
 import time
@@ -35,7 +46,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 
-TASKS = ("sr", "inpaint", "predict")
+TASKS = ("sr", "inpaint", "predict", "series")
+# the product's row and its classical baseline per task (rows named by run_task / the model labels below)
+BASELINE = {"sr": "bicubic (whole scene)", "inpaint": "biharmonic", "predict": "most recent clear frame",
+            "series": "most recent frame, matched"}
 PIPE_METHOD = {"sr": "super_resolve", "inpaint": "inpaint", "predict": "predict"}
 
 
@@ -93,6 +107,79 @@ def summarise(rows: dict) -> dict:
     return out
 
 
+def run_series(args, ns):
+    """The dated-series protocol (training.evaluate_series) with the product on the model folder."""
+    from training import evaluate as E
+    from training.evaluate_series import eval_series
+
+    api = None
+    if args.model.lower() != "none":
+        from backend.api import DiffusionSat
+
+        api = DiffusionSat.from_pretrained(args.model)
+    t0 = time.perf_counter()
+    rows, names, notes = eval_series(args.data, api, ns)
+    if not names:
+        return {"error": "no folder of three or more dated rasters of one place"}, "### series\n\nno dated series found\n"
+    text = E.to_markdown({k: v for k, v in rows.items() if v}, "series (last date predicted from the frames before it)")
+    text = text.replace("# ", "### ", 1) + "\n" + "\n".join(f"- {n}" for n in names + notes) + "\n"
+    return {"summary": summarise(rows), "tiles": rows, "scenes": names, "notes": notes,
+            "model_seconds": {"product": time.perf_counter() - t0}}, text
+
+
+@functools.lru_cache(maxsize=None)
+def recommended_guidance(model: str, task: str) -> float:
+    from backend.api import DiffusionSat
+
+    return DiffusionSat.from_pretrained(model).recommended_guidance({"sr": "superres", "series": "predict"}.get(task, task))
+
+
+def _product_row(task: str, rows: dict, guidance: float) -> str:
+    """The row of what the task writes by default: its 'product' row at the model's recommended guidance
+    (prediction per tile has no product row: the series protocol runs the task itself)."""
+    if task == "series":
+        return "product"
+    want = f"guidance {guidance:g})"
+    for key in rows:
+        if key.startswith("product") and key.endswith(want) and not key.startswith("product @"):
+            return key
+    return "product" if "product" in rows else ""
+
+
+def product_summary(args, report: dict, specs) -> dict:
+    """Per task: baseline and product means (PSNR, SSIM, inside the mask where scored), tiles, scenes."""
+    out = {"model": args.model, "data": str(args.data)}
+    guidance = {t: recommended_guidance(args.model, t) for t in TASKS} if args.model.lower() != "none" else {}
+    for task, rep in report.items():
+        if "summary" not in rep:
+            out[task] = {"error": rep.get("error", "not run")}
+            continue
+        summary = rep["summary"]
+        prod = _product_row(task, summary, guidance.get(task, 1.0))
+        base = BASELINE[task]
+        if task == "sr":  # bicubic on the product's own whole rasters (named after the run that made them)
+            base = next((k for k in summary if k.startswith("bicubic (whole scene)") and prod
+                         and k.endswith(prod[len("product"):])), "bicubic")
+        keep = ("PSNR", "SSIM", "PSNR in mask", "SSIM in mask", "colour error in mask", "texture error in mask",
+                "fallback share")
+
+        def pick(row):
+            return {k: v for k, v in summary.get(row, {}).items() if k in keep} if row in summary else None
+
+        if task == "series":
+            scenes = rep.get("scenes", [])
+        else:
+            from training.datasets.raster import discover
+
+            scenes = [s.name for s in discover(args.data, specs, exclude=("*mask*",))]
+        out[task] = {"baseline_row": base, "product_row": prod or None, "baseline": pick(base),
+                     "product": pick(prod) if prod else None, "tiles": summary.get(base, {}).get("tiles", 0),
+                     "scenes": scenes}
+        if task == "series":
+            out[task]["persistence"] = pick("most recent frame")
+    return out
+
+
 def main(argv=None) -> int:
     ap = C.parser("eval_table", __doc__, threads=2, repeats=1)
     ap.add_argument("--data", type=Path, default=default_data(), help="folder of GeoTIFFs (default %(default)s)")
@@ -109,6 +196,10 @@ def main(argv=None) -> int:
     ap.add_argument("--masks", nargs="*", default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sources", default=str(C.ROOT / "training" / "configs" / "data_sources.json"))
+    ap.add_argument("--json", type=Path, default=None,
+                    help="also write the product and baseline means per task, tiles and scenes, here")
+    ap.add_argument("--no-product", dest="product", action="store_false",
+                    help="skip super-resolution of whole rasters through the task (the slow 'product' row)")
     args = ap.parse_args(argv)
 
     import torch
@@ -123,13 +214,18 @@ def main(argv=None) -> int:
     mask_files = args.masks if args.masks else default_masks(args.data)
     masks = CloudMaskBank.from_files(mask_files) if mask_files else None
     ns = argparse.Namespace(data=str(args.data), tile=args.tile, max_tiles=args.max_tiles, split=args.split,
-                            seed=args.seed, frames=args.frames)
+                            seed=args.seed, frames=args.frames, product=args.product, model=args.model)
     guidances = [float(g) for g in args.guidance.split(",")]
     sampler = (f"{args.scheduler} {args.steps} steps" if args.engine == "backend" else f"DDIM {args.steps} steps")
     report, sections = {}, []
     for task in args.tasks.split(","):
         if task not in TASKS:
             raise SystemExit(f"unknown task {task!r}; choose from {TASKS}")
+        if task == "series":
+            report[task], text = run_series(args, ns)
+            sections.append(text)
+            print(f"{task}: done ({time.perf_counter() - t_start:.0f} s)", flush=True)
+            continue
         if task != "sr" and masks is None:
             report[task] = {"error": "no cloud-mask file (pass --masks)"}
             continue
@@ -137,8 +233,10 @@ def main(argv=None) -> int:
         base_rows = run_task(task, None, ns, specs, masks)  # baselines only (no model)
         rows.update(base_rows)
         if args.model.lower() != "none":
+            recommended = recommended_guidance(args.model, task)
             for g in guidances:
                 label = f"model ({sampler}, guidance {g:g})"
+                ns.product = args.product and g == recommended  # whole rasters through the task: its own guidance
                 try:
                     torch.manual_seed(args.seed)
                     model = build_model(args, task, g)
@@ -168,6 +266,9 @@ def main(argv=None) -> int:
           "values on the [0, 1] scale; mean over tiles. SAM = spectral angle in degrees (lower is better); "
           "consistency PSNR = SR output averaged back to the input grid vs the input.", ""] + sections
     md += [f"(total time {time.perf_counter() - t_start:.0f} s; masks: {', '.join(Path(m).name for m in mask_files)})"]
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(product_summary(args, report, specs), indent=1))
     C.write_results(args.out, {"benchmark": "eval_table", "model": args.model, "data": str(args.data),
                                "engine": args.engine, "steps": args.steps, "scheduler": args.scheduler,
                                "guidance": guidances, "machine": info, "tasks": report}, "\n".join(md))

@@ -1,0 +1,154 @@
+"""Dated series: predict the last date of a place from its earlier frames, with the product as users run it.
+
+A folder holding several rasters of one place (``find_series``: at least three GeoTIFFs whose footprints
+overlap, e.g. ``naip_nd_series/``) is scored by predicting its last date from the up to four frames before
+it with ``backend.api.DiffusionSat.predict`` and every default (the backtest self-check and its fallback to
+persistence included): the ``product`` row. Baselines, on the same pixels:
+
+* ``most recent frame``: persistence, the frame before the target as it is;
+* ``most recent frame, matched``: the same frame with each band fitted linearly (least squares) to the
+  target on the pixels valid in both -- the radiometric match of the issue's bar. It uses the target
+  itself, which no forecast can, so it is an upper bound for persistence, not something the product could do.
+
+Dates: from the file names (``…_YYYYMMDD.tif``, ``YYYY.tif``); a year-only target is asked for as 1 July of
+that year (the product needs a day; stated in the notes), and year-only frames get no date (never invented).
+Values: the series' joint 2-98 % stretch for non-8-bit data, 8-bit / 255 otherwise, RGB; scores per
+``tile`` px tile with at most 2 % invalid pixels, as the other protocols.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+SUFFIXES = (".tif", ".tiff")
+MAX_FRAMES = 4  # the temporal ControlNet takes 1-4 frames
+
+
+def file_date(path: Path) -> Tuple[Optional[dt.date], Optional[int]]:
+    """(full date, year) from a file name: ``..._YYYYMMDD`` gives both, a bare ``YYYY`` the year only."""
+    m = re.search(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)", path.stem)
+    if m:
+        try:
+            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return d, d.year
+        except ValueError:
+            pass
+    m = re.fullmatch(r"(\d{4})", path.stem)
+    return (None, int(m.group(1))) if m else (None, None)
+
+
+def find_series(folder) -> List[List[Path]]:
+    """Sub-folders (and the folder itself) holding >= 3 rasters of one place, each sorted by date/name."""
+    import rasterio
+    from rasterio.warp import transform_bounds
+
+    out = []
+    for d in [Path(folder)] + sorted(p for p in Path(folder).iterdir() if p.is_dir()):
+        files = sorted(p for p in d.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and "mask" not in p.name)
+        dated = [p for p in files if file_date(p)[1] is not None]
+        if len(dated) < 3 or len(dated) != len(files):
+            continue
+        boxes = []
+        for p in dated:
+            with rasterio.open(p) as ds:
+                if ds.crs is None:
+                    break
+                boxes.append(transform_bounds(ds.crs, "EPSG:4326", *ds.bounds))
+        else:
+            left, bottom = max(b[0] for b in boxes), max(b[1] for b in boxes)
+            right, top = min(b[2] for b in boxes), min(b[3] for b in boxes)
+            if right > left and top > bottom:  # one place: every footprint overlaps every other
+                out.append(sorted(dated, key=lambda p: (file_date(p)[1], file_date(p)[0] or dt.date.min, p.name)))
+    return out
+
+
+def _on_grid(path: Path, grid, bands) -> Tuple[np.ndarray, np.ndarray]:
+    from rasterio.windows import Window
+
+    from backend.tiling import RasterSource
+
+    src = RasterSource(str(path), bands, grid=grid)
+    try:
+        return src.read(Window(0, 0, grid.width, grid.height))
+    finally:
+        src.close()
+
+
+def match_bands(frame: np.ndarray, target: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Each band of ``frame`` fitted linearly to ``target`` on ``where`` (least squares)."""
+    out = np.empty_like(frame)
+    for b in range(frame.shape[0]):
+        x, y = frame[b][where].astype(np.float64), target[b][where].astype(np.float64)
+        a, c = np.polyfit(x, y, 1) if x.size > 2 and x.std() > 0 else (1.0, float(y.mean() - x.mean()))
+        out[b] = a * frame[b] + c
+    return out
+
+
+def eval_series(folder, api, args) -> Tuple[Dict[str, List[dict]], List[str], List[str]]:
+    """Rows (per tile scores), the series names and notes (see the module doc)."""
+    from backend.geo.grids import Grid
+    from backend.geo.read import open_raster
+    from backend.geo.scaling import percentile_limits, stretch
+
+    from .evaluate import _scores
+
+    rows: Dict[str, List[dict]] = {}
+    names, notes = [], []
+    for series in find_series(folder):
+        target, inputs = series[-1], series[-1 - MAX_FRAMES:-1]
+        t_date, t_year = file_date(target)
+        if t_date is None:
+            t_date = dt.date(t_year, 7, 1)
+            notes.append(f"{target.parent.name}: year-only dates; the target is asked for as {t_date.isoformat()}")
+        names.append(f"{target.parent.name}: {', '.join(p.name for p in inputs)} -> {target.name}")
+        with open_raster(inputs[0]) as ds:
+            grid = Grid(ds.crs, ds.transform, ds.width, ds.height)
+            eight_bit = ds.dtypes[0] == "uint8"
+        bands = [1, 2, 3]
+        truth, t_ok = _on_grid(target, grid, bands)
+        last, l_ok = _on_grid(inputs[-1], grid, bands)
+        result = None
+        if api is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                res = api.predict([(str(p), file_date(p)[0]) for p in inputs], target_date=t_date,
+                                  output=Path(tmp) / "predicted.tif", quicklook=False, seed=args.seed)
+                result, r_ok = _on_grid(Path(res.output), grid, bands)
+                share = float(res.check.get("fallback_share", 0.0)) if res.check else 0.0
+        frames = {"truth": truth, "most recent frame": last}
+        if result is not None:
+            frames["product"] = result
+        valid = t_ok & l_ok & (r_ok if result is not None else True)
+        if eight_bit:
+            units = {k: v.astype(np.float64) / 255.0 for k, v in frames.items()}
+        else:  # one stretch pooled over the frames, as the product stretches a series
+            pooled = np.concatenate([truth[:, valid], last[:, valid]], axis=1)[:, None, :]
+            limits = percentile_limits(pooled, None, (2.0, 98.0))
+            units = {k: np.asarray(stretch(v, limits, valid), np.float64) for k, v in frames.items()}
+        units["most recent frame, matched"] = match_bands(units["most recent frame"], units["truth"], valid)
+        size = int(args.tile)
+        h, w = valid.shape
+        for y0 in range(0, h - size + 1, size):
+            for x0 in range(0, w - size + 1, size):
+                ok = valid[y0:y0 + size, x0:x0 + size]
+                if ok.mean() < 0.98:
+                    continue
+                t = units["truth"][:, y0:y0 + size, x0:x0 + size]
+                for key, img in units.items():
+                    if key == "truth":
+                        continue
+                    row = _scores(np.clip(img[:, y0:y0 + size, x0:x0 + size], 0, 1).astype(np.float32),
+                                  t.astype(np.float32))
+                    if key == "product":
+                        row["fallback share"] = share
+                    rows.setdefault(key, []).append(row)
+                    rows.setdefault(f"{key} @ {target.parent.name}", []).append(row)
+    return rows, names, notes
+
+
+__all__ = ["eval_series", "find_series", "file_date", "match_bands"]
