@@ -16,8 +16,8 @@ from typing import List, Optional, Tuple
 from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsDistanceArea, QgsPointXY,
                        QgsProject, QgsProviderRegistry, QgsRasterLayer, QgsRectangle, QgsUnitTypes, QgsVectorLayer)
 
-from ..compat import METERS, WKT_PREFERRED
-from ..i18n import tr
+from .compat import METERS, WKT_PREFERRED
+from .i18n import tr
 
 WGS84 = "EPSG:4326"
 
@@ -94,7 +94,7 @@ def band_descriptions(layer: QgsRasterLayer) -> List[str]:
 
 def band_code(name: Optional[str]) -> Optional[str]:
     """'B4' / 'b04' / 'B4 red' -> 'B04'; 'B8a' -> 'B8A' (distinct from 'B08'); else None (the backend's rule)."""
-    from ...backend.geo.bands import band_code as backend_band_code
+    from ..backend.geo.bands import band_code as backend_band_code
 
     return backend_band_code(name)
 
@@ -120,7 +120,7 @@ def layer_date(layer: Optional[QgsRasterLayer]) -> Optional[_dt.date]:
         path = raster_path(layer)
     except LayerError:
         return None
-    from ...backend.geo.raster_metadata import date_and_cloud
+    from ..backend.geo.raster_metadata import date_and_cloud
 
     descriptions, tags = gdal_info(path)
     try:
@@ -172,7 +172,7 @@ def extent_metadata(rect: QgsRectangle, crs: QgsCoordinateReferenceSystem, width
     width_m, height_m = extent_size_m(rect, crs)
     height_px = max(1, int(round(width_px * height_m / width_m))) if width_m > 0 else 1
     try:
-        from ...backend.geo.raster_metadata import metadata_for_extent
+        from ..backend.geo.raster_metadata import metadata_for_extent
     except ImportError:
         metadata_for_extent = None
     if metadata_for_extent is not None:

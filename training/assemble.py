@@ -18,8 +18,12 @@ import shutil
 import sys
 from pathlib import Path
 
-BASE_PARTS = ("unet", "text_encoder", "tokenizer", "scheduler", "vae")
-CONTROLNETS = {"controlnet": "controlnet_sr", "controlnet_inpaint": "controlnet_inpaint", "controlnet3d": "controlnet3d"}
+from backend import model_layout as layout
+
+BASE_PARTS = tuple(layout.folder_of(c) for c in layout.BASE_COMPONENTS)
+#: bundle folder -> the training run that makes it
+CONTROLNETS = {layout.folder_of("controlnet"): "controlnet_sr", layout.INPAINT_FOLDER: "controlnet_inpaint",
+               layout.folder_of("controlnet3d"): "controlnet3d"}
 
 
 def assemble(runs, out, budget_mb: float = 60.0, prefix: str = "", suffix: str = "_mini") -> dict:
@@ -32,7 +36,7 @@ def assemble(runs, out, budget_mb: float = 60.0, prefix: str = "", suffix: str =
         if (out / part).exists():
             shutil.rmtree(out / part)
         shutil.copytree(base / part, out / part)
-    shutil.copyfile(base / "model_index.json", out / "model_index.json")
+    shutil.copyfile(base / layout.MODEL_INDEX, out / layout.MODEL_INDEX)
     present = {}
     for folder, run in CONTROLNETS.items():
         src = runs / f"{prefix}{run}{suffix}" / "final" / folder
@@ -43,11 +47,9 @@ def assemble(runs, out, budget_mb: float = 60.0, prefix: str = "", suffix: str =
             present[folder] = True
         else:
             present[folder] = False
-    from backend.checkpoints.loader import load_components, load_model
+    from backend.checkpoints.loader import load_components
 
-    load_components(out, controlnets=True)
-    if present["controlnet_inpaint"]:
-        load_model(out / "controlnet_inpaint")
+    load_components(out, controlnets=True)  # controlnet_inpaint/ included
     sizes = {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*.safetensors"))}
     total = sum(sizes.values())
     report = {"out": str(out), "controlnets": present, "safetensors_bytes": sizes, "total_mb": total / 1e6,

@@ -77,7 +77,9 @@ def load_controlnet_task(model_dir, controlnet_dir, task: str, steps: int, guida
     from .train_controlnet3d import MultiDateTask
 
     model_dir = Path(model_dir)
-    folder = {"predict": "controlnet3d", "inpaint": "controlnet_inpaint", "sr": "controlnet"}[task]
+    from backend.model_layout import INPAINT_FOLDER
+
+    folder = {"predict": "controlnet3d", "inpaint": INPAINT_FOLDER, "sr": "controlnet"}[task]
     cn = Path(controlnet_dir) if controlnet_dir else model_dir / folder
     if task == "inpaint" and not cn.exists() and (model_dir / "controlnet").exists() and not controlnet_dir:
         cn = model_dir / "controlnet"
@@ -96,13 +98,14 @@ class BackendEngine:
 
     def __init__(self, model_dir, controlnet_dir, task: str, steps: int, guidance: float, seed: int):
         from backend.checkpoints.loader import load_components, load_model
+        from backend.model_layout import INPAINT_FOLDER
         from backend.pipelines import SatDiffusionPipeline
 
         model_dir = Path(model_dir)
         comps = load_components(model_dir, controlnets=True)
         inpaint_cn = None
         if task == "inpaint":
-            path = Path(controlnet_dir) if controlnet_dir else model_dir / "controlnet_inpaint"
+            path = Path(controlnet_dir) if controlnet_dir else model_dir / INPAINT_FOLDER
             inpaint_cn = load_model(path if path.exists() else model_dir / "controlnet")
         elif controlnet_dir:
             setattr(comps, "controlnet3d" if task == "predict" else "controlnet", load_model(controlnet_dir))

@@ -90,8 +90,10 @@ def load_component(path, kind: str):
         from transformers import CLIPTokenizer
 
         return CLIPTokenizer.from_pretrained(path)
+    from backend.model_layout import INPAINT_FOLDER
+
     SatUNet, CN2D, CN3D = model_classes()
-    cls = {"unet": SatUNet, "controlnet": CN2D, "controlnet_inpaint": CN2D, "controlnet3d": CN3D}[kind]
+    cls = {"unet": SatUNet, "controlnet": CN2D, INPAINT_FOLDER: CN2D, "controlnet3d": CN3D}[kind]
     return cls.from_pretrained(path, torch_dtype=torch.float32)
 
 
@@ -116,16 +118,15 @@ def write_scheduler(folder, prediction_type: str = "v_prediction"):
 
 def write_model_index(folder, controlnet: Optional[str] = None):
     """A ``model_index.json`` as the official pipelines write it (custom classes with library null)."""
-    index = {
-        "_class_name": "StableDiffusionPipeline",
-        "feature_extractor": [None, None], "requires_safety_checker": False, "safety_checker": [None, None],
-        "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
-        "tokenizer": ["transformers", "CLIPTokenizer"], "unet": [None, "SatUNet"], "vae": ["diffusers", "AutoencoderKL"],
-    }
+    from backend.model_layout import write_model_index as write
+
+    entries = {"scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+               "tokenizer": ["transformers", "CLIPTokenizer"], "unet": [None, "SatUNet"],
+               "vae": ["diffusers", "AutoencoderKL"]}
     if controlnet:
-        index["controlnet"] = [None, controlnet]
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    (Path(folder) / "model_index.json").write_text(json.dumps(index, indent=2))
+        entries["controlnet"] = [None, controlnet]
+    official = {"feature_extractor": [None, None], "requires_safety_checker": False, "safety_checker": [None, None]}
+    write(folder, entries, class_name="StableDiffusionPipeline", extra=official)
 
 
 def count_parameters(model) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 
+from backend.model_layout import INPAINT_FOLDER
+
 from .base import rgb_dataset
 from .common import main, resolve_path
 from .controlnet_task import ControlNetTask
@@ -24,7 +26,7 @@ class InpaintTask(ControlNetTask):
 
     name = "controlnet_inpaint"
     kind = "2d"
-    folder_name = "controlnet_inpaint"
+    folder_name = INPAINT_FOLDER
     conditioning_in_channels = 4
     conditioning_scale = 1
 

@@ -7,6 +7,8 @@ Layout understood (``root`` = what the user points at):
   here from its own ``config.json``;
 * ``root/unet/`` or, when that is absent, the highest-numbered ``root/checkpoint-<step>/unet/``
   (training output); ``root/vae/``, ``root/text_encoder/``, ``root/tokenizer/``, ``root/scheduler/``;
+* the inpainting ControlNet: ``root/controlnet_inpaint/`` (what our training and ``save_pretrained``
+  write; a 2-D ControlNet in ``controlnet/`` whose config marks it as inpainting is used the same way);
 * ControlNets: ``root/controlnet/``, ``root/controlnet3d/`` and the highest
   ``root/checkpoint-<step>/controlnet/``; 2-D vs 3-D is decided by the config (``_class_name``
   ``ControlNetModel3D`` / ``SatControlNetModel3D`` or a ``use_temporal_transformer`` key), never by the
@@ -35,6 +37,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 
+from .. import model_layout as layout
 from .safe_io import (
     DIFFUSERS_WEIGHTS,
     TRANSFORMERS_WEIGHTS,
@@ -309,9 +312,10 @@ def _highest_checkpoint(root: Path, sub: str) -> Optional[Path]:
 def find_unet_folder(root: PathLike) -> Optional[Path]:
     """``root/unet`` if present, else the highest-step ``root/checkpoint-*/unet``."""
     root = Path(root)
-    if (root / "unet" / "config.json").is_file():
-        return root / "unet"
-    return _highest_checkpoint(root, "unet")
+    unet = layout.folder_of("unet")
+    if (root / unet / layout.CONFIG).is_file():
+        return root / unet
+    return _highest_checkpoint(root, unet)
 
 
 def _controlnet_kind(folder: Path) -> Optional[str]:
@@ -350,6 +354,7 @@ class ModelComponents:
     unet: Any
     controlnet: Any = None
     controlnet3d: Any = None
+    inpaint_controlnet: Any = None
     source: Optional[Path] = None
     paths: Dict[str, Path] = dataclasses.field(default_factory=dict)
 
@@ -358,14 +363,15 @@ def load_components(root: PathLike, device=None, dtype: Optional[torch.dtype] = 
                     controlnet_path: Optional[PathLike] = None) -> ModelComponents:
     """Load vae, text_encoder, tokenizer, scheduler, unet (+ ControlNets) from ``root`` (see module doc).
 
-    ``controlnet_path``: a ControlNet folder elsewhere (2-D or 3-D by its config)."""
+    ``controlnet_path``: a ControlNet folder elsewhere (2-D or 3-D by its config). ``paths`` records the
+    folder of every component loaded."""
     root = Path(root)
     if not root.is_dir():
         raise CheckpointError(f"checkpoint folder {root} does not exist")
     unet_dir = find_unet_folder(root)
     if unet_dir is None:
         raise CheckpointError(f"{root}: no unet/ (or checkpoint-*/unet/) folder with a config.json")
-    paths = {name: root / name for name in ("vae", "text_encoder", "tokenizer", "scheduler")}
+    paths = {name: root / layout.folder_of(name) for name in layout.BASE_COMPONENTS if name != "unet"}
     for name, p in paths.items():
         if not p.is_dir():
             raise CheckpointError(f"{root}: the {name}/ folder is missing")
@@ -376,6 +382,9 @@ def load_components(root: PathLike, device=None, dtype: Optional[torch.dtype] = 
         if kind is None:
             raise CheckpointError(f"{controlnet_path}: not a DiffusionSat ControlNet folder")
         cn[kind] = Path(controlnet_path)
+    inpaint = root / layout.INPAINT_FOLDER
+    if controlnets and (inpaint / layout.CONFIG).is_file():
+        cn["inpaint_controlnet"] = inpaint
     paths.update(cn)
     comps = ModelComponents(
         vae=load_model(paths["vae"], device=device, dtype=dtype),
@@ -386,9 +395,8 @@ def load_components(root: PathLike, device=None, dtype: Optional[torch.dtype] = 
         source=root,
         paths=paths,
     )
-    for kind in ("controlnet", "controlnet3d"):
-        if kind in cn:
-            setattr(comps, kind, load_model(cn[kind], device=device, dtype=dtype))
+    for kind, folder in cn.items():
+        setattr(comps, kind, load_model(folder, device=device, dtype=dtype))
     return comps
 
 
@@ -526,9 +534,9 @@ def inspect_folder(root: PathLike, validate: bool = True) -> FolderReport:
     for sub in ("controlnet", "controlnet3d"):
         if (root / sub / "config.json").is_file() and (root / sub) not in cn.values():
             notes.append(f"{sub}/ is not a DiffusionSat ControlNet (ignored)")
-    inpaint = root / "controlnet_inpaint"  # written by our training code / SatDiffusionPipeline.save_pretrained
-    if (inpaint / "config.json").is_file():
-        comps["controlnet_inpaint"] = _inspect_model("controlnet_inpaint", inpaint, validate)
+    inpaint = root / layout.INPAINT_FOLDER
+    if (inpaint / layout.CONFIG).is_file():
+        comps[layout.INPAINT_FOLDER] = _inspect_model(layout.INPAINT_FOLDER, inpaint, validate)
     return FolderReport(root, comps, notes)
 
 
@@ -536,10 +544,8 @@ def inspect_folder(root: PathLike, validate: bool = True) -> FolderReport:
 def convert_to_diffusers(src: PathLike, dst: PathLike, overwrite: bool = False, dtype: Optional[torch.dtype] = None,
                          controlnet_path: Optional[PathLike] = None) -> Path:
     """Write a clean folder in safetensors (``unet/ vae/ text_encoder/ tokenizer/ scheduler/`` +
-    ``controlnet/`` / ``controlnet3d/`` when present, ``model_index.json``) from an official one.
-    Atomic: everything is written to a temporary sibling folder which then replaces ``dst``."""
-    import diffusers
-
+    ``controlnet/`` / ``controlnet3d/`` / ``controlnet_inpaint/`` when present, ``model_index.json``) from an
+    official one. Atomic: everything is written to a temporary sibling folder which then replaces ``dst``."""
     src, dst = Path(src), Path(dst)
     if dst.exists() and not overwrite:
         raise CheckpointError(f"{dst} already exists (pass overwrite=True to replace it)")
@@ -548,27 +554,17 @@ def convert_to_diffusers(src: PathLike, dst: PathLike, overwrite: bool = False, 
     tmp = dst.parent / f".{dst.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir()
-        comps.unet.save_pretrained(tmp / "unet", safe_serialization=True)
-        comps.vae.save_pretrained(tmp / "vae", safe_serialization=True)
-        comps.text_encoder.save_pretrained(tmp / "text_encoder", safe_serialization=True)
-        comps.tokenizer.save_pretrained(str(tmp / "tokenizer"))
-        comps.scheduler.save_pretrained(tmp / "scheduler")
-        index = {
-            "_class_name": "DiffusionSatPipeline",
-            "_diffusers_version": diffusers.__version__,
-            "_converted_from": str(src),
-            "scheduler": ["diffusers", type(comps.scheduler).__name__],
-            "text_encoder": ["transformers", type(comps.text_encoder).__name__],
-            "tokenizer": ["transformers", "CLIPTokenizer"],
-            "unet": ["backend.models", type(comps.unet).__name__],
-            "vae": ["diffusers", type(comps.vae).__name__],
-        }
-        for kind in ("controlnet", "controlnet3d"):
-            model = getattr(comps, kind)
-            if model is not None:
-                model.save_pretrained(tmp / kind, safe_serialization=True)
-                index[kind] = ["backend.models", type(model).__name__]
-        (tmp / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        entries = {}
+        for name, folder in layout.FOLDERS.items():
+            comp = getattr(comps, name)
+            if comp is None:
+                continue
+            if name in layout.MODULE_COMPONENTS:
+                comp.save_pretrained(tmp / folder, safe_serialization=True)
+            else:
+                comp.save_pretrained(str(tmp / folder))
+            entries[folder] = layout.index_entry(comp)
+        layout.write_model_index(tmp, entries, extra={"_converted_from": str(src)})
         if dst.exists():
             old = dst.parent / f".{dst.name}.old-{uuid.uuid4().hex[:8]}"
             os.replace(dst, old)

@@ -21,8 +21,8 @@ from .download import (
     DownloadResult,
     HubError,
     download,
-    sha256_file,
 )
+from ..checksum import sha256_file
 from .registry import (
     BUNDLED_NAME,
     CATALOG,

@@ -37,6 +37,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Union
 
+from ..model_layout import MARKER_FOLDERS, MODEL_INDEX
 from .download import HubError
 
 log = logging.getLogger(__name__)
@@ -286,9 +287,9 @@ def model_folder_markers(path: Union[str, Path]) -> List[str]:
     'checkpoint-*/unet/' or 'checkpoint-*/controlnet/' (empty list: not a model folder)."""
     path = Path(path)
     found = []
-    if (path / "model_index.json").is_file():
-        found.append("model_index.json")
-    for sub in ("unet", "controlnet"):
+    if (path / MODEL_INDEX).is_file():
+        found.append(MODEL_INDEX)
+    for sub in MARKER_FOLDERS:
         if (path / sub).is_dir():
             found.append(f"{sub}/")
     try:
@@ -296,7 +297,7 @@ def model_folder_markers(path: Union[str, Path]) -> List[str]:
     except OSError:
         checkpoints = []
     for checkpoint in checkpoints:
-        for sub in ("unet", "controlnet"):
+        for sub in MARKER_FOLDERS:
             if (checkpoint / sub).is_dir():
                 found.append(f"{checkpoint.name}/{sub}/")
     return found

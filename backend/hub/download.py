@@ -1,6 +1,6 @@
 """Resumable, verified HTTP(S) download with the standard library only (urllib).
 
-``download(name_or_url, dest, sha256=None, progress=None, cancel=None)``:
+``download(url, dest, sha256=None, progress=None, cancel=None)``:
 
 * the body goes to ``<dest>.part``; a later call resumes it with ``Range: bytes=<n>-``.
   A ``206`` answer whose ``Content-Range`` starts at ``n`` is appended; a server that ignores
@@ -32,7 +32,6 @@ environment; other hosts honour the usual ``*_proxy`` variables as urllib does.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import http.client
 import json
 import logging
@@ -46,6 +45,9 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Optional, Tuple, Union
 
+from ..cancel import is_cancelled
+from ..checksum import sha256_file
+
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, Optional[int]], None]
@@ -54,7 +56,6 @@ USER_AGENT = "diffusionsat-qgis-hub/1 (+https://github.com/diffusionsat-qgis/dif
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _MAX_BACKOFF_S = 30.0
-_HASH_BLOCK = 1 << 20
 
 
 class HubError(Exception):
@@ -105,25 +106,6 @@ class _Transient(Exception):
 
 class _Restart(Exception):
     """The partial file cannot be continued: start again from byte 0 (does not use a retry)."""
-
-
-def is_cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    is_set = getattr(cancel, "is_set", None)
-    if callable(is_set):
-        return bool(is_set())
-    if callable(cancel):
-        return bool(cancel())
-    return bool(cancel)
-
-
-def sha256_file(path: Union[str, Path]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def filename_from_url(url: str) -> str:
@@ -206,21 +188,8 @@ def _int_header(value: Optional[str]) -> Optional[int]:
         return None
 
 
-def _resolve_source(name_or_url: str, sha256: Optional[str], size: Optional[int]):
-    if "://" in name_or_url:
-        return name_or_url, sha256, size
-    from . import registry  # the catalogue; imported lazily (registry imports this module)
-
-    entry = registry.get_entry(name_or_url)
-    if not entry.url:
-        raise DownloadError(
-            f"no download URL is known for {entry.name!r}; get it by hand from {entry.page or entry.source}"
-        )
-    return entry.url, sha256 or entry.sha256, size if size is not None else entry.size
-
-
 def download(
-    name_or_url: str,
+    url: str,
     dest: Union[str, Path],
     sha256: Optional[str] = None,
     progress: Optional[ProgressCallback] = None,
@@ -232,14 +201,13 @@ def download(
     timeout: float = 60.0,
     chunk_size: int = 1 << 20,
 ) -> DownloadResult:
-    """Download ``name_or_url`` (a URL, or the name of a catalogue model) to the file ``dest``.
+    """Download ``url`` to the file ``dest`` (a catalogue model by name: ``registry.download_model``).
 
     ``dest`` may be an existing folder: the file is then named after the URL. ``sha256`` and
-    ``size`` are checked when given (a catalogue name supplies its own when known). Returns a
+    ``size`` are checked when given. Returns a
     :class:`DownloadResult` whose ``sha256`` is always the computed one. Raises
     :class:`ChecksumError`, :class:`DownloadCancelled` or :class:`DownloadError`.
     """
-    url, sha256, size = _resolve_source(name_or_url, sha256, size)
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise DownloadError(f"only http:// and https:// URLs can be downloaded, not {url!r}")

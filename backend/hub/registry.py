@@ -42,7 +42,9 @@ from typing import Callable, List, Optional, Union
 from . import cache
 from .cache import HubError
 from .release import mini_release
-from .download import DownloadCancelled, download, filename_from_url, is_cancelled, sha256_file
+from ..cancel import is_cancelled
+from ..checksum import sha256_file
+from .download import DownloadCancelled, download, filename_from_url
 
 log = logging.getLogger(__name__)
 

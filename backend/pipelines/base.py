@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import os
 import secrets
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
@@ -45,11 +44,11 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
+from .. import model_layout as layout
 from ..cancel import CancelSource, Cancelled, raise_if_cancelled
 from ..metadata import NUM_METADATA, SatMetadata
 from . import schedulers as _sched
 
-INPAINT_FOLDER = "controlnet_inpaint"
 ProgressCallback = Callable[[int, int], Any]
 MetadataLike = Union[SatMetadata, np.ndarray, Sequence[float], torch.Tensor, None]
 
@@ -99,10 +98,6 @@ class ControlSpec:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _is_sequence_of(value, kinds) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, kinds) for v in value)
-
-
 def metadata_vector(item: MetadataLike) -> np.ndarray:
     """One metadata item -> normalised float32 7-vector.
 
@@ -235,8 +230,7 @@ def _config_get(config, key, default=None):
 class PipelineBase:
     """Components + the shared sampling loop. Use :class:`backend.pipelines.SatDiffusionPipeline`."""
 
-    #: names of the ``torch.nn.Module`` components, in save order
-    _module_names = ("vae", "text_encoder", "unet", "controlnet", "controlnet3d", "inpaint_controlnet")
+    _module_names = layout.MODULE_COMPONENTS
 
     def __init__(
         self,
@@ -261,6 +255,8 @@ class PipelineBase:
         self.controlnet3d = controlnet3d
         self.inpaint_controlnet = inpaint_controlnet
         self.source = source
+        #: component -> the folder it was loaded from (what a task's checkpoint hash covers)
+        self.component_paths: dict = {}
         self._uncond_cache: dict = {}
         for module in self._modules():
             module.eval()
@@ -279,9 +275,17 @@ class PipelineBase:
         config ``task == "inpaint"``) is used for :meth:`inpaint` instead of super-resolution.
         """
         controlnet = getattr(components, "controlnet", None)
+        paths = dict(getattr(components, "paths", None) or {})
+        if inpaint_controlnet is None:
+            inpaint_controlnet = getattr(components, "inpaint_controlnet", None)
+        else:
+            paths.pop("inpaint_controlnet", None)  # the caller's model: its folder is not known here
         if inpaint_controlnet is None and controlnet is not None and is_inpaint_controlnet(controlnet):
             inpaint_controlnet, controlnet = controlnet, None
-        return cls(
+            paths.pop("inpaint_controlnet", None)
+            if "controlnet" in paths:
+                paths["inpaint_controlnet"] = paths.pop("controlnet")
+        pipe = cls(
             vae=components.vae,
             text_encoder=components.text_encoder,
             tokenizer=components.tokenizer,
@@ -293,6 +297,8 @@ class PipelineBase:
             source=getattr(components, "source", None),
             **kwargs,
         )
+        pipe.component_paths = paths
+        return pipe
 
     @classmethod
     def from_pretrained(cls, path, device=None, dtype=None, controlnet_path=None, **kwargs):
@@ -304,7 +310,7 @@ class PipelineBase:
         :meth:`from_components`) or from ``controlnet_inpaint/`` (what :meth:`save_pretrained` writes).
         ``controlnet_path``: a ControlNet folder outside ``path`` (2-D or 3-D by its config).
         """
-        from ..checkpoints import load_components, load_model
+        from ..checkpoints import load_components
 
         device = _parse_device(device)
         torch_dtype = _parse_dtype(dtype) if dtype is not None else torch.float32  # also for fp16 files
@@ -313,9 +319,6 @@ class PipelineBase:
         if device is not None and device.type == "cuda" and not torch.cuda.is_available():
             raise PipelineError("CUDA was requested but torch sees no CUDA device")
         components = load_components(path, device=device, dtype=torch_dtype, controlnet_path=controlnet_path)
-        inpaint_dir = os.path.join(os.fspath(path), INPAINT_FOLDER)
-        if "inpaint_controlnet" not in kwargs and os.path.isfile(os.path.join(inpaint_dir, "config.json")):
-            kwargs["inpaint_controlnet"] = load_model(inpaint_dir, device=device, dtype=torch_dtype)
         pipe = cls.from_components(components, **kwargs)
         return pipe.to(device=device, dtype=torch_dtype)
 
@@ -325,23 +328,14 @@ class PipelineBase:
         Sub-folders: ``vae``, ``text_encoder``, ``tokenizer``, ``scheduler``, ``unet``, ``controlnet``
         (super-resolution), ``controlnet3d`` (temporal), ``controlnet_inpaint`` (inpainting ControlNet).
         """
-        os.makedirs(path, exist_ok=True)
-        index = {"_class_name": "DiffusionSatPipeline", "_diffusers_version": _diffusers_version()}
-        for name, folder in (
-            ("vae", "vae"), ("text_encoder", "text_encoder"), ("tokenizer", "tokenizer"), ("scheduler", "scheduler"),
-            ("unet", "unet"), ("controlnet", "controlnet"), ("controlnet3d", "controlnet3d"),
-            ("inpaint_controlnet", INPAINT_FOLDER),
-        ):
+        entries = {}
+        for name, folder in layout.FOLDERS.items():
             comp = getattr(self, name)
             if comp is None:
                 continue
             comp.save_pretrained(os.path.join(path, folder))
-            module = type(comp).__module__.split(".")[0]
-            library = module if module in ("diffusers", "transformers") else None
-            index[folder] = [library, type(comp).__name__]
-        with open(os.path.join(path, "model_index.json"), "w", encoding="utf-8") as fh:
-            json.dump(index, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+            entries[folder] = layout.index_entry(comp)
+        layout.write_model_index(path, entries)
 
     def _modules(self):
         for name in self._module_names:
@@ -664,15 +658,6 @@ def _parse_dtype(dtype) -> torch.dtype:
         return names[str(dtype).lower().replace("torch.", "")]
     except KeyError:
         raise PipelineError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16") from None
-
-
-def _diffusers_version() -> str:
-    try:
-        import diffusers
-
-        return diffusers.__version__
-    except Exception:  # pragma: no cover
-        return "unknown"
 
 
 __all__ = [

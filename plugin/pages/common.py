@@ -16,7 +16,7 @@ from ..compat import STAT_MAX, STAT_MIN
 from .. import settings as settings_mod
 from ..i18n import tr
 from ..tasks import BackendTask
-from .layers import LayerError, band_descriptions
+from ..layers import LayerError, band_descriptions
 
 INVALID_STYLE = "border: 1px solid #d62828; background-color: #fde8e8;"
 
@@ -173,7 +173,7 @@ class BandPicker(QWidget):
         self.matched: Dict[str, bool] = {}
 
     def set_layer(self, layer: Optional[QgsRasterLayer], fallback_first: bool = False) -> None:
-        from .layers import find_band
+        from ..layers import find_band
 
         descriptions = band_descriptions(layer) if layer is not None else []
         for i, (label, names) in enumerate(self.wanted):

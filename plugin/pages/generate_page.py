@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from typing import List, Optional, Tuple
 
@@ -14,7 +13,7 @@ from qgis.PyQt.QtWidgets import (QButtonGroup, QFormLayout, QHBoxLayout, QLabel,
 from ..i18n import tr
 from ..map_tool import ExtentMapTool
 from .common import TaskPage, float_or_none, mark
-from .layers import WGS84, centre_lonlat, crs_text, extent_metadata, extent_size_m, layer_date, parse_date
+from ..layers import WGS84, centre_lonlat, crs_text, extent_metadata, extent_size_m, layer_date, parse_date
 
 
 class GeneratePage(TaskPage):
@@ -291,8 +290,4 @@ class GeneratePage(TaskPage):
             date=parse_date(date_text) if date_text else None,
             cloud_cover=(float_or_none(cloud_text) / 100.0) if cloud_text else 0.0,
         )
-        names = {f.name for f in dataclasses.fields(GenerateJob)}
-        for key, widget in (("lon", self.lon), ("lat", self.lat)):  # if the backend takes an explicit centre
-            if key in names:
-                values[key] = float_or_none(widget.text())
         return GenerateJob(**values)

@@ -13,7 +13,7 @@ from ..compat import LAYER_FILTER_POLYGON, LAYER_FILTER_RASTER
 from ..i18n import tr
 from ..map_tool import PolygonMapTool
 from .common import narrow, BandPicker, TaskPage, int_list, mark
-from .layers import LayerError, crs_text, raster_path, vector_source
+from ..layers import LayerError, crs_text, raster_path, vector_source
 
 SOURCE_POLYGONS, SOURCE_RASTER, SOURCE_DRAWN, SOURCE_PRODUCT = "polygons", "raster", "drawn", "product"
 MODE_CLASSES, MODE_BITS, MODE_NONZERO = "classes", "bits", "nonzero"

@@ -15,7 +15,7 @@ from qgis.PyQt.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QH
 from ..compat import LAYER_FILTER_RASTER
 from ..i18n import tr
 from .common import narrow, TaskPage, mark
-from .layers import LayerError, layer_date, parse_date, raster_path
+from ..layers import LayerError, layer_date, parse_date, raster_path
 
 MAX_FRAMES = 4
 LAYER_ID = Qt.ItemDataRole.UserRole

@@ -10,7 +10,7 @@ from qgis.PyQt.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout
 from ..compat import LAYER_FILTER_RASTER
 from ..i18n import tr
 from .common import narrow, BandPicker, TaskPage, mark
-from .layers import LayerError, raster_path
+from ..layers import LayerError, raster_path
 
 #: The official Sentinel-2 band order of the super-resolution model, as shown to the user.
 SR_BANDS = ("B4", "B3", "B2", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")

@@ -7,7 +7,7 @@ from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessingParameterCrs, 
 
 from ..compat import NUMBER_DOUBLE
 from ..i18n import tr
-from ..pages.layers import crs_text, parse_date
+from ..layers import crs_text, parse_date
 from .alg_common import DiffusionSatAlgorithm
 
 

@@ -9,7 +9,7 @@ from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterEnum,
 from ..compat import NUMBER_DOUBLE, SOURCE_POLYGON
 from ..i18n import tr
 from ..pages.common import int_list
-from ..pages.layers import crs_text, raster_path, vector_source
+from ..layers import crs_text, raster_path, vector_source
 from .alg_common import DiffusionSatAlgorithm
 
 MODES = ("classes", "bits", "nonzero")

@@ -6,7 +6,7 @@ from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParamet
 
 from ..compat import SOURCE_RASTER
 from ..i18n import tr
-from ..pages.layers import layer_date, parse_date, raster_path
+from ..layers import layer_date, parse_date, raster_path
 from .alg_common import DiffusionSatAlgorithm
 
 

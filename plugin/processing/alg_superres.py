@@ -5,7 +5,7 @@ from __future__ import annotations
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterLayer
 
 from ..i18n import tr
-from ..pages.layers import raster_path
+from ..layers import raster_path
 from .alg_common import DiffusionSatAlgorithm
 
 

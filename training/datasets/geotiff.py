@@ -22,7 +22,7 @@ import numpy as np
 
 from .captions import scene_caption
 from .dropout import metadata_dropout
-from .raster import Scene, area_downsample, discover, load_source_specs, split_columns
+from .raster import Scene, area_downsample, split_columns
 
 
 class GeoTiffCrops:
@@ -44,12 +44,6 @@ class GeoTiffCrops:
             raise ValueError(f"no scene is large enough for {self.size}-px crops in the {split!r} split")
         w = np.array([e[0].weight if weights is None else weights[i] for i, e in enumerate(self.entries)], dtype=np.float64)
         self.weights = w / w.sum()
-
-    @classmethod
-    def from_folder(cls, folder, sources=None, include=None, exclude=(), **kwargs) -> "GeoTiffCrops":
-        specs = load_source_specs(sources) if isinstance(sources, (str, bytes)) or hasattr(sources, "__fspath__") \
-            else (sources or {})
-        return cls(discover(folder, specs, bands="rgb", include=include, exclude=exclude), **kwargs)
 
     @property
     def scenes(self) -> List[Scene]:
@@ -92,25 +86,6 @@ class GeoTiffCrops:
             "caption": [it["caption"] for it in items],
             "scene": [it["scene"] for it in items],
         }
-
-    def eval_tiles(self, max_per_scene: int = 4) -> List[Dict]:
-        """Deterministic non-overlapping tiles of the split's region (zoom 1), for evaluation."""
-        out = []
-        for scene, c0, c1, _ in self.entries:
-            n = 0
-            for y0 in range(0, scene.height - self.size + 1, self.size):
-                for x0 in range(c0, c1 - self.size + 1, self.size):
-                    if n >= max_per_scene:
-                        break
-                    valid = scene.valid[y0:y0 + self.size, x0:x0 + self.size]
-                    if 1.0 - valid.mean() > self.max_invalid:
-                        continue
-                    meta = scene.metadata(x0, y0, self.size, self.size)
-                    out.append({"image": scene.image[:, y0:y0 + self.size, x0:x0 + self.size].copy(),
-                                "metadata": meta.to_vector(), "meta": meta, "scene": scene.name,
-                                "caption": scene_caption(scene.sensor, scene.place), "window": (x0, y0)})
-                    n += 1
-        return out
 
 
 __all__ = ["GeoTiffCrops"]

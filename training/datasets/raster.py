@@ -208,11 +208,6 @@ def _auto_rgb_bands(descriptions: Sequence[Optional[str]], count: int) -> Option
     return None
 
 
-def _is_s2(descriptions) -> bool:
-    codes = [band_code(d) for d in descriptions]
-    return sum(c is not None for c in codes) >= 3
-
-
 def load_scene(path, spec: Optional[dict] = None, bands="rgb") -> Optional[Scene]:
     """Read a GeoTIFF (or a Landsat per-band product folder) as a :class:`Scene`.
 
