@@ -23,7 +23,9 @@ raster edge; ramp weights are ``0.5 - 0.5 cos(pi (i + 0.5) / ramp)``, never 0, s
 covered. The output is ``sum(w * tile) / sum(w)``: an identity function reproduces the input and a
 constant offset stays constant -- no seams.
 
-Memory. Tiles are processed in row-major order, ``batch_size`` at a time. Source windows are read per
+Memory. The plan is lazy (:class:`TilePlan`): only the tile starts along each axis are kept and a tile,
+with its seed and metadata, is made when it is reached, so a 60 000 px raster's 6 million tiles cost
+nothing up front. Tiles are processed in row-major order, ``batch_size`` at a time. Source windows are read per
 tile (nothing is read whole). As soon as a tile is added, the part of the output no later tile
 touches is divided by its weight and written with a windowed write; partial sums still needed are kept
 only for the overlap with the next tile and a full-width strip ``overlap * factor`` rows high (see
@@ -50,13 +52,15 @@ tile_w)`` bool.
 
 from __future__ import annotations
 
+import bisect
+import collections.abc
 import contextvars
 import dataclasses
 import hashlib
 import math
 import os
 import time
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from affine import Affine
@@ -78,6 +82,32 @@ BLOCK_TAKEOVER: contextvars.ContextVar = contextvars.ContextVar("diffusionsat_bl
 
 
 # ------------------------------------------------------------------------------------------ sources
+SAMPLE_PIXELS = 1 << 20  # values kept for raster-wide statistics (the stretch percentiles)
+# Up to this size the stretch sample is every s-th row and column, as it always was (the demo and evaluation
+# rasters are far below); beyond, reading every s-th row would decode the whole file: patches instead.
+STRIDED_SAMPLE_MAX_PIXELS = 64 << 20
+
+
+def _excluded(exclude, window: Window) -> np.ndarray:
+    """(h, w) bool of ``exclude`` (an array on the source grid, or a function of a window) over ``window``."""
+    if callable(exclude):
+        return np.asarray(exclude(window), dtype=bool)
+    r0, c0 = int(window.row_off), int(window.col_off)
+    return np.asarray(exclude[r0:r0 + int(window.height), c0:c0 + int(window.width)], dtype=bool)
+
+
+def _patch_starts(length: int, size: int, count: int, block: int, offset: int) -> List[int]:
+    """``count`` starts of ``size``-long patches centred evenly along an axis, each moved into one file block
+    (``block`` long; ``offset``: the grid's start in the file) where the raster allows."""
+    starts = []
+    for k in range(count):
+        p = int((k + 0.5) * length / count) - size // 2 + offset
+        b0 = p // block * block
+        p = min(max(p, b0), b0 + block - size) - offset
+        starts.append(min(max(p, 0), length - size))
+    return sorted(set(starts))
+
+
 class RasterSource:
     """A raster file read window by window.
 
@@ -150,22 +180,53 @@ class RasterSource:
             invalid |= edge_zero_mask(arr, 0)
         return arr, ~invalid
 
-    def sample_values(self, max_pixels: int = 1 << 20, exclude: Optional[np.ndarray] = None,
-                      rows_per_read: int = 256) -> np.ndarray:
-        """(C, N) values of the valid pixels on every s-th row and column (s chosen so that at most about
-        ``max_pixels`` are kept), for statistics of the whole raster (e.g. a stretch shared by every tile).
-        ``exclude``: (H, W) bool on this source's grid, pixels to leave out (e.g. an inpainting mask)."""
+    def sample_values(self, max_pixels: int = SAMPLE_PIXELS, exclude=None, strip_bytes: int = 32 << 20) -> np.ndarray:
+        """(C, N) values of valid pixels, for statistics of the whole raster (e.g. a stretch shared by every
+        tile), read with bounded memory: up to :data:`STRIDED_SAMPLE_MAX_PIXELS` every s-th row and column (s
+        chosen so that at most about ``max_pixels`` are kept; every pixel when the raster is that small), in
+        row strips of at most ``strip_bytes``; beyond, :meth:`patch_sample` (time and memory independent of
+        the raster's size). ``exclude``: pixels to leave out (e.g. an inpainting mask), an (H, W) bool array
+        on this source's grid or a function ``window -> (h, w) bool``."""
         h, w = self.grid.height, self.grid.width
+        if h * w > STRIDED_SAMPLE_MAX_PIXELS:
+            return self.patch_sample(max_pixels, exclude)
         s = max(1, int(math.ceil(math.sqrt(h * w / float(max_pixels)))))
-        step = max(s, (rows_per_read // s) * s)
+        rows = max(1, strip_bytes // max(1, w * (self.count + 1) * 4))
+        # the same rows (multiples of s) and columns (::s) whatever the strip height: the sample does not
+        # depend on how it is read
+        reads = [(r, 1) for r in range(0, h, s)] if rows < s else [
+            (r, min(step, h - r)) for step in [(rows // s) * s] for r in range(0, h, step)]
         parts = []
-        for r0 in range(0, h, step):
-            arr, valid = self.read(Window(0, r0, w, min(step, h - r0)))
+        for r0, n in reads:
+            arr, valid = self.read(Window(0, r0, w, n))
             arr, valid = arr[:, ::s, ::s], valid[::s, ::s]
             if exclude is not None:
-                valid = valid & ~np.asarray(exclude[r0:r0 + step:s, ::s], dtype=bool)
+                valid = valid & ~_excluded(exclude, Window(0, r0, w, n))[::s, ::s]
             parts.append(arr[:, valid])
         return np.concatenate(parts, axis=1) if parts else np.zeros((self.count, 0), np.float32)
+
+    def patch_sample(self, max_pixels: int = SAMPLE_PIXELS, exclude=None, patch: int = 64,
+                     read_budget: int = 512 << 20) -> np.ndarray:
+        """(C, N) values of valid pixels in small patches spread evenly over the raster, each inside one
+        block of the file (so a patch decodes one block): about ``max_pixels`` values from at most
+        ``read_budget`` bytes of decoded blocks, whatever the raster's size."""
+        ds = self._vrt if self._vrt is not None else self._ds
+        h, w = self.grid.height, self.grid.width
+        bh, bw = (int(v) for v in ds.block_shapes[0])
+        ph, pw = max(1, min(patch, bh, h)), max(1, min(patch, bw, w))
+        block_bytes = bh * bw * ds.count * np.dtype(ds.dtypes[0]).itemsize
+        n = max(1, min(max_pixels // (ph * pw), read_budget // max(1, block_bytes)))
+        ny = max(1, min(h // ph, int(round(math.sqrt(n * h / float(w))))))
+        nx = max(1, min(w // pw, n // ny))
+        parts = []
+        for r in _patch_starts(h, ph, ny, bh, self._offset[0]):
+            for c in _patch_starts(w, pw, nx, bw, self._offset[1]):
+                win = Window(c, r, pw, ph)
+                arr, valid = self.read(win)
+                if exclude is not None:
+                    valid = valid & ~_excluded(exclude, win)
+                parts.append(arr[:, valid])
+        return np.concatenate(parts, axis=1)
 
     def close(self):
         if self._vrt is not None:
@@ -266,35 +327,73 @@ def axis_starts(length: int, tile: int, overlap: int, align: int = 1) -> List[in
     return sorted(set(starts))
 
 
+class TilePlan(collections.abc.Sequence):
+    """The tiles :func:`run_tiled` processes, in row-major order, each made when it is asked for.
+
+    Only the tile starts along each axis are kept (a few thousand numbers), so planning a 60 000 px raster
+    (6 million tiles) takes no time and no memory; a tile's seed and metadata (about 1 ms) are computed
+    on access. Indexing, slicing, ``len`` and iteration work as on the list of tiles it stands for."""
+
+    def __init__(self, grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int = 1, base_seed: int = 0,
+                 metadata: Optional[SatMetadata] = None,
+                 metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None, align: int = 1):
+        tile_size, overlap, factor = int(tile_size), int(overlap), int(factor)
+        if tile_size < 1:
+            raise TilingError(f"tile size must be at least 1 pixel, got {tile_size}")
+        if not 0 <= overlap < tile_size:
+            raise TilingError(f"overlap must be between 0 and the tile size - 1 ({tile_size - 1}), got {overlap}")
+        if factor < 1:
+            raise TilingError(f"the output scale factor must be a positive integer, got {factor}")
+        self.grid, self.factor, self.base_seed = grid, factor, base_seed
+        self.metadata, self.metadata_fn = metadata, metadata_fn
+        self.rows = axis_starts(grid.height, tile_size, overlap, align)
+        self.cols = axis_starts(grid.width, tile_size, overlap, align)
+        self.th, self.tw = min(tile_size, grid.height), min(tile_size, grid.width)
+
+    def __len__(self) -> int:
+        return len(self.rows) * len(self.cols)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.tile(k) for k in range(*index.indices(len(self)))]
+        k = int(index) + (len(self) if int(index) < 0 else 0)
+        if not 0 <= k < len(self):
+            raise IndexError(f"tile {index} of a plan of {len(self)}")
+        return self.tile(k)
+
+    def __iter__(self) -> Iterator[Tile]:
+        return (self.tile(k) for k in range(len(self)))
+
+    def tile(self, k: int) -> Tile:
+        i, j = divmod(int(k), len(self.cols))
+        r, c, f = self.rows[i], self.cols[j], self.factor
+        win = Window(c, r, self.tw, self.th)
+        tr = self.grid.window_transform(win)
+        tile = Tile(k, i, j, win, tr, Window(c * f, r * f, self.tw * f, self.th * f), tr * Affine.scale(1.0 / f),
+                    tile_seed(self.base_seed, r, c))
+        if self.metadata_fn is not None:
+            return dataclasses.replace(tile, metadata=self.metadata_fn(tile))
+        if self.metadata is not None and self.grid.crs is not None:
+            from .geo.raster_metadata import metadata_for_window
+
+            return dataclasses.replace(tile, metadata=metadata_for_window(self.grid, win, self.metadata))
+        return tile
+
+    def indexes_in(self, row0: int, row1: int, col0: int, col1: int) -> List[int]:
+        """Plan indexes (ascending) of the tiles whose windows meet input rows [row0, row1) x columns
+        [col0, col1): found from the sorted starts, without visiting the other tiles."""
+        def span(starts, size, lo, hi):
+            return range(bisect.bisect_right(starts, lo - size), bisect.bisect_left(starts, hi))
+        ncols = len(self.cols)
+        return [i * ncols + j for i in span(self.rows, self.th, row0, row1) for j in span(self.cols, self.tw, col0, col1)]
+
+
 def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int = 1, base_seed: int = 0,
                metadata: Optional[SatMetadata] = None,
-               metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None, align: int = 1) -> List[Tile]:
-    """The tiles :func:`run_tiled` will process, in order (``align``: see :func:`axis_starts`)."""
-    tile_size, overlap, factor = int(tile_size), int(overlap), int(factor)
-    if tile_size < 1:
-        raise TilingError(f"tile size must be at least 1 pixel, got {tile_size}")
-    if not 0 <= overlap < tile_size:
-        raise TilingError(f"overlap must be between 0 and the tile size - 1 ({tile_size - 1}), got {overlap}")
-    if factor < 1:
-        raise TilingError(f"the output scale factor must be a positive integer, got {factor}")
-    rows = axis_starts(grid.height, tile_size, overlap, align)
-    cols = axis_starts(grid.width, tile_size, overlap, align)
-    th, tw = min(tile_size, grid.height), min(tile_size, grid.width)
-    tiles = []
-    for i, r in enumerate(rows):
-        for j, c in enumerate(cols):
-            win = Window(c, r, tw, th)
-            out_win = Window(c * factor, r * factor, tw * factor, th * factor)
-            tr = grid.window_transform(win)
-            tile = Tile(len(tiles), i, j, win, tr, out_win, tr * Affine.scale(1.0 / factor), tile_seed(base_seed, r, c))
-            if metadata_fn is not None:
-                tile = dataclasses.replace(tile, metadata=metadata_fn(tile))
-            elif metadata is not None and grid.crs is not None:
-                from .geo.raster_metadata import metadata_for_window
-
-                tile = dataclasses.replace(tile, metadata=metadata_for_window(grid, win, metadata))
-            tiles.append(tile)
-    return tiles
+               metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None, align: int = 1) -> TilePlan:
+    """The tiles :func:`run_tiled` will process, in order (``align``: see :func:`axis_starts`), as a lazy
+    :class:`TilePlan`."""
+    return TilePlan(grid, tile_size, overlap, factor, base_seed, metadata, metadata_fn, align)
 
 
 def _ramp(n: int, ramp: int, at_start: bool, at_end: bool) -> np.ndarray:
@@ -394,7 +493,7 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
             check_output_path(output_path, protect_paths)  # fail before any model work
         tiles = plan_tiles(grid, tile_size, overlap, factor, base_seed, metadata, metadata_fn, align)
         total = len(tiles)
-        th, tw = tiles[0].shape
+        th, tw = tiles.th, tiles.tw  # (not tiles[0]: a tile costs its metadata)
         ph = max(th, tile_size) if pad_to_tile else th
         pw = max(tw, tile_size) if pad_to_tile else tw
         ramp = int(overlap) * int(factor)
@@ -491,16 +590,15 @@ class _Blender:
     is a few tiles plus ``overlap x width`` floats -- independent of the raster's height.
     """
 
-    def __init__(self, grid: Grid, ramp: int, tiles: Sequence[Tile], track_valid: bool):
+    def __init__(self, grid: Grid, ramp: int, plan: TilePlan, track_valid: bool):
         self.grid = grid
         self.ramp = ramp
         self.track_valid = track_valid
-        rows = sorted({(t.row, int(t.out_window.row_off), int(t.out_window.height)) for t in tiles})
-        cols = sorted({(t.col, int(t.out_window.col_off), int(t.out_window.width)) for t in tiles})
-        self.y0 = [r[1] for r in rows]
-        self.y1 = [r[1] + r[2] for r in rows]
-        self.x0 = [c[1] for c in cols]
-        self.x1 = [c[1] + c[2] for c in cols]
+        f = plan.factor  # tile edges on the output grid, from the plan's starts (not by visiting every tile)
+        self.y0 = [r * f for r in plan.rows]
+        self.y1 = [y + plan.th * f for y in self.y0]
+        self.x0 = [c * f for c in plan.cols]
+        self.x1 = [x + plan.tw * f for x in self.x0]
         self.carry = self.next_carry = self.left = None
 
     def start(self, bands: int, sink):
@@ -584,5 +682,5 @@ def _cast(array: np.ndarray, dtype) -> np.ndarray:
 
 __all__ = [
     "Cancelled", "TilingError", "RasterSource", "ArraySource", "Tile", "TileBatch", "TilingResult", "tile_seed",
-    "axis_starts", "plan_tiles", "blend_weights", "run_tiled",
+    "axis_starts", "TilePlan", "plan_tiles", "blend_weights", "run_tiled",
 ]

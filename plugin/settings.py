@@ -33,6 +33,8 @@ class Settings:
     threads: int = 0  # CPU threads; 0 = automatic (backend.cpu_threads: from the model's size, passive waiting)
     confirm_minutes: float = 10.0  # ask before starting a job estimated to take longer than this (0 = never ask)
     output_folder: str = ""  # empty = default_output_folder()
+    dask_enabled: bool = False  # "Run on a Dask cluster" (issue 16): dock and Processing jobs sent to dask_address
+    dask_address: str = ""  # a Dask scheduler, tcp://host:8786; dask is imported only when enabled and set
     extra: dict = field(default_factory=dict)
 
     def model_for(self, task: str) -> str:

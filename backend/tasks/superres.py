@@ -44,6 +44,8 @@ from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 from .superres_check import bicubic_up, grid_notch, self_check
 
 BACK_PROJECTION_ITERATIONS = 3  # smooth (bicubic) rounds before the exact block-constant one
+READ_CACHE_MB = 64  # GDAL block cache while the task reads its input
+SCAN_WINDOW = 1024  # px a side: windows of the all-nodata scan (a multiple of the usual 256 / 512 px blocks)
 GRID_NOTCH = 0  # px: remove the latent grid's periodic texture (8 for the x8 VAE) from the model's detail; off: no measured effect
 
 
@@ -88,9 +90,11 @@ def valid_sample(source, path) -> np.ndarray:
     from rasterio.windows import Window
 
     h, w = source.grid.height, source.grid.width
-    for r0 in range(0, h, 256):  # the sample skips rows and columns: look at every pixel before refusing
-        if source.read(Window(0, r0, w, min(256, h - r0)))[1].any():
-            return values
+    step = SCAN_WINDOW  # the sample skips pixels: look at every one before refusing, a bounded window at a time
+    for r0 in range(0, h, step):
+        for c0 in range(0, w, step):
+            if source.read(Window(c0, r0, min(step, w - c0), min(step, h - r0)))[1].any():
+                return values
     raise SuperResolutionError(f"{path} has no valid pixel in the selected bands (all nodata, NaN or ±Inf): "
                                "nothing to super-resolve")
 
@@ -117,6 +121,15 @@ def default_bands(model, descriptions) -> list:
 
 
 def run(ctx: TaskContext) -> TaskOutput:
+    import rasterio
+
+    # GDAL's block cache would otherwise grow to 5 % of the RAM while the stretch sample and the self-check
+    # read a huge raster's blocks; the output pass sets its own limit (tiling.run_tiled)
+    with rasterio.Env(GDAL_CACHEMAX=READ_CACHE_MB):
+        return _run(ctx)
+
+
+def _run(ctx: TaskContext) -> TaskOutput:
     job, model, pipe = ctx.job, ctx.model, ctx.model.pipeline
     factor, upsample = plan_factor(model, job.factor)
     with open_raster(job.input) as ds:

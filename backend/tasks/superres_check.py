@@ -167,16 +167,23 @@ def degrade_source(read: Callable, window: tuple, factor: int, strip: int = 256)
     pixels are. Returns coarse (C, h/f, w/f), its validity, the window's RGB (3, h, w) and its validity."""
     r0, c0, h, w = window
     rows = max(factor, strip - strip % factor)
-    coarse, cvalid, fine_rgb, fvalid = [], [], [], []
+    coarse = cvalid = None  # filled strip by strip (no list of strips + concatenation: half the peak memory)
+    fine_rgb = np.zeros((3, h, w), np.float32)
+    fvalid = np.zeros((h, w), bool)
     for r in range(0, h, rows):
         n = min(rows, h - r)
         unit, valid = read(r0 + r, c0, n, w)
         unit = np.where(valid[None], unit, 0.0)
-        coarse.append(block_mean(unit, factor).astype(np.float32))
-        cvalid.append(block_mean(valid[None].astype(np.float64), factor)[0] > 0.999)
-        fine_rgb.append(unit[:3].astype(np.float32))
-        fvalid.append(valid)
-    return np.concatenate(coarse, 1), np.concatenate(cvalid, 0), np.concatenate(fine_rgb, 1), np.concatenate(fvalid, 0)
+        part = block_mean(unit, factor).astype(np.float32)
+        if coarse is None:
+            coarse = np.zeros((part.shape[0], h // factor, w // factor), np.float32)
+            cvalid = np.zeros((h // factor, w // factor), bool)
+        cr = r // factor
+        coarse[:, cr:cr + part.shape[1]] = part
+        cvalid[cr:cr + part.shape[1]] = block_mean(valid[None].astype(np.float64), factor)[0] > 0.999
+        fine_rgb[:, r:r + n] = unit[:3]
+        fvalid[r:r + n] = valid
+    return coarse, cvalid, fine_rgb, fvalid
 
 
 def judge(report: SRCheck, truth: np.ndarray, valid: np.ndarray, model: np.ndarray, bicubic: np.ndarray,
@@ -238,6 +245,8 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
         return to_unit(raw, mode, valid=valid, clip=False), valid
 
     coarse, cvalid, truth, fvalid = degrade_source(read, window, factor)
+    if not cvalid.any():  # nothing to score (e.g. a scene's nodata centre): the model everywhere, as judged
+        return report
     cgrid = Grid(grid.crs, grid.transform * Affine.translation(c0, r0) * Affine.scale(factor), w // factor, h // factor)
     gsd = grid.gsd() * factor
     tracker = TileProgress(None, "super-resolve: self-check")
@@ -252,8 +261,14 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     model = np.asarray(res.array, np.float64)[:3, :h, :w]
     bicubic = np.asarray(classical_unit(coarse), np.float64)[:3, :h, :w]
     valid = fvalid & np.repeat(np.repeat(cvalid, factor, 0), factor, 1)
-    judge(report, truth, valid, model, bicubic, window, tiles, to_model_units)
-    report.fallback_tiles = sum(not report.use_model((int(t.window.row_off), int(t.window.col_off))) for t in tiles)
+    # only the tiles near the checked window get their own verdict: the others (millions on a large raster)
+    # are counted, not visited
+    pad_r, pad_c = int(CONTEXT * tiles.th), int(CONTEXT * tiles.tw)
+    near = [tiles[k] for k in tiles.indexes_in(r0 - pad_r, r0 + h + pad_r, c0 - pad_c, c0 + w + pad_c)]
+    judge(report, truth, valid, model, bicubic, window, near, to_model_units)
+    own = sum(not report.use_model(key) for key in report.tiles)
+    rest = 0 if report.use_model(None) else len(tiles) - len(report.tiles)
+    report.fallback_tiles = own + rest
     report.seconds = time.perf_counter() - started
     return report
 

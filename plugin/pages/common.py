@@ -57,12 +57,13 @@ def int_list(text: str) -> Optional[List[int]]:
 
 
 def default_runner(job, model, progress, cancel):
-    """Runs a job in the worker thread with the backend; None when it was cancelled."""
-    from ...backend.api import run_job
+    """Runs a job in the worker thread with the backend (here or on the Dask cluster of the settings);
+    None when it was cancelled."""
     from ...backend.cancel import Cancelled
+    from ..cluster_jobs import run_job
 
     try:
-        return run_job(job, model=model, progress=progress, cancel=cancel)
+        return run_job(job, model, progress=progress, cancel=cancel)
     except Cancelled:
         return None
 
@@ -91,8 +92,13 @@ def model_error(name_or_path: str) -> Optional[str]:
 
 
 def default_estimator(job, model):
-    """How long the job will take (backend.estimate.Estimate): loads the model, times one model call."""
+    """How long the job will take (backend.estimate.Estimate): loads the model, times one model call.
+    None for a job sent to a Dask cluster: this machine's speed says nothing about the cluster's."""
     from ...backend.api import estimate_job
+    from ..cluster_jobs import cluster_address
+
+    if cluster_address() is not None:
+        return None
 
     return estimate_job(job, model=model)
 

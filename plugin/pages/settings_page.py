@@ -14,6 +14,7 @@ from qgis.PyQt.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDial
 
 from .. import settings as settings_mod
 from ..i18n import tr
+from .cluster_box import ClusterBox
 
 
 def check_model(path: str) -> Tuple[bool, str]:
@@ -180,6 +181,9 @@ class SettingsPage(QScrollArea):
         form.addRow(tr("Output folder:"), self.output)
         outer.addWidget(box)
 
+        self.cluster = ClusterBox(body)
+        outer.addWidget(self.cluster)
+
         self.deps_button = QPushButton(tr("Dependencies and diagnostics…"), body)
         self.deps_button.setObjectName("deps_button")
         self.deps_button.clicked.connect(self.dock.show_dependencies)
@@ -201,6 +205,7 @@ class SettingsPage(QScrollArea):
         self.guidance_auto.toggled.connect(self.save)
         self.seed.textEdited.connect(self.save)
         self.output.fileChanged.connect(self.save)
+        self.cluster.changed.connect(self.save)
 
     # ------------------------------------------------------------------ load / save
     def load(self, s: settings_mod.Settings):
@@ -219,6 +224,7 @@ class SettingsPage(QScrollArea):
         self.threads.setValue(int(s.threads))
         self.confirm_minutes.setValue(float(s.confirm_minutes))
         self.output.setFilePath(s.output_folder)
+        self.cluster.load(s)
         self.show_last_seed(s.last_seed)
         self.seed.setEnabled(s.seed_mode == "fixed")
 
@@ -240,6 +246,7 @@ class SettingsPage(QScrollArea):
         s.threads = self.threads.value()
         s.confirm_minutes = self.confirm_minutes.value()
         s.output_folder = self.output.filePath().strip()
+        self.cluster.store(s)
         return s
 
     def save(self, *_args):

@@ -76,8 +76,9 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(str(exc)) from None
         model = self.parameterAsFile(parameters, "MODEL", context) or settings_mod.BUNDLED
         try:
-            from ...backend.api import estimate_job, run_job
+            from ...backend.api import estimate_job
             from ...backend.cancel import Cancelled
+            from ..cluster_jobs import cluster_address, run_job
         except ImportError as exc:
             raise QgsProcessingException(tr("The DiffusionSat backend cannot be loaded: {}").format(exc)) from None
 
@@ -87,8 +88,12 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
                 feedback.setProgressText(message)
 
         try:
-            feedback.pushInfo(tr("This will take {}.").format(estimate_job(job, model=model).text()))
-            result = run_job(job, model=model, progress=progress, cancel=feedback.isCanceled)
+            address = cluster_address()  # the setting "Run on a Dask cluster"
+            if address:
+                feedback.pushInfo(tr("Running on the Dask cluster {}.").format(address))
+            else:
+                feedback.pushInfo(tr("This will take {}.").format(estimate_job(job, model=model).text()))
+            result = run_job(job, model, progress=progress, cancel=feedback.isCanceled)
         except Cancelled:
             feedback.reportError(tr("Cancelled: nothing was written."))
             return {}

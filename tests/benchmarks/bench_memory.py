@@ -1,0 +1,129 @@
+"""Memory and start-up time on huge sparse rasters (issue 20 item 4).
+
+    .venv/bin/python tests/benchmarks/bench_memory.py [--side 60000] [--seconds 90] [--root DIR]
+
+Makes a sparse, tiled 13-band Sentinel-2-like GeoTIFF in /tmp (nodata 0; a 4096 px square of the sample
+scene off centre, the rest never written, so the file is a few MB), then super-resolves it through the API
+in a child process with 2 steps, cancels after ``--seconds`` and prints: seconds to the first tile of the
+output pass, tiles done, peak RSS (VmHWM) and RSS after loading the model. ``--root`` runs another checkout's
+backend (e.g. an export of the previous commit) for a before/after comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "resources" / "samples" / "slovenia_s2l1c_13band.tif"
+NAMES = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+DATA_AT, DATA_SIDE = 14000, 4096  # the written square (input pixels): away from the central self-check window
+
+
+def make_raster(path: Path, side: int) -> Path:
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from rasterio.windows import Window
+
+    if path.exists():
+        return path
+    with rasterio.open(SAMPLE) as src:
+        scene = src.read()
+    profile = dict(driver="GTiff", width=side, height=side, count=13, dtype="uint16", crs="EPSG:32633", nodata=0,
+                   transform=Affine(10, 0, 400000, 0, -10, 5200000), tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate", SPARSE_OK=True, BIGTIFF="YES")
+    at, n = min(DATA_AT, side // 4), min(DATA_SIDE, side // 2)
+    tmp = path.with_suffix(".part.tif")
+    with rasterio.open(tmp, "w", **profile) as ds:
+        ds.descriptions = tuple(NAMES)
+        for r in range(0, n, 1024):
+            rows = min(1024, n - r)
+            reps = (1, -(-rows // scene.shape[1]), -(-n // scene.shape[2]))
+            block = np.maximum(np.tile(scene, reps)[:, :rows, :n], 1)
+            ds.write(block, window=Window(at, at + r, n, rows))
+    os.replace(tmp, path)
+    return path
+
+
+CHILD = r"""
+import json, sys, threading, time
+t0 = time.perf_counter()
+def rss(key):
+    for line in open('/proc/self/status'):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024.0
+from backend.api import get_model
+model = get_model()
+loaded = rss('VmRSS'); t_load = time.perf_counter()
+stop, first, seen = threading.Event(), [], [0]
+seconds = float(sys.argv[3])
+def progress(fraction, message=''):
+    if not first:
+        first.append(time.perf_counter() - t_load)
+    seen[0] = message
+    if time.perf_counter() - t_load > seconds:
+        stop.set()
+result = 'done'
+try:
+    model.super_resolve(sys.argv[1], output=sys.argv[2], steps=2, progress=progress, cancel=stop, quicklook=False)
+except Exception as exc:
+    result = type(exc).__name__ + ': ' + str(exc)[:200]
+print(json.dumps({'first_tile_s': first[0] if first else None, 'last_progress': seen[0], 'result': result,
+                  'peak_rss_mb': rss('VmHWM'), 'rss_after_model_mb': loaded,
+                  'seconds': time.perf_counter() - t_load}))
+"""
+
+
+def _peak_rss_mb(pid: int):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+
+
+def run_case(root: Path, raster: Path, seconds: float, timeout: float) -> dict:
+    """The child's JSON line; when it is killed at ``timeout``, the peak RSS it had reached (polled)."""
+    out = Path("/tmp/bench_memory_out.tif")
+    env = dict(os.environ, PYTHONPATH=str(root))
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(raster), str(out), str(seconds)], cwd=str(root),
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = None
+    while proc.poll() is None and time.perf_counter() - started < timeout:
+        peak = _peak_rss_mb(proc.pid) or peak
+        time.sleep(1.0)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+        return {"result": f"killed after {timeout:.0f} s: no tile started", "peak_rss_mb": peak}
+    stdout, stderr = proc.communicate()
+    lines = [l for l in stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        return {"result": f"exit {proc.returncode}: {stderr.strip()[-300:]}", "peak_rss_mb": peak}
+    return dict(json.loads(lines[-1]), wall_s=round(time.perf_counter() - started, 1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--side", type=int, default=60000)
+    parser.add_argument("--seconds", type=float, default=90.0, help="cancel the run after this long")
+    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--root", type=Path, default=ROOT)
+    args = parser.parse_args(argv)
+    raster = make_raster(Path(f"/tmp/bench_memory_{args.side}.tif"), args.side)
+    print(f"raster {raster} ({args.side} x {args.side} px, 13 bands, {raster.stat().st_size / 1e6:.1f} MB on disk)")
+    res = run_case(args.root.resolve(), raster, args.seconds, args.timeout)
+    print(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
