@@ -30,6 +30,9 @@ from typing import Optional
 # 64 px (2.4 M x 64 = 1.5e8, one thread 1.27x faster) and at 256 px (2.4e9, two threads 1.3x faster).
 PARALLEL_WORK = 1.0e9
 _USER_THREADS_ENV = "OMP_NUM_THREADS"
+# Cores a process may use, set by whoever runs several of them side by side (the batch's local Dask workers):
+# a cap on the automatic choice, unlike OMP_NUM_THREADS, which fixes the count as the user's choice.
+CORES_ENV = "DIFFUSIONSAT_CORES"
 _state = {"prepared": False, "blas_limited": None, "torch_was_loaded": False}
 
 
@@ -48,11 +51,13 @@ def prepare() -> bool:
 
 
 def cpu_count() -> int:
-    """Cores this process may run on (the affinity mask, not the machine's total)."""
+    """Cores this process may run on (the affinity mask, not the machine's total; at most ``CORES_ENV``)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    cap = os.environ.get(CORES_ENV, "").strip()
+    return min(cores, max(1, int(cap))) if cap.isdigit() else cores
 
 
 def limit_foreign_blas(threads: int = 1) -> Optional[str]:

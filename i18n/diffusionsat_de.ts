@@ -4,12 +4,12 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="114"/>
+        <location filename="../plugin/pages/generate_page.py" line="113"/>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="34"/>
+        <location filename="../plugin/pages/generate_page.py" line="33"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Zeichnen Sie eine Ausdehnung und erzeugen Sie ein Bild dafür.</translation>
     </message>
@@ -64,7 +64,7 @@
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="453"/>
+        <location filename="../plugin/pages/common.py" line="460"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -204,77 +204,77 @@
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="184"/>
+        <location filename="../plugin/pages/common.py" line="190"/>
         <source>Band {}</source>
         <translation>Band {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="234"/>
+        <location filename="../plugin/pages/common.py" line="240"/>
         <source>Run</source>
         <translation>Ausführen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="237"/>
+        <location filename="../plugin/pages/common.py" line="243"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="347"/>
+        <location filename="../plugin/pages/common.py" line="354"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="334"/>
+        <location filename="../plugin/pages/common.py" line="341"/>
         <source>Running…</source>
         <translation>Läuft…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="363"/>
+        <location filename="../plugin/pages/common.py" line="370"/>
         <source>Cancelling…</source>
         <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="435"/>
+        <location filename="../plugin/pages/common.py" line="442"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="439"/>
+        <location filename="../plugin/pages/common.py" line="446"/>
         <source>{} uncertainty</source>
         <translation>{} Unsicherheit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="441"/>
+        <location filename="../plugin/pages/common.py" line="448"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Fertig in {} s (Seed {}): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="451"/>
+        <location filename="../plugin/pages/common.py" line="458"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="454"/>
+        <location filename="../plugin/pages/common.py" line="461"/>
         <source>DiffusionSat error</source>
         <translation>DiffusionSat-Fehler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <location filename="../plugin/processing/alg_common.py" line="98"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="477"/>
+        <location filename="../plugin/pages/common.py" line="484"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="39"/>
+        <location filename="../plugin/pages/generate_page.py" line="38"/>
         <source>Draw extent</source>
         <translation>Ausdehnung zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="42"/>
+        <location filename="../plugin/pages/generate_page.py" line="41"/>
         <source>Press, drag and release on the map to draw the extent to generate.</source>
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
@@ -284,42 +284,42 @@
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="188"/>
+        <location filename="../plugin/pages/generate_page.py" line="187"/>
         <source>No extent drawn yet.</source>
         <translation>Noch keine Ausdehnung gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="57"/>
+        <location filename="../plugin/pages/generate_page.py" line="56"/>
         <source>Size (pixels)</source>
         <translation>Größe (Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <location filename="../plugin/pages/generate_page.py" line="58"/>
         <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
         <translation>Die Ausgabebreite in Pixeln beibehalten, wenn sich die Ausdehnung ändert; die Auflösung folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <location filename="../plugin/pages/generate_page.py" line="60"/>
         <source>Resolution (m/pixel)</source>
         <translation>Auflösung (m/Pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="63"/>
+        <location filename="../plugin/pages/generate_page.py" line="62"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Die Auflösung beibehalten, wenn sich die Ausdehnung ändert; die Größe in Pixeln folgt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="73"/>
+        <location filename="../plugin/pages/generate_page.py" line="72"/>
         <source> px wide</source>
         <translation> px breit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="76"/>
+        <location filename="../plugin/pages/generate_page.py" line="75"/>
         <source>metres per pixel</source>
         <translation>Meter pro Pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="82"/>
+        <location filename="../plugin/pages/generate_page.py" line="81"/>
         <source>Output:</source>
         <translation>Ausgabe:</translation>
     </message>
@@ -329,27 +329,27 @@
         <translation>JJJJ-MM-TT</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>z. B. ein Satellitenbild von Ackerland</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>Centre longitude (°):</source>
         <translation>Länge des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre latitude (°):</source>
         <translation>Breite des Mittelpunkts (°):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="98"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Date:</source>
         <translation>Datum:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="99"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Cloud cover (%):</source>
         <translation>Wolkenbedeckung (%):</translation>
     </message>
@@ -359,62 +359,62 @@
         <translation>Prompt:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="181"/>
+        <location filename="../plugin/pages/generate_page.py" line="180"/>
         <source>Extent: {} ({})</source>
         <translation>Ausdehnung: {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="225"/>
+        <location filename="../plugin/pages/generate_page.py" line="224"/>
         <source>draw an extent</source>
         <translation>zeichnen Sie eine Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="234"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="262"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>Die Länge muss eine Zahl zwischen -180 und 180 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="265"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>Die Breite muss eine Zahl zwischen -90 und 90 Grad sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="269"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>Die Auflösung muss eine Zahl von Metern pro Pixel größer als 0 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="269"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>Ground sample distance</source>
         <translation>Bodenauflösung (GSD)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="270"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein (oder leer, wenn unbekannt).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="270"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Aufnahmedatum; leer, wenn unbekannt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="273"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>Die Wolkenbedeckung muss ein Prozentsatz zwischen 0 und 100 sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="273"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Wolkenbedeckung des zu erzeugenden Bildes</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="277"/>
+        <location filename="../plugin/pages/generate_page.py" line="276"/>
         <source>Draw an extent on the map first.</source>
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
@@ -579,7 +579,7 @@
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="41"/>
+        <location filename="../plugin/layers.py" line="41"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>Der Layer „{}“ ist kein Datei-Raster: Speichern Sie ihn zuerst als GeoTIFF (Exportieren, Speichern unter…).</translation>
     </message>
@@ -659,207 +659,207 @@
         <translation>Ein Layer der Liste wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="24"/>
+        <location filename="../plugin/pages/settings_page.py" line="25"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Das Modell kann nicht geprüft werden, weil das Backend nicht geladen werden kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="45"/>
+        <location filename="../plugin/pages/settings_page.py" line="46"/>
         <source>Models</source>
         <translation>Modelle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Generate:</source>
         <translation>Erzeugen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Super-resolve:</source>
         <translation>Superauflösung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Inpaint:</source>
         <translation>Auffüllen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Multi-date predict:</source>
         <translation>Multitemporale Vorhersage:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="54"/>
+        <location filename="../plugin/pages/settings_page.py" line="55"/>
         <source>Model folder</source>
         <translation>Modellordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="55"/>
+        <location filename="../plugin/pages/settings_page.py" line="56"/>
         <source>bundled {}</source>
         <translation>mitgeliefertes {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="64"/>
+        <location filename="../plugin/pages/settings_page.py" line="65"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Wählen Sie einen Modellordner, um ihn zu prüfen; leer verwendet das mitgelieferte Modell.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="80"/>
         <source>Sampling</source>
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="84"/>
+        <location filename="../plugin/pages/settings_page.py" line="85"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (NVIDIA-GPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="86"/>
+        <location filename="../plugin/pages/settings_page.py" line="87"/>
         <source>Device:</source>
         <translation>Gerät:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>float32 (exact)</source>
         <translation>float32 (exakt)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (schneller)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (nur CUDA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="92"/>
+        <location filename="../plugin/pages/settings_page.py" line="93"/>
         <source>Precision:</source>
         <translation>Genauigkeit:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="97"/>
         <source>Steps:</source>
         <translation>Schritte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="99"/>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (wie im Artikel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (weniger Schritte)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <location filename="../plugin/pages/settings_page.py" line="102"/>
         <source>Scheduler:</source>
         <translation>Scheduler:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="113"/>
+        <location filename="../plugin/pages/settings_page.py" line="114"/>
         <source>Guidance:</source>
         <translation>Guidance:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Random</source>
         <translation>Zufällig</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="118"/>
+        <location filename="../plugin/pages/settings_page.py" line="119"/>
         <source>Fixed</source>
         <translation>Fest</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="124"/>
+        <location filename="../plugin/pages/settings_page.py" line="125"/>
         <source>Seed:</source>
         <translation>Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
         <source>Reuse</source>
         <translation>Wiederverwenden</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="129"/>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Den Seed auf den des letzten Laufs festlegen, um ihn zu reproduzieren.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="135"/>
         <source>Latest seed:</source>
         <translation>Letzter Seed:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="144"/>
+        <location filename="../plugin/pages/settings_page.py" line="145"/>
         <source>Tiles and output</source>
         <translation>Kacheln und Ausgabe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="151"/>
+        <location filename="../plugin/pages/settings_page.py" line="152"/>
         <source>model&apos;s native size</source>
         <translation>native Größe des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="158"/>
+        <location filename="../plugin/pages/settings_page.py" line="159"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
         <source>Tile size:</source>
         <translation>Kachelgröße:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="159"/>
+        <location filename="../plugin/pages/settings_page.py" line="160"/>
         <source>Tile overlap:</source>
         <translation>Kachelüberlappung:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="178"/>
+        <location filename="../plugin/pages/settings_page.py" line="179"/>
         <source>Output folder</source>
         <translation>Ausgabeordner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="180"/>
+        <location filename="../plugin/pages/settings_page.py" line="181"/>
         <source>Output folder:</source>
         <translation>Ausgabeordner:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="183"/>
+        <location filename="../plugin/pages/settings_page.py" line="187"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Abhängigkeiten und Diagnose…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="251"/>
+        <location filename="../plugin/pages/settings_page.py" line="258"/>
         <source>none yet</source>
         <translation>noch keiner</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="297"/>
+        <location filename="../plugin/pages/settings_page.py" line="304"/>
         <source>{}: the bundled model {}.</source>
         <translation>{}: das mitgelieferte Modell {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="300"/>
+        <location filename="../plugin/pages/settings_page.py" line="307"/>
         <source>Model folder usable.</source>
         <translation>Modellordner verwendbar.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="300"/>
+        <location filename="../plugin/pages/settings_page.py" line="307"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Dieser Ordner kann nicht als Modell verwendet werden:</translation>
     </message>
@@ -909,52 +909,52 @@
         <translation>Verwendeter Seed</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="82"/>
+        <location filename="../plugin/processing/alg_common.py" line="83"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="98"/>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="125"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="125"/>
+        <location filename="../plugin/processing/alg_common.py" line="130"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="127"/>
+        <location filename="../plugin/processing/alg_common.py" line="132"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="135"/>
+        <location filename="../plugin/processing/alg_common.py" line="140"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="137"/>
+        <location filename="../plugin/processing/alg_common.py" line="142"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1129,12 +1129,12 @@
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="138"/>
+        <location filename="../plugin/pages/settings_page.py" line="139"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Mehr als eins: Die Ausgabe ist der Mittelwert der Samples, und ein zweiter Layer zeigt ihre Streuung (Unsicherheit).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source>Samples:</source>
         <translation>Samples:</translation>
     </message>
@@ -1144,32 +1144,32 @@
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="129"/>
+        <location filename="../plugin/processing/alg_common.py" line="134"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="164"/>
+        <location filename="../plugin/pages/generate_page.py" line="163"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Diese Position kann im KBS der Ausdehnung nicht dargestellt werden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="262"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Länge des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="265"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Breite des Mittelpunkts, WGS84-Grad; eine Änderung verschiebt die Ausdehnung</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="108"/>
         <source>Model&apos;s recommendation</source>
         <translation>Empfehlung des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="127"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
@@ -1194,87 +1194,87 @@
         <translation> und {} weitere</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="82"/>
+        <location filename="../plugin/pages/common.py" line="83"/>
         <source>The model folder {} does not exist (Settings).</source>
         <translation>Der Modellordner {} existiert nicht (Einstellungen).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="88"/>
+        <location filename="../plugin/pages/common.py" line="89"/>
         <source>The model folder {} cannot be used (Settings): {}</source>
         <translation>Der Modellordner {} ist nicht verwendbar (Einstellungen): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="102"/>
+        <location filename="../plugin/pages/common.py" line="108"/>
         <source>{}. Start it?</source>
         <translation>{}. Starten?</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="323"/>
+        <location filename="../plugin/pages/common.py" line="330"/>
         <source>DiffusionSat: estimating {}</source>
         <translation>DiffusionSat: Schätzung für {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="323"/>
+        <location filename="../plugin/pages/common.py" line="330"/>
         <source>Estimating the time…</source>
         <translation>Dauer wird geschätzt…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="336"/>
+        <location filename="../plugin/pages/common.py" line="343"/>
         <source>This will take {}</source>
         <translation>Voraussichtliche Dauer: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="340"/>
+        <location filename="../plugin/pages/common.py" line="347"/>
         <source>Not started. {}.</source>
         <translation>Nicht gestartet. {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="342"/>
+        <location filename="../plugin/pages/common.py" line="349"/>
         <source>Running: {}…</source>
         <translation>Läuft: {}…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="433"/>
+        <location filename="../plugin/pages/common.py" line="440"/>
         <source>DiffusionSat {} – {} – {}</source>
         <translation>DiffusionSat {} – {} – {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="121"/>
+        <location filename="../plugin/pages/generate_page.py" line="120"/>
         <source>That extent has no area, so it was not taken: press, drag to the opposite corner, release.</source>
         <translation>Dieser Ausschnitt hat keine Fläche und wurde nicht übernommen: drücken, zur gegenüberliegenden Ecke ziehen, loslassen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
         <source>automatic</source>
         <translation>automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <location filename="../plugin/pages/settings_page.py" line="165"/>
         <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
         <translation>CPU-Threads. Automatisch: einer für kleine Modelle, alle Kerne für große, mit passivem Warten, damit andere Programme ihren Anteil behalten.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="166"/>
+        <location filename="../plugin/pages/settings_page.py" line="167"/>
         <source>CPU threads:</source>
         <translation>CPU-Threads:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="171"/>
+        <location filename="../plugin/pages/settings_page.py" line="172"/>
         <source>never ask</source>
         <translation>nie fragen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="172"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="173"/>
+        <location filename="../plugin/pages/settings_page.py" line="174"/>
         <source>Ask before starting a job estimated to take longer than this.</source>
         <translation>Vor dem Start einer Aufgabe fragen, deren geschätzte Dauer diesen Wert überschreitet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="174"/>
+        <location filename="../plugin/pages/settings_page.py" line="175"/>
         <source>Ask before jobs longer than:</source>
         <translation>Fragen bei Aufgaben länger als:</translation>
     </message>
@@ -1304,12 +1304,12 @@
         <translation>Zeitreihen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="90"/>
+        <location filename="../plugin/processing/alg_common.py" line="95"/>
         <source>This will take {}.</source>
         <translation>Voraussichtliche Dauer: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="133"/>
+        <location filename="../plugin/processing/alg_common.py" line="138"/>
         <source>CPU threads (0: automatic)</source>
         <translation>CPU-Threads (0: automatisch)</translation>
     </message>
@@ -1484,49 +1484,89 @@
         <translation>Download abgebrochen; er wird beim nächsten Mal dort fortgesetzt, wo er aufgehört hat.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="67"/>
+        <location filename="../plugin/pages/settings_page.py" line="68"/>
         <source>Install model from file…</source>
         <translation>Modell aus Datei installieren…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <location filename="../plugin/pages/settings_page.py" line="70"/>
         <source>For computers without internet: the demo model&apos;s zip (diffusionsat-mini-&lt;version&gt;.zip) from the project&apos;s releases.</source>
         <translation>Für Rechner ohne Internet: das Zip des Demo-Modells (diffusionsat-mini-&lt;version&gt;.zip) aus den Veröffentlichungen des Projekts.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
         <source>Model archive</source>
         <translation>Modellarchiv</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
         <source>Zip archives (*.zip)</source>
         <translation>Zip-Archive (*.zip)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="273"/>
+        <location filename="../plugin/pages/settings_page.py" line="280"/>
         <source>Installed {} in {}.</source>
         <translation>{} in {} installiert.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="280"/>
+        <location filename="../plugin/pages/settings_page.py" line="287"/>
         <source>The model was not installed: {}</source>
         <translation>Das Modell wurde nicht installiert: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <location filename="../plugin/pages/settings_page.py" line="289"/>
         <source>DiffusionSat: install a model from a file</source>
         <translation>DiffusionSat: Modell aus Datei installieren</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <location filename="../plugin/pages/settings_page.py" line="289"/>
         <source>cancelled</source>
         <translation>abgebrochen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="287"/>
+        <location filename="../plugin/pages/settings_page.py" line="294"/>
         <source>Installing {}…</source>
         <translation>Installiere {}…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/cluster_jobs.py" line="31"/>
+        <source>Run on a Dask cluster is on, but the Python of QGIS has no dask[distributed] ({}). Install it (pip install &apos;dask[distributed]&apos;) or turn the setting off in Settings.</source>
+        <translation>Ausführen auf einem Dask-Cluster ist eingeschaltet, aber dem Python von QGIS fehlt dask[distributed] ({}). Installieren Sie es (pip install 'dask[distributed]') oder schalten Sie die Einstellung in den Einstellungen aus.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="18"/>
+        <source>Run on a Dask cluster</source>
+        <translation>Auf einem Dask-Cluster ausführen</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="22"/>
+        <source>Send the dock&apos;s and Processing&apos;s jobs to a Dask scheduler instead of running them in QGIS. Its workers need the DiffusionSat backend, the model folder and the input and output folders at the same paths (a shared file system).</source>
+        <translation>Die Aufträge des Panels und von Processing an einen Dask-Scheduler senden, statt sie in QGIS auszuführen. Seine Worker brauchen das DiffusionSat-Backend, den Modellordner sowie die Eingabe- und Ausgabeordner unter denselben Pfaden (ein gemeinsames Dateisystem).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="29"/>
+        <source>Scheduler address:</source>
+        <translation>Adresse des Schedulers:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="57"/>
+        <source>Off: jobs run in QGIS.</source>
+        <translation>Aus: Aufträge laufen in QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="59"/>
+        <source>Type the scheduler&apos;s address; until then jobs run in QGIS.</source>
+        <translation>Geben Sie die Adresse des Schedulers ein; bis dahin laufen Aufträge in QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="61"/>
+        <source>Jobs run on {}.</source>
+        <translation>Aufträge laufen auf {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <source>Running on the Dask cluster {}.</source>
+        <translation>Ausführung auf dem Dask-Cluster {}.</translation>
     </message>
 </context>
 </TS>

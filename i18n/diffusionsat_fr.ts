@@ -4,12 +4,12 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="114"/>
+        <location filename="../plugin/pages/generate_page.py" line="113"/>
         <source>Generate</source>
         <translation>Générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="34"/>
+        <location filename="../plugin/pages/generate_page.py" line="33"/>
         <source>Draw an extent and generate an image for it.</source>
         <translation>Dessinez une emprise et générez une image pour celle-ci.</translation>
     </message>
@@ -64,7 +64,7 @@
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="453"/>
+        <location filename="../plugin/pages/common.py" line="460"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
@@ -204,77 +204,77 @@
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="184"/>
+        <location filename="../plugin/pages/common.py" line="190"/>
         <source>Band {}</source>
         <translation>Bande {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="234"/>
+        <location filename="../plugin/pages/common.py" line="240"/>
         <source>Run</source>
         <translation>Lancer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="237"/>
+        <location filename="../plugin/pages/common.py" line="243"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="347"/>
+        <location filename="../plugin/pages/common.py" line="354"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="334"/>
+        <location filename="../plugin/pages/common.py" line="341"/>
         <source>Running…</source>
         <translation>En cours…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="363"/>
+        <location filename="../plugin/pages/common.py" line="370"/>
         <source>Cancelling…</source>
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="435"/>
+        <location filename="../plugin/pages/common.py" line="442"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="439"/>
+        <location filename="../plugin/pages/common.py" line="446"/>
         <source>{} uncertainty</source>
         <translation>{} incertitude</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="441"/>
+        <location filename="../plugin/pages/common.py" line="448"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Terminé en {} s (graine {}) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="451"/>
+        <location filename="../plugin/pages/common.py" line="458"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="454"/>
+        <location filename="../plugin/pages/common.py" line="461"/>
         <source>DiffusionSat error</source>
         <translation>Erreur DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <location filename="../plugin/processing/alg_common.py" line="98"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="477"/>
+        <location filename="../plugin/pages/common.py" line="484"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="39"/>
+        <location filename="../plugin/pages/generate_page.py" line="38"/>
         <source>Draw extent</source>
         <translation>Dessiner l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="42"/>
+        <location filename="../plugin/pages/generate_page.py" line="41"/>
         <source>Press, drag and release on the map to draw the extent to generate.</source>
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
@@ -284,42 +284,42 @@
         <translation>Effacer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="188"/>
+        <location filename="../plugin/pages/generate_page.py" line="187"/>
         <source>No extent drawn yet.</source>
         <translation>Aucune emprise dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="57"/>
+        <location filename="../plugin/pages/generate_page.py" line="56"/>
         <source>Size (pixels)</source>
         <translation>Taille (pixels)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="59"/>
+        <location filename="../plugin/pages/generate_page.py" line="58"/>
         <source>Keep the output width in pixels when the extent changes; the resolution follows.</source>
         <translation>Conserver la largeur de sortie en pixels quand l’emprise change ; la résolution suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="61"/>
+        <location filename="../plugin/pages/generate_page.py" line="60"/>
         <source>Resolution (m/pixel)</source>
         <translation>Résolution (m/pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="63"/>
+        <location filename="../plugin/pages/generate_page.py" line="62"/>
         <source>Keep the resolution when the extent changes; the size in pixels follows.</source>
         <translation>Conserver la résolution quand l’emprise change ; la taille en pixels suit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="73"/>
+        <location filename="../plugin/pages/generate_page.py" line="72"/>
         <source> px wide</source>
         <translation> px de large</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="76"/>
+        <location filename="../plugin/pages/generate_page.py" line="75"/>
         <source>metres per pixel</source>
         <translation>mètres par pixel</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="82"/>
+        <location filename="../plugin/pages/generate_page.py" line="81"/>
         <source>Output:</source>
         <translation>Sortie :</translation>
     </message>
@@ -329,27 +329,27 @@
         <translation>AAAA-MM-JJ</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="95"/>
+        <location filename="../plugin/pages/generate_page.py" line="94"/>
         <source>e.g. a satellite image of farmland</source>
         <translation>p. ex. une image satellite de terres agricoles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="96"/>
+        <location filename="../plugin/pages/generate_page.py" line="95"/>
         <source>Centre longitude (°):</source>
         <translation>Longitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="97"/>
+        <location filename="../plugin/pages/generate_page.py" line="96"/>
         <source>Centre latitude (°):</source>
         <translation>Latitude du centre (°) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="98"/>
+        <location filename="../plugin/pages/generate_page.py" line="97"/>
         <source>Date:</source>
         <translation>Date :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="99"/>
+        <location filename="../plugin/pages/generate_page.py" line="98"/>
         <source>Cloud cover (%):</source>
         <translation>Couverture nuageuse (%) :</translation>
     </message>
@@ -359,62 +359,62 @@
         <translation>Invite :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="181"/>
+        <location filename="../plugin/pages/generate_page.py" line="180"/>
         <source>Extent: {} ({})</source>
         <translation>Emprise : {} ({})</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="225"/>
+        <location filename="../plugin/pages/generate_page.py" line="224"/>
         <source>draw an extent</source>
         <translation>dessinez une emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="234"/>
+        <location filename="../plugin/pages/generate_page.py" line="233"/>
         <source>{} × {} px, {} × {} km</source>
         <translation>{} × {} px, {} × {} km</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="262"/>
         <source>Longitude must be a number between -180 and 180 degrees.</source>
         <translation>La longitude doit être un nombre entre -180 et 180 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="265"/>
         <source>Latitude must be a number between -90 and 90 degrees.</source>
         <translation>La latitude doit être un nombre entre -90 et 90 degrés.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="269"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>The resolution must be a number of metres per pixel above 0.</source>
         <translation>La résolution doit être un nombre de mètres par pixel supérieur à 0.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="269"/>
+        <location filename="../plugin/pages/generate_page.py" line="268"/>
         <source>Ground sample distance</source>
         <translation>Distance d’échantillonnage au sol</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="270"/>
         <source>The date must be a real date written YYYY-MM-DD (or empty when unknown).</source>
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ (ou vide si inconnue).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="271"/>
+        <location filename="../plugin/pages/generate_page.py" line="270"/>
         <source>Acquisition date; empty when unknown</source>
         <translation>Date d’acquisition ; vide si inconnue</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="273"/>
         <source>Cloud cover must be a percentage between 0 and 100.</source>
         <translation>La couverture nuageuse doit être un pourcentage entre 0 et 100.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="274"/>
+        <location filename="../plugin/pages/generate_page.py" line="273"/>
         <source>Cloud cover of the image to generate</source>
         <translation>Couverture nuageuse de l’image à générer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="277"/>
+        <location filename="../plugin/pages/generate_page.py" line="276"/>
         <source>Draw an extent on the map first.</source>
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
@@ -579,7 +579,7 @@
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/layers.py" line="41"/>
+        <location filename="../plugin/layers.py" line="41"/>
         <source>The layer '{}' is not a file raster: save it as a GeoTIFF first (Export, Save As…).</source>
         <translation>La couche « {} » n’est pas un raster fichier : enregistrez-la d’abord en GeoTIFF (Exporter, Enregistrer sous…).</translation>
     </message>
@@ -659,207 +659,207 @@
         <translation>Une couche de la liste a été retirée du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="24"/>
+        <location filename="../plugin/pages/settings_page.py" line="25"/>
         <source>The model cannot be checked because the backend cannot be loaded: {}</source>
         <translation>Le modèle ne peut pas être vérifié car le moteur ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="45"/>
+        <location filename="../plugin/pages/settings_page.py" line="46"/>
         <source>Models</source>
         <translation>Modèles</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Generate:</source>
         <translation>Générer :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Super-resolve:</source>
         <translation>Super-résolution :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Inpaint:</source>
         <translation>Reconstruire :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="49"/>
+        <location filename="../plugin/pages/settings_page.py" line="50"/>
         <source>Multi-date predict:</source>
         <translation>Prédiction multidate :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="54"/>
+        <location filename="../plugin/pages/settings_page.py" line="55"/>
         <source>Model folder</source>
         <translation>Dossier du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="55"/>
+        <location filename="../plugin/pages/settings_page.py" line="56"/>
         <source>bundled {}</source>
         <translation>{} fourni</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="64"/>
+        <location filename="../plugin/pages/settings_page.py" line="65"/>
         <source>Choose a model folder to check it; empty uses the bundled model.</source>
         <translation>Choisissez un dossier de modèle pour le vérifier ; vide utilise le modèle fourni.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="79"/>
+        <location filename="../plugin/pages/settings_page.py" line="80"/>
         <source>Sampling</source>
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="84"/>
+        <location filename="../plugin/pages/settings_page.py" line="85"/>
         <source>CUDA (NVIDIA GPU)</source>
         <translation>CUDA (GPU NVIDIA)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="86"/>
+        <location filename="../plugin/pages/settings_page.py" line="87"/>
         <source>Device:</source>
         <translation>Périphérique :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>float32 (exact)</source>
         <translation>float32 (exact)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>bfloat16 (faster)</source>
         <translation>bfloat16 (plus rapide)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="89"/>
+        <location filename="../plugin/pages/settings_page.py" line="90"/>
         <source>float16 (CUDA only)</source>
         <translation>float16 (CUDA uniquement)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="92"/>
+        <location filename="../plugin/pages/settings_page.py" line="93"/>
         <source>Precision:</source>
         <translation>Précision :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="96"/>
+        <location filename="../plugin/pages/settings_page.py" line="97"/>
         <source>Steps:</source>
         <translation>Étapes :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="99"/>
+        <location filename="../plugin/pages/settings_page.py" line="100"/>
         <source>DDIM (as in the paper)</source>
         <translation>DDIM (comme dans l’article)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="100"/>
+        <location filename="../plugin/pages/settings_page.py" line="101"/>
         <source>DPM-Solver++ (fewer steps)</source>
         <translation>DPM-Solver++ (moins d’étapes)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="101"/>
+        <location filename="../plugin/pages/settings_page.py" line="102"/>
         <source>Scheduler:</source>
         <translation>Planificateur :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="113"/>
+        <location filename="../plugin/pages/settings_page.py" line="114"/>
         <source>Guidance:</source>
         <translation>Guidage :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="117"/>
+        <location filename="../plugin/pages/settings_page.py" line="118"/>
         <source>Random</source>
         <translation>Aléatoire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="118"/>
+        <location filename="../plugin/pages/settings_page.py" line="119"/>
         <source>Fixed</source>
         <translation>Fixe</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="124"/>
+        <location filename="../plugin/pages/settings_page.py" line="125"/>
         <source>Seed:</source>
         <translation>Graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="127"/>
+        <location filename="../plugin/pages/settings_page.py" line="128"/>
         <source>Reuse</source>
         <translation>Réutiliser</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="129"/>
+        <location filename="../plugin/pages/settings_page.py" line="130"/>
         <source>Fix the seed to the one of the latest run, to reproduce it.</source>
         <translation>Fixer la graine à celle de la dernière exécution, pour la reproduire.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="134"/>
+        <location filename="../plugin/pages/settings_page.py" line="135"/>
         <source>Latest seed:</source>
         <translation>Dernière graine :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="144"/>
+        <location filename="../plugin/pages/settings_page.py" line="145"/>
         <source>Tiles and output</source>
         <translation>Tuiles et sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="151"/>
+        <location filename="../plugin/pages/settings_page.py" line="152"/>
         <source>model&apos;s native size</source>
         <translation>taille native du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="158"/>
+        <location filename="../plugin/pages/settings_page.py" line="159"/>
         <source> px</source>
         <translation> px</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="153"/>
+        <location filename="../plugin/pages/settings_page.py" line="154"/>
         <source>Tile size:</source>
         <translation>Taille des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="159"/>
+        <location filename="../plugin/pages/settings_page.py" line="160"/>
         <source>Tile overlap:</source>
         <translation>Recouvrement des tuiles :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="178"/>
+        <location filename="../plugin/pages/settings_page.py" line="179"/>
         <source>Output folder</source>
         <translation>Dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="180"/>
+        <location filename="../plugin/pages/settings_page.py" line="181"/>
         <source>Output folder:</source>
         <translation>Dossier de sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="183"/>
+        <location filename="../plugin/pages/settings_page.py" line="187"/>
         <source>Dependencies and diagnostics…</source>
         <translation>Dépendances et diagnostic…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="251"/>
+        <location filename="../plugin/pages/settings_page.py" line="258"/>
         <source>none yet</source>
         <translation>aucune pour l’instant</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="297"/>
+        <location filename="../plugin/pages/settings_page.py" line="304"/>
         <source>{}: the bundled model {}.</source>
         <translation>{} : le modèle fourni {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="300"/>
+        <location filename="../plugin/pages/settings_page.py" line="307"/>
         <source>Model folder usable.</source>
         <translation>Dossier de modèle utilisable.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="300"/>
+        <location filename="../plugin/pages/settings_page.py" line="307"/>
         <source>This folder cannot be used as a model:</source>
         <translation>Ce dossier ne peut pas servir de modèle :</translation>
     </message>
@@ -909,52 +909,52 @@
         <translation>Graine utilisée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="82"/>
+        <location filename="../plugin/processing/alg_common.py" line="83"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="98"/>
+        <location filename="../plugin/processing/alg_common.py" line="103"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="117"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="120"/>
+        <location filename="../plugin/processing/alg_common.py" line="125"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="125"/>
+        <location filename="../plugin/processing/alg_common.py" line="130"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="127"/>
+        <location filename="../plugin/processing/alg_common.py" line="132"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="131"/>
+        <location filename="../plugin/processing/alg_common.py" line="136"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="135"/>
+        <location filename="../plugin/processing/alg_common.py" line="140"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="137"/>
+        <location filename="../plugin/processing/alg_common.py" line="142"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1129,12 +1129,12 @@
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="138"/>
+        <location filename="../plugin/pages/settings_page.py" line="139"/>
         <source>More than one: the output is the mean of the samples, and a second layer shows their spread (uncertainty).</source>
         <translation>Plus d’un : la sortie est la moyenne des échantillons, et une seconde couche montre leur dispersion (incertitude).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="140"/>
+        <location filename="../plugin/pages/settings_page.py" line="141"/>
         <source>Samples:</source>
         <translation>Échantillons :</translation>
     </message>
@@ -1144,32 +1144,32 @@
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="129"/>
+        <location filename="../plugin/processing/alg_common.py" line="134"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="164"/>
+        <location filename="../plugin/pages/generate_page.py" line="163"/>
         <source>This position cannot be shown in the extent&apos;s CRS.</source>
         <translation>Cette position ne peut pas être représentée dans le SCR de l’emprise.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="263"/>
+        <location filename="../plugin/pages/generate_page.py" line="262"/>
         <source>Centre longitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Longitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="266"/>
+        <location filename="../plugin/pages/generate_page.py" line="265"/>
         <source>Centre latitude, WGS84 degrees; editing it moves the extent</source>
         <translation>Latitude du centre, en degrés WGS84 ; la modifier déplace l’emprise</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="107"/>
+        <location filename="../plugin/pages/settings_page.py" line="108"/>
         <source>Model&apos;s recommendation</source>
         <translation>Recommandation du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="127"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
@@ -1194,87 +1194,87 @@
         <translation> et {} autres</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="82"/>
+        <location filename="../plugin/pages/common.py" line="83"/>
         <source>The model folder {} does not exist (Settings).</source>
         <translation>Le dossier de modèle {} n'existe pas (Paramètres).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="88"/>
+        <location filename="../plugin/pages/common.py" line="89"/>
         <source>The model folder {} cannot be used (Settings): {}</source>
         <translation>Le dossier de modèle {} est inutilisable (Paramètres) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="102"/>
+        <location filename="../plugin/pages/common.py" line="108"/>
         <source>{}. Start it?</source>
         <translation>{}. Lancer ?</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="323"/>
+        <location filename="../plugin/pages/common.py" line="330"/>
         <source>DiffusionSat: estimating {}</source>
         <translation>DiffusionSat : estimation de {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="323"/>
+        <location filename="../plugin/pages/common.py" line="330"/>
         <source>Estimating the time…</source>
         <translation>Estimation de la durée…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="336"/>
+        <location filename="../plugin/pages/common.py" line="343"/>
         <source>This will take {}</source>
         <translation>Durée prévue : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="340"/>
+        <location filename="../plugin/pages/common.py" line="347"/>
         <source>Not started. {}.</source>
         <translation>Non lancé. {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="342"/>
+        <location filename="../plugin/pages/common.py" line="349"/>
         <source>Running: {}…</source>
         <translation>En cours : {}…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="433"/>
+        <location filename="../plugin/pages/common.py" line="440"/>
         <source>DiffusionSat {} – {} – {}</source>
         <translation>DiffusionSat {} – {} – {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/generate_page.py" line="121"/>
+        <location filename="../plugin/pages/generate_page.py" line="120"/>
         <source>That extent has no area, so it was not taken: press, drag to the opposite corner, release.</source>
         <translation>Cette emprise n'a pas de surface, elle n'a pas été prise : appuyez, faites glisser jusqu'au coin opposé, relâchez.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="163"/>
+        <location filename="../plugin/pages/settings_page.py" line="164"/>
         <source>automatic</source>
         <translation>automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="164"/>
+        <location filename="../plugin/pages/settings_page.py" line="165"/>
         <source>CPU threads. Automatic: one for small models, all cores for large ones, waiting without spinning so that other programs keep their share.</source>
         <translation>Threads CPU. Automatique : un pour les petits modèles, tous les cœurs pour les grands, avec une attente passive pour que les autres programmes gardent leur part.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="166"/>
+        <location filename="../plugin/pages/settings_page.py" line="167"/>
         <source>CPU threads:</source>
         <translation>Threads CPU :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="171"/>
+        <location filename="../plugin/pages/settings_page.py" line="172"/>
         <source>never ask</source>
         <translation>ne jamais demander</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="172"/>
+        <location filename="../plugin/pages/settings_page.py" line="173"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="173"/>
+        <location filename="../plugin/pages/settings_page.py" line="174"/>
         <source>Ask before starting a job estimated to take longer than this.</source>
         <translation>Demander avant de lancer une tâche dont la durée estimée dépasse cette valeur.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="174"/>
+        <location filename="../plugin/pages/settings_page.py" line="175"/>
         <source>Ask before jobs longer than:</source>
         <translation>Demander au-delà de :</translation>
     </message>
@@ -1304,12 +1304,12 @@
         <translation>Séries temporelles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="90"/>
+        <location filename="../plugin/processing/alg_common.py" line="95"/>
         <source>This will take {}.</source>
         <translation>Durée prévue : {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="133"/>
+        <location filename="../plugin/processing/alg_common.py" line="138"/>
         <source>CPU threads (0: automatic)</source>
         <translation>Threads CPU (0 : automatique)</translation>
     </message>
@@ -1484,49 +1484,89 @@
         <translation>Téléchargement annulé ; il reprendra là où il s’est arrêté la prochaine fois.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="67"/>
+        <location filename="../plugin/pages/settings_page.py" line="68"/>
         <source>Install model from file…</source>
         <translation>Installer un modèle depuis un fichier…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="69"/>
+        <location filename="../plugin/pages/settings_page.py" line="70"/>
         <source>For computers without internet: the demo model&apos;s zip (diffusionsat-mini-&lt;version&gt;.zip) from the project&apos;s releases.</source>
         <translation>Pour les ordinateurs sans internet : le zip du modèle de démonstration (diffusionsat-mini-&lt;version&gt;.zip) des publications du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
         <source>Model archive</source>
         <translation>Archive du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="74"/>
+        <location filename="../plugin/pages/settings_page.py" line="75"/>
         <source>Zip archives (*.zip)</source>
         <translation>Archives zip (*.zip)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="273"/>
+        <location filename="../plugin/pages/settings_page.py" line="280"/>
         <source>Installed {} in {}.</source>
         <translation>{} installé dans {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="280"/>
+        <location filename="../plugin/pages/settings_page.py" line="287"/>
         <source>The model was not installed: {}</source>
         <translation>Le modèle n’a pas été installé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <location filename="../plugin/pages/settings_page.py" line="289"/>
         <source>DiffusionSat: install a model from a file</source>
         <translation>DiffusionSat : installation d’un modèle depuis un fichier</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="282"/>
+        <location filename="../plugin/pages/settings_page.py" line="289"/>
         <source>cancelled</source>
         <translation>annulé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/settings_page.py" line="287"/>
+        <location filename="../plugin/pages/settings_page.py" line="294"/>
         <source>Installing {}…</source>
         <translation>Installation de {}…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/cluster_jobs.py" line="31"/>
+        <source>Run on a Dask cluster is on, but the Python of QGIS has no dask[distributed] ({}). Install it (pip install &apos;dask[distributed]&apos;) or turn the setting off in Settings.</source>
+        <translation>L'exécution sur un cluster Dask est activée, mais le Python de QGIS n'a pas dask[distributed] ({}). Installez-le (pip install 'dask[distributed]') ou désactivez l'option dans les Paramètres.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="18"/>
+        <source>Run on a Dask cluster</source>
+        <translation>Exécuter sur un cluster Dask</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="22"/>
+        <source>Send the dock&apos;s and Processing&apos;s jobs to a Dask scheduler instead of running them in QGIS. Its workers need the DiffusionSat backend, the model folder and the input and output folders at the same paths (a shared file system).</source>
+        <translation>Envoyer les tâches du panneau et de Processing à un ordonnanceur Dask au lieu de les exécuter dans QGIS. Ses workers ont besoin du backend DiffusionSat, du dossier du modèle et des dossiers d'entrée et de sortie aux mêmes chemins (un système de fichiers partagé).</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="29"/>
+        <source>Scheduler address:</source>
+        <translation>Adresse de l'ordonnanceur :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="57"/>
+        <source>Off: jobs run in QGIS.</source>
+        <translation>Désactivé : les tâches s'exécutent dans QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="59"/>
+        <source>Type the scheduler&apos;s address; until then jobs run in QGIS.</source>
+        <translation>Saisissez l'adresse de l'ordonnanceur ; d'ici là, les tâches s'exécutent dans QGIS.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/cluster_box.py" line="61"/>
+        <source>Jobs run on {}.</source>
+        <translation>Les tâches s'exécutent sur {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <source>Running on the Dask cluster {}.</source>
+        <translation>Exécution sur le cluster Dask {}.</translation>
     </message>
 </context>
 </TS>

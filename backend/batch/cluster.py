@@ -1,7 +1,7 @@
 """Where a batch runs: Dask distributed, imported only here and only when asked for.
 
 - ``workers=N``: a ``LocalCluster`` of N worker processes, one task at a time each; each worker's torch
-  threads are its share of the cores (``OMP_NUM_THREADS``, which :mod:`backend.cpu_threads` respects), and
+  threads are chosen by :mod:`backend.cpu_threads` within its share of the cores (:func:`worker_environ`), and
   with CUDA, N defaults to the number of GPUs and worker k is pinned to GPU k.
 - ``scheduler="tcp://HOST:PORT"`` or ``DASK_SCHEDULER_ADDRESS``: an existing cluster, used as it is
   (dask-jobqueue, dask-gateway and Kubernetes clusters give such an address). Its workers need this
@@ -45,6 +45,18 @@ def gpu_count() -> int:
         return 0
 
 
+def worker_environ(share: int) -> dict:
+    """Environment of a local worker given ``share`` cores: a cap on the automatic thread choice.
+
+    Not OMP_NUM_THREADS: the thread policy takes it as the user's fixed choice, and a worker fixed at two
+    threads ran the mini model's tiles 10-20 % slower than in-process, where one thread is chosen for
+    such small work (bench_batch: the whole +10.7 % Dask overhead per input). The user's own
+    OMP_NUM_THREADS, inherited by the workers, still wins."""
+    from ..cpu_threads import CORES_ENV
+
+    return {CORES_ENV: share, "OPENBLAS_NUM_THREADS": share, "OMP_WAIT_POLICY": "PASSIVE"}
+
+
 def _pin_plugin(distributed, gpus: int):
     class PinGPU(distributed.WorkerPlugin):
         """Worker k sees only GPU k mod ``gpus`` (before it first touches CUDA)."""
@@ -58,8 +70,9 @@ def _pin_plugin(distributed, gpus: int):
 
 
 @contextlib.contextmanager
-def dask_client(workers: Optional[int] = None, scheduler: Optional[str] = None):
-    """A ``distributed.Client``: to ``scheduler`` (or DASK_SCHEDULER_ADDRESS), else to a new LocalCluster."""
+def dask_client(workers: Optional[int] = None, scheduler: Optional[str] = None, environ: Optional[dict] = None):
+    """A ``distributed.Client``: to ``scheduler`` (or DASK_SCHEDULER_ADDRESS), else to a new LocalCluster
+    (``environ``: its workers' environment instead of :func:`worker_environ`, for benchmarks)."""
     distributed = require_distributed()
     from ..cpu_threads import cpu_count
 
@@ -71,7 +84,7 @@ def dask_client(workers: Optional[int] = None, scheduler: Optional[str] = None):
         gpus = gpu_count()
         n = int(workers or gpus or 1)
         share = max(1, cpu_count() // n)
-        environ = {"OMP_NUM_THREADS": share, "MKL_NUM_THREADS": share, "OMP_WAIT_POLICY": "PASSIVE"}
+        environ = worker_environ(share) if environ is None else environ
         import dask
 
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):

@@ -2,7 +2,7 @@
 
 Each worker process loads a model once and keeps it (:func:`backend.api.get_model` caches by model folder,
 device and precision); its CPU threads follow :mod:`backend.cpu_threads` (the job's ``threads``, else
-``OMP_NUM_THREADS``, which the local cluster sets to the worker's share of the cores). Failures are caught
+``OMP_NUM_THREADS``, else the automatic choice within the worker's share of the cores). Failures are caught
 and returned as report entries, so one bad input never stops the batch; cancellation is not a failure
 and propagates.
 """
