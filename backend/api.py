@@ -27,7 +27,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import cpu_threads, model_layout
+from . import choices, cpu_threads, model_layout
 from .checksum import remembered_sha256_file
 from . import jobs as _jobs
 from .cancel import CancelSource
@@ -122,7 +122,7 @@ class DiffusionSat:
     def recommended_guidance(self, task: str) -> float:
         """Guidance for ``task`` when the job leaves it open: the model folder's ``diffusionsat.json``
         ``<task>.guidance`` (set from its evaluation), else 7.5, the official pipelines' default."""
-        value = self.task_config(task).get("guidance", 7.5)
+        value = self.task_config(task).get("guidance", choices.DEFAULT_GUIDANCE)
         return float(value)
 
     @property
@@ -151,7 +151,8 @@ class DiffusionSat:
         """Run a job from :mod:`backend.jobs` (validated first: bad input fails before any work).
         ``extra_tags``: more ``DIFFUSIONSAT_*`` tags for the output (a batch's job fingerprint)."""
         from .tasks import generate, inpaint, predict, superres
-        from .tasks.common import TaskContext, choose_seed
+        from .choices import choose_seed
+        from .tasks.common import TaskContext
 
         job = resolve_job(job)  # a Sentinel-2 product -> its reflectance VRT (issue 18)
         job.validate()

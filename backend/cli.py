@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from . import choices
 from .version import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_FILE, EXIT_MODEL, EXIT_CANCELLED = 0, 1, 2, 3, 4, 130
@@ -46,15 +47,15 @@ def _sampling_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model", default="diffusionsat-mini",
                    help="model folder or registered name (default: the bundled diffusionsat-mini)")
     g.add_argument("--steps", type=int, default=s.steps, help=f"denoising steps (default {s.steps})")
-    g.add_argument("--guidance", type=float, default=None,
+    g.add_argument("--guidance", type=float, default=choices.RECOMMENDED_GUIDANCE,
                    help="classifier-free guidance scale; 1 disables it (default: the model's recommendation for "
-                        "the task, 7.5 for the official models)")
-    g.add_argument("--scheduler", choices=["ddim", "dpm++"], default=s.scheduler)
+                        f"the task, {choices.DEFAULT_GUIDANCE} for the official models)")
+    g.add_argument("--scheduler", choices=choices.SCHEDULERS, default=s.scheduler)
     g.add_argument("--seed", type=int, default=None, help="random seed (default: random, recorded in the output)")
     g.add_argument("--samples", type=int, default=s.num_samples,
                    help="number of samples; >1 writes the mean and a per-pixel spread (uncertainty) image")
-    g.add_argument("--device", choices=["auto", "cpu", "cuda"], default=s.device)
-    g.add_argument("--precision", choices=["float32", "bfloat16", "float16"], default=s.precision)
+    g.add_argument("--device", choices=choices.DEVICES, default=s.device)
+    g.add_argument("--precision", choices=choices.PRECISIONS, default=s.precision)
     g.add_argument("--threads", type=int, default=None,
                    help="CPU threads (default: automatic from the model's size; OMP_NUM_THREADS is respected)")
     g.add_argument("--tile-size", type=int, default=None, help="tile size in output pixels (default: model size)")

@@ -13,11 +13,10 @@ import math
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
+from . import choices
+from .choices import DEVICES, PRECISIONS, SCHEDULERS
 from .metadata import MetadataError, SatMetadata, _as_date
 
-SCHEDULERS = ("ddim", "dpm++")
-PRECISIONS = ("float32", "bfloat16", "float16")
-DEVICES = ("auto", "cpu", "cuda")
 BandSelection = Optional[Sequence[Union[int, str]]]
 
 
@@ -37,23 +36,26 @@ class SamplingOptions:
     # bundled model; DPM-Solver++ was 15 % faster at 20 steps but diverged on 1 of 4 seeds at 10 and 25 steps
     # (8 dB from the reference: another image) -- bench_steps_quality, MODEL_CARD.md
     steps: int = 25
-    guidance: Optional[float] = None  # None: the model's recommendation for the task (diffusionsat.json), else 7.5
-    scheduler: str = "ddim"
+    guidance: Optional[float] = choices.RECOMMENDED_GUIDANCE  # the model's recommendation for the task
+    scheduler: str = choices.DEFAULT_SCHEDULER
     seed: Optional[int] = None
     num_samples: int = 1  # > 1: mean image plus a per-pixel spread (uncertainty) image
-    device: str = "auto"
-    precision: str = "float32"
+    device: str = choices.DEFAULT_DEVICE
+    precision: str = choices.DEFAULT_PRECISION
     threads: Optional[int] = None  # CPU threads; None: backend.cpu_threads chooses from the model's size
 
     def validate(self) -> None:
         if not 1 <= int(self.steps) <= 1000:
             raise JobError(f"steps must be between 1 and 1000, got {self.steps}")
-        if self.guidance is not None and not (math.isfinite(self.guidance) and self.guidance >= 1.0):
-            raise JobError(f"guidance must be >= 1.0 (1.0 turns classifier-free guidance off), got {self.guidance}")
+        try:
+            if self.guidance is not choices.RECOMMENDED_GUIDANCE:
+                choices.check_guidance(self.guidance)
+            if self.seed is not None:
+                choices.check_seed(self.seed)
+        except ValueError as exc:
+            raise JobError(str(exc)) from None
         if self.scheduler not in SCHEDULERS:
             raise JobError(f"scheduler must be one of {SCHEDULERS}, got {self.scheduler!r}")
-        if self.seed is not None and not 0 <= int(self.seed) < 2**63:
-            raise JobError(f"seed must be a non-negative integer, got {self.seed}")
         if not 1 <= int(self.num_samples) <= 64:
             raise JobError(f"num_samples must be between 1 and 64, got {self.num_samples}")
         if self.device not in DEVICES:
@@ -73,8 +75,9 @@ class TilingOptions:
     batch_size: int = 1
 
     def validate(self) -> None:
-        if self.tile_size is not None and (self.tile_size < 32 or self.tile_size % 8 or self.tile_size > 4096):
-            raise JobError(f"tile_size must be a multiple of 8 from 32 to 4096 pixels, got {self.tile_size}")
+        low, high, multiple = choices.TILE_SIZE_MIN, choices.TILE_SIZE_MAX, choices.TILE_SIZE_MULTIPLE
+        if self.tile_size is not None and (self.tile_size < low or self.tile_size % multiple or self.tile_size > high):
+            raise JobError(f"tile_size must be a multiple of {multiple} from {low} to {high} pixels, got {self.tile_size}")
         if self.overlap < 0 or (self.tile_size is not None and self.overlap * 2 >= self.tile_size):
             raise JobError(f"overlap must be >= 0 and less than half the tile size, got {self.overlap}")
         if self.batch_size < 1:

@@ -7,8 +7,13 @@ from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProject, QgsSettings
 
+try:  # the plugin in its package (QGIS, the zip) ...
+    from ..backend import choices
+except ImportError:  # ... or its folder imported on its own beside backend/ (tests)
+    from backend import choices
+
 PREFIX = "diffusionsat/"
-TASKS = ("generate", "superres", "inpaint", "predict")
+TASKS = choices.TASKS
 BUNDLED = "diffusionsat-mini"
 
 
@@ -18,12 +23,12 @@ class Settings:
     model_superres: str = BUNDLED
     model_inpaint: str = BUNDLED
     model_predict: str = BUNDLED
-    device: str = "auto"  # auto / cpu / cuda
-    precision: str = "float32"  # float32 / bfloat16 / float16 (CUDA)
+    device: str = choices.DEFAULT_DEVICE  # auto / cpu / cuda
+    precision: str = choices.DEFAULT_PRECISION  # float32 / bfloat16 / float16 (CUDA)
     steps: int = 25  # the backend default (backend.jobs.SamplingOptions), set from bench_steps_quality
-    scheduler: str = "ddim"  # ddim (the official sampler; the safe default) / dpm++
+    scheduler: str = choices.DEFAULT_SCHEDULER
     guidance_auto: bool = True  # the model's recommendation per task (its diffusionsat.json), else `guidance`
-    guidance: float = 7.5
+    guidance: float = choices.DEFAULT_GUIDANCE
     seed_mode: str = "random"  # random / fixed: the seed used is always stored in the output
     seed: int = 0
     samples: int = 1  # > 1: the mean of several samples plus a per-pixel spread (uncertainty) layer

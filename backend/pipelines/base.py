@@ -38,7 +38,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
-import secrets
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -48,13 +47,10 @@ from .. import model_layout as layout
 from ..cancel import CancelSource, Cancelled, raise_if_cancelled
 from ..metadata import NUM_METADATA, SatMetadata
 from . import schedulers as _sched
+from .errors import PipelineError
+from .request import ProgressCallback, SamplingRequest, check_inputs, check_size, make_generator, resolve_steps
 
-ProgressCallback = Callable[[int, int], Any]
 MetadataLike = Union[SatMetadata, np.ndarray, Sequence[float], torch.Tensor, None]
-
-
-class PipelineError(ValueError):
-    """Bad input to a pipeline call (size, shape, missing component, ...), worded for the user."""
 
 
 @dataclasses.dataclass
@@ -169,48 +165,6 @@ def as_float_tensor(array, name: str) -> torch.Tensor:
     if not torch.isfinite(t).all():
         raise PipelineError(f"{name} contains NaN or infinity; fill or mask no-data first")
     return t
-
-
-def check_size(height: int, width: int, factor: int) -> None:
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise PipelineError(f"{name} must be a positive whole number of pixels, got {value!r}")
-        if value % factor:
-            lower = (value // factor) * factor
-            upper = lower + factor
-            hint = f"{lower} or {upper}" if lower > 0 else str(upper)
-            raise PipelineError(
-                f"{name} {value} is not a multiple of {factor} (the VAE's down-sampling factor); use e.g. {hint}"
-            )
-
-
-def resolve_steps(scheduler: str, steps) -> int:
-    """``steps`` checked, or the scheduler's default (50 DDIM, 25 DPM-Solver++) when ``None``."""
-    name = _sched.canonical_name(scheduler)
-    steps = _sched.DEFAULT_STEPS[name] if steps is None else steps
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise PipelineError(f"steps must be a positive whole number, got {steps!r}")
-    if steps > 1000:
-        raise PipelineError(f"steps must be at most 1000 (the number of training timesteps), got {steps}")
-    return int(steps)
-
-
-def make_generator(seed: Optional[int], generator: Optional[torch.Generator]):
-    """(generator, seed): a caller's generator as is, else a CPU generator seeded with ``seed``.
-
-    Without either, a random seed is chosen and returned so the result can be reproduced.
-    Latents are always drawn on the CPU generator and moved, so a seed gives the same starting noise on
-    CPU and GPU (as the official notebooks do with ``torch.Generator().manual_seed(seed)``).
-    """
-    if generator is not None:
-        if seed is not None:
-            raise PipelineError("give either seed or generator, not both")
-        return generator, None
-    if seed is None:
-        seed = secrets.randbelow(2**31)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise PipelineError(f"seed must be a non-negative integer, got {seed!r}")
-    return torch.Generator("cpu").manual_seed(int(seed)), int(seed)
 
 
 def _generator_device(generator) -> torch.device:
@@ -477,29 +431,19 @@ class PipelineBase:
         return torch.cat(out, dim=0)
 
     # ---------------------------------------------------------------------------------- the sampler
+    # One call is numbered as diffusers numbers its pipelines' ``__call__``: 1. check inputs, 2. encode the
+    # prompt, 3. prepare timesteps, 4. prepare latents, 5. prepare the control, 6. denoise, 7. decode.
     @torch.inference_mode()
     def _sample(
         self,
+        request: SamplingRequest,
         *,
         prompts: Sequence[str],
         metadata: np.ndarray,
         height: int,
         width: int,
-        steps: Optional[int],
-        guidance: float,
-        scheduler: str,
-        seed: Optional[int],
-        generator: Optional[torch.Generator],
-        latents=None,
-        negative_prompt: str = "",
         control: Optional[ControlSpec] = None,
         blend: Optional[Callable] = None,
-        callback: Optional[ProgressCallback] = None,
-        cancel: CancelSource = None,
-        return_latents: bool = False,
-        latents_callback: Optional[Callable] = None,
-        progress_offset: int = 0,
-        progress_total: Optional[int] = None,
         decode: bool = True,
         windows: Optional[Sequence[Tuple[int, int, int, int]]] = None,
         window_metadata: Optional[np.ndarray] = None,
@@ -507,82 +451,72 @@ class PipelineBase:
         """Run the denoising loop for ``len(prompts)`` images and decode them.
 
         ``metadata``: ``(N, 7)`` float32 normalised. ``blend(scheduler, t_next, latents) -> latents`` runs after every
-        scheduler step (inpainting). ``latents_callback(i, t, latents)`` sees the latents after step ``i``.
-        ``callback(step, total)`` reports progress after each step (``step`` from 1).
+        scheduler step (inpainting). ``request.latents_callback(i, t, latents)`` sees the latents after step ``i``;
+        ``request.callback(step, total)`` reports progress after each step (``step`` from 1).
 
         ``windows`` (latent ``(row, col, height, width)`` boxes covering the latents) with ``window_metadata``
         (``(len(windows), 7)``): at every step the model runs on each window with that window's own metadata
         and the overlapping predictions are averaged (MultiDiffusion, Bar-Tal et al., ICML 2023), so a large
         extent is one coherent image, with no seams, at the memory cost of one window per model call.
         """
-        check_size(height, width, self.vae_scale_factor)
-        name = _sched.canonical_name(scheduler)
-        steps = resolve_steps(name, steps)
-        try:
-            guidance = float(guidance)
-        except (TypeError, ValueError):
-            raise PipelineError(f"guidance must be a number, got {guidance!r}") from None
-        if not np.isfinite(guidance) or guidance < 0:
-            raise PipelineError(f"guidance must be a finite number >= 0, got {guidance}")
+        request = check_inputs(request, height, width, self.vae_scale_factor)  # 1.
+        run = self._prepare(request, prompts, metadata, height, width, control, windows, window_metadata)  # 2.-5.
+        latents = self._denoise(run, blend)  # 6.
+        images = self.decode_latents(latents, request.cancel) if decode else None  # 7.
+        return PipelineResult(
+            images=images,
+            latents=latents.float().cpu().numpy() if request.return_latents or not decode else None,
+            seed=run.seed,
+            steps=len(run.timesteps),
+            scheduler=request.scheduler,
+            guidance=request.guidance,
+            info={"prediction_type": _sched.prediction_type(run.scheduler), "timesteps": [int(t) for t in run.timesteps]},
+        )
+
+    def _sample_controlled(self, request: SamplingRequest, model, cond: torch.Tensor, cond_metadata: list,
+                           strength: float, prompts: list, metadata: list, batch: int, num_images: int,
+                           size: Tuple[int, int]) -> PipelineResult:
+        """Sample ``size`` (height, width) images with ``model`` as the ControlNet: B inputs (lists of length
+        1 or B) become ``N = B * num_images`` images, item-major."""
+        cond = cond.expand(batch, *cond.shape[1:]) if cond.shape[0] == 1 else cond
+        spec = ControlSpec(model=model, cond=cond.repeat_interleave(num_images, dim=0),
+                           cond_metadata=torch.from_numpy(np.stack(expand(cond_metadata, batch, num_images))),
+                           scale=strength)
+        return self._sample(request, prompts=expand(prompts, batch, num_images),
+                            metadata=np.stack(expand(metadata, batch, num_images)), height=size[0], width=size[1],
+                            control=spec)
+
+    def _prepare(self, request: SamplingRequest, prompts, metadata, height, width, control, windows,
+                 window_metadata) -> "_Run":
         n = len(prompts)
         md = torch.from_numpy(np.ascontiguousarray(metadata, dtype=np.float32)).to(self.device)
         if tuple(md.shape) != (n, NUM_METADATA):
             raise PipelineError(f"internal: metadata {tuple(md.shape)} for {n} images")
-        generator, seed = make_generator(seed, generator)
-        raise_if_cancelled(cancel, "sampling")
+        generator, seed = make_generator(request.seed, request.generator)
+        raise_if_cancelled(request.cancel, "sampling")
+        run = _Run(request=request, n=n, metadata=md, seed=seed, do_cfg=request.guidance > 1.0)
 
-        sched = _sched.make_scheduler(name, self.scheduler)
-        sched.set_timesteps(int(steps), device=self.device)
-        timesteps = sched.timesteps
-        total = progress_total if progress_total is not None else len(timesteps)
-
-        do_cfg = guidance > 1.0
-        cond = self.encode_prompt(list(prompts))
-        if do_cfg:
-            uncond = self._uncond_embedding(negative_prompt).expand(n, -1, -1)
-            ehs = torch.cat([uncond, cond])
+        cond = self.encode_prompt(list(prompts))  # 2.
+        if run.do_cfg:
+            uncond = self._uncond_embedding(request.negative_prompt).expand(n, -1, -1)
+            run.ehs = torch.cat([uncond, cond])
         else:
-            ehs = cond
+            run.ehs = cond
 
-        if control is not None:
+        run.scheduler = _sched.make_scheduler(request.scheduler, self.scheduler)  # 3.
+        run.scheduler.set_timesteps(int(request.steps), device=self.device)
+        run.timesteps = run.scheduler.timesteps
+        run.step_kwargs = {"eta": 0.0} if "eta" in inspect.signature(run.scheduler.step).parameters else {}
+
+        run.latents = self.prepare_latents(n, height, width, generator, request.latents, run.scheduler)  # 4.
+
+        if control is not None:  # 5.
             c_img = control.cond.to(self.device, self.dtype)
             c_md = control.cond_metadata.to(self.device, torch.float32)
-            if do_cfg:
+            if run.do_cfg:
                 c_img = torch.cat([c_img, c_img])
                 c_md = torch.cat([torch.zeros_like(c_md), c_md])
-
-        latents = self.prepare_latents(n, height, width, generator, latents, sched)
-        step_kwargs = {"eta": 0.0} if "eta" in inspect.signature(sched.step).parameters else {}
-
-        def guided(lat, md_lat):
-            """The (classifier-free guided) model output for latents ``lat`` with metadata ``md_lat``."""
-            x = torch.cat([lat, lat]) if do_cfg else lat
-            x = sched.scale_model_input(x, t).to(self.dtype)
-            m = torch.cat([torch.zeros_like(md_lat), md_lat]) if do_cfg else md_lat
-            down = mid = None
-            if control is not None:
-                down, mid = control.model(
-                    x,
-                    t,
-                    encoder_hidden_states=ehs,
-                    controlnet_cond=c_img,
-                    conditioning_scale=control.scale,
-                    metadata=m,
-                    cond_metadata=c_md,
-                    return_dict=False,
-                )
-            out = self.unet(
-                x,
-                t,
-                encoder_hidden_states=ehs,
-                metadata=m,
-                down_block_additional_residuals=down,
-                mid_block_additional_residual=mid,
-            ).sample.float()
-            if do_cfg:
-                out_uncond, out_cond = out.chunk(2)
-                out = out_uncond + guidance * (out_cond - out_uncond)
-            return out
+            run.control, run.control_image, run.control_metadata = control, c_img, c_md
 
         if windows is not None:
             if control is not None:
@@ -590,41 +524,88 @@ class PipelineBase:
             win_md = torch.from_numpy(np.ascontiguousarray(window_metadata, dtype=np.float32)).to(self.device)
             if tuple(win_md.shape) != (len(windows), NUM_METADATA):
                 raise PipelineError(f"internal: window metadata {tuple(win_md.shape)} for {len(windows)} windows")
-            coverage = torch.zeros((1, 1) + tuple(latents.shape[2:]), device=self.device)
+            coverage = torch.zeros((1, 1) + tuple(run.latents.shape[2:]), device=self.device)
             for r, c, h, w in windows:
                 coverage[..., r:r + h, c:c + w] += 1
             if not bool((coverage > 0).all()):
                 raise PipelineError("internal: the windows do not cover the latents")
+            run.windows, run.window_metadata, run.coverage = windows, win_md, coverage
+        return run
 
+    def _denoise(self, run: "_Run", blend: Optional[Callable]) -> torch.Tensor:
+        request, latents, timesteps = run.request, run.latents, run.timesteps
         for i, t in enumerate(timesteps):
-            raise_if_cancelled(cancel, "sampling")
-            if windows is None:
-                out = guided(latents, md)
+            raise_if_cancelled(request.cancel, "sampling")
+            if run.windows is None:
+                out = self._guided(run, latents, run.metadata, t)
             else:
                 out = torch.zeros_like(latents)
-                for k, (r, c, h, w) in enumerate(windows):
-                    raise_if_cancelled(cancel, "sampling")
-                    out[..., r:r + h, c:c + w] += guided(latents[..., r:r + h, c:c + w], win_md[k:k + 1].expand(n, -1))
-                out = out / coverage
-            latents = sched.step(out, t, latents, **step_kwargs, return_dict=False)[0]
+                for k, (r, c, h, w) in enumerate(run.windows):
+                    raise_if_cancelled(request.cancel, "sampling")
+                    md = run.window_metadata[k:k + 1].expand(run.n, -1)
+                    out[..., r:r + h, c:c + w] += self._guided(run, latents[..., r:r + h, c:c + w], md, t)
+                out = out / run.coverage
+            latents = run.scheduler.step(out, t, latents, **run.step_kwargs, return_dict=False)[0]
             if blend is not None:
                 t_next = timesteps[i + 1] if i + 1 < len(timesteps) else None
-                latents = blend(sched, t_next, latents)
-            if latents_callback is not None:
-                latents_callback(i, t, latents)
-            if callback is not None:
-                callback(progress_offset + i + 1, total)
+                latents = blend(run.scheduler, t_next, latents)
+            if request.latents_callback is not None:
+                request.latents_callback(i, t, latents)
+            if request.callback is not None:
+                request.callback(i + 1, len(timesteps))
+        return latents
 
-        images = self.decode_latents(latents, cancel) if decode else None
-        return PipelineResult(
-            images=images,
-            latents=latents.float().cpu().numpy() if return_latents or not decode else None,
-            seed=seed,
-            steps=len(timesteps),
-            scheduler=name,
-            guidance=guidance,
-            info={"prediction_type": _sched.prediction_type(sched), "timesteps": [int(t) for t in timesteps]},
-        )
+    def _guided(self, run: "_Run", lat: torch.Tensor, md_lat: torch.Tensor, t) -> torch.Tensor:
+        """The (classifier-free guided) model output for latents ``lat`` with metadata ``md_lat``."""
+        x = torch.cat([lat, lat]) if run.do_cfg else lat
+        x = run.scheduler.scale_model_input(x, t).to(self.dtype)
+        m = torch.cat([torch.zeros_like(md_lat), md_lat]) if run.do_cfg else md_lat
+        down = mid = None
+        if run.control is not None:
+            down, mid = run.control.model(
+                x,
+                t,
+                encoder_hidden_states=run.ehs,
+                controlnet_cond=run.control_image,
+                conditioning_scale=run.control.scale,
+                metadata=m,
+                cond_metadata=run.control_metadata,
+                return_dict=False,
+            )
+        out = self.unet(
+            x,
+            t,
+            encoder_hidden_states=run.ehs,
+            metadata=m,
+            down_block_additional_residuals=down,
+            mid_block_additional_residual=mid,
+        ).sample.float()
+        if run.do_cfg:
+            out_uncond, out_cond = out.chunk(2)
+            out = out_uncond + run.request.guidance * (out_cond - out_uncond)
+        return out
+
+
+@dataclasses.dataclass
+class _Run:
+    """What one sampling call prepared (steps 2.-5.) and the denoising loop reads."""
+
+    request: SamplingRequest
+    n: int
+    metadata: torch.Tensor
+    seed: Optional[int]
+    do_cfg: bool
+    scheduler: Any = None
+    timesteps: Any = None
+    ehs: Optional[torch.Tensor] = None
+    control: Optional[ControlSpec] = None
+    control_image: Optional[torch.Tensor] = None
+    control_metadata: Optional[torch.Tensor] = None
+    latents: Optional[torch.Tensor] = None
+    step_kwargs: dict = dataclasses.field(default_factory=dict)
+    windows: Optional[Sequence[Tuple[int, int, int, int]]] = None
+    window_metadata: Optional[torch.Tensor] = None
+    coverage: Optional[torch.Tensor] = None
 
 
 def is_inpaint_controlnet(model) -> bool:
@@ -666,10 +647,14 @@ __all__ = [
     "PipelineBase",
     "PipelineError",
     "PipelineResult",
+    "ProgressCallback",
+    "SamplingRequest",
     "broadcast_batch",
+    "check_inputs",
     "check_size",
     "expand",
     "make_generator",
     "metadata_batch",
     "metadata_vector",
+    "resolve_steps",
 ]

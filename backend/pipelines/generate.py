@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
-import torch
 
-from ..cancel import CancelSource
-from .base import (
-    MetadataLike,
-    PipelineBase,
-    PipelineError,
-    PipelineResult,
-    ProgressCallback,
-    broadcast_batch,
-    expand,
-    metadata_batch,
-)
+from .base import MetadataLike, PipelineBase, PipelineError, PipelineResult, broadcast_batch, expand, metadata_batch
+from .request import SamplingRequest
 
 
 def prompt_list(prompt: Union[str, Sequence[str], None]) -> list:
@@ -46,20 +36,10 @@ class GenerateMixin:
         height: Optional[int] = None,
         width: Optional[int] = None,
         num_images: int = 1,
-        steps: Optional[int] = None,
-        guidance: float = 7.5,
-        scheduler: str = "ddim",
-        seed: Optional[int] = None,
-        generator: Optional[torch.Generator] = None,
-        negative_prompt: str = "",
-        latents=None,
-        callback: Optional[ProgressCallback] = None,
-        cancel: CancelSource = None,
-        return_latents: bool = False,
-        latents_callback: Optional[Callable] = None,
         windows=None,
         window_metadata=None,
         decode: bool = True,
+        **sampling,
     ) -> PipelineResult:
         """Generate images from a prompt and :class:`~backend.metadata.SatMetadata`.
 
@@ -72,8 +52,10 @@ class GenerateMixin:
         ``callback(step, total)`` reports progress; ``cancel`` (Event / CancelToken / callable) is checked
         between steps and raises :class:`~backend.cancel.Cancelled`. ``windows`` / ``window_metadata``: one
         seamless image larger than the model's size, sampled window by window (see ``PipelineBase._sample``);
-        ``decode=False`` returns only the latents (decode them in tiles).
+        ``decode=False`` returns only the latents (decode them in tiles). ``sampling``: the fields of
+        :class:`~backend.pipelines.request.SamplingRequest`.
         """
+        request = SamplingRequest.from_options(sampling)
         num_images = check_num_images(num_images)
         prompts = prompt_list(prompt)
         mds = metadata_batch(metadata)
@@ -81,23 +63,6 @@ class GenerateMixin:
         default = self.default_size
         height = default if height is None else height
         width = default if width is None else width
-        return self._sample(
-            prompts=expand(prompts, batch, num_images),
-            metadata=np.stack(expand(mds, batch, num_images)),
-            height=height,
-            width=width,
-            steps=steps,
-            guidance=guidance,
-            scheduler=scheduler,
-            seed=seed,
-            generator=generator,
-            latents=latents,
-            negative_prompt=negative_prompt,
-            callback=callback,
-            cancel=cancel,
-            return_latents=return_latents,
-            latents_callback=latents_callback,
-            windows=windows,
-            window_metadata=window_metadata,
-            decode=decode,
-        )
+        return self._sample(request, prompts=expand(prompts, batch, num_images),
+                            metadata=np.stack(expand(mds, batch, num_images)), height=height, width=width,
+                            windows=windows, window_metadata=window_metadata, decode=decode)

@@ -28,30 +28,18 @@ reaches full weight: use a smaller ``feather`` for thin masks).
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+import dataclasses
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..cancel import CancelSource
-from .base import (
-    ControlSpec,
-    MetadataLike,
-    PipelineBase,
-    PipelineError,
-    PipelineResult,
-    ProgressCallback,
-    as_float_tensor,
-    broadcast_batch,
-    _generator_device,
-    check_size,
-    expand,
-    make_generator,
-    metadata_batch,
-    resolve_steps,
-)
+from .base import (ControlSpec, MetadataLike, PipelineBase, PipelineError, PipelineResult, as_float_tensor,
+                   broadcast_batch, _generator_device, check_size, expand, make_generator, metadata_batch,
+                   resolve_steps)
 from .generate import check_num_images, prompt_list
+from .request import SamplingRequest
 
 METHODS = ("auto", "blend", "controlnet")
 
@@ -136,17 +124,8 @@ class InpaintMixin:
         feather: int = 0,
         blend: Optional[bool] = None,
         num_images: int = 1,
-        steps: Optional[int] = None,
-        guidance: float = 7.5,
-        scheduler: str = "ddim",
-        seed: Optional[int] = None,
-        generator: Optional[torch.Generator] = None,
         control_strength: float = 1.0,
-        negative_prompt: str = "",
-        callback: Optional[ProgressCallback] = None,
-        cancel: CancelSource = None,
-        return_latents: bool = False,
-        latents_callback: Optional[Callable] = None,
+        **sampling,
     ) -> PipelineResult:
         """Regenerate the masked part of ``image``.
 
@@ -160,6 +139,9 @@ class InpaintMixin:
         border came back half-cloud, and a mask thinner than the fade was not filled at all. Pixels where
         the mask is 0 are always returned exactly as given. Other arguments as in :meth:`generate`.
         """
+        request = SamplingRequest.from_options(sampling)
+        if request.latents is not None:
+            raise PipelineError("inpaint draws its own starting latents (on the known region's trajectory)")
         if method not in METHODS:
             raise PipelineError(f"method must be one of {METHODS}, got {method!r}")
         if method == "auto":
@@ -196,7 +178,7 @@ class InpaintMixin:
                 scale=float(control_strength),
             )
 
-        generator, seed = make_generator(seed, generator)
+        generator, seed = make_generator(request.seed, request.generator)
         blender = None
         latents = None
         if blend:
@@ -214,30 +196,14 @@ class InpaintMixin:
             z0 = self.encode_images(img)
             weight = latent_mask(msk, f).to(self.device)
             blender = LatentBlender(z0, noise, weight)
-            probe = _sched.make_scheduler(scheduler, self.scheduler)
-            probe.set_timesteps(resolve_steps(scheduler, steps))
+            probe = _sched.make_scheduler(request.scheduler, self.scheduler)
+            probe.set_timesteps(resolve_steps(request.scheduler, request.steps))
             latents = blender.start(probe, noise * probe.init_noise_sigma, probe.timesteps[0])
             latents = latents / probe.init_noise_sigma  # _sample multiplies by init_noise_sigma again
 
-        result = self._sample(
-            prompts=expand(prompts, batch, num_images),
-            metadata=md_rows,
-            height=height,
-            width=width,
-            steps=steps,
-            guidance=guidance,
-            scheduler=scheduler,
-            seed=None,
-            generator=generator,
-            latents=latents,
-            negative_prompt=negative_prompt,
-            control=control,
-            blend=blender,
-            callback=callback,
-            cancel=cancel,
-            return_latents=return_latents,
-            latents_callback=latents_callback,
-        )
+        request = dataclasses.replace(request, seed=None, generator=generator, latents=latents)
+        result = self._sample(request, prompts=expand(prompts, batch, num_images), metadata=md_rows, height=height,
+                              width=width, control=control, blend=blender)
         w = pixel_weight(msk, int(feather)).permute(0, 2, 3, 1).numpy()
         original = img.permute(0, 2, 3, 1).numpy()
         generated = result.images

@@ -12,27 +12,16 @@ the same record with the control's GSD (``cond_metadata[gsd] = 10`` m for Sentin
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
 
-from ..cancel import CancelSource
 from ..metadata import SatMetadata
-from .base import (
-    ControlSpec,
-    MetadataLike,
-    PipelineBase,
-    PipelineError,
-    PipelineResult,
-    ProgressCallback,
-    as_float_tensor,
-    broadcast_batch,
-    expand,
-    metadata_batch,
-    metadata_vector,
-)
+from .base import (MetadataLike, PipelineBase, PipelineError, PipelineResult, as_float_tensor,
+                   broadcast_batch, metadata_batch, metadata_vector)
 from .generate import check_num_images, prompt_list
+from .request import SamplingRequest
 
 
 def control_metadata_for(
@@ -86,18 +75,8 @@ class SuperResMixin:
         control_metadata: Union[MetadataLike, Sequence[MetadataLike]] = None,
         prompt: Union[str, Sequence[str]] = "",
         num_images: int = 1,
-        steps: Optional[int] = None,
-        guidance: float = 7.5,
-        scheduler: str = "ddim",
-        seed: Optional[int] = None,
-        generator: Optional[torch.Generator] = None,
         control_strength: float = 1.0,
-        negative_prompt: str = "",
-        latents=None,
-        callback: Optional[ProgressCallback] = None,
-        cancel: CancelSource = None,
-        return_latents: bool = False,
-        latents_callback: Optional[Callable] = None,
+        **sampling,
     ) -> PipelineResult:
         """Super-resolve ``control`` (channels first ``(C, h, w)`` or ``(B, C, h, w)``) to RGB.
 
@@ -108,6 +87,7 @@ class SuperResMixin:
         ControlNet residuals (official ``controlnet_conditioning_scale``, 1.0). Other arguments as in
         :meth:`generate`; ``N = B * num_images`` images.
         """
+        request = SamplingRequest.from_options(sampling)
         net = self.controlnet
         if net is None:
             raise PipelineError("this checkpoint has no super-resolution ControlNet (controlnet/ folder)")
@@ -130,32 +110,8 @@ class SuperResMixin:
         mds = metadata_batch(metadata)
         cmds = control_metadata_for(metadata, control_metadata, control_gsd)
         batch = broadcast_batch(control=list(cond), prompt=prompts, metadata=mds, control_metadata=cmds)
-        cond = cond.expand(batch, -1, -1, -1) if cond.shape[0] == 1 else cond
-        cond = cond.repeat_interleave(num_images, dim=0)
-        spec = ControlSpec(
-            model=net,
-            cond=cond,
-            cond_metadata=torch.from_numpy(np.stack(expand(cmds, batch, num_images))),
-            scale=float(control_strength),
-        )
-        return self._sample(
-            prompts=expand(prompts, batch, num_images),
-            metadata=np.stack(expand(mds, batch, num_images)),
-            height=height,
-            width=width,
-            steps=steps,
-            guidance=guidance,
-            scheduler=scheduler,
-            seed=seed,
-            generator=generator,
-            latents=latents,
-            negative_prompt=negative_prompt,
-            control=spec,
-            callback=callback,
-            cancel=cancel,
-            return_latents=return_latents,
-            latents_callback=latents_callback,
-        )
+        return self._sample_controlled(request, net, cond, cmds, float(control_strength), prompts, mds, batch,
+                                       num_images, (height, width))
 
 
 __all__ = ["SuperResMixin", "control_metadata_for", "control_batch", "metadata_vector"]

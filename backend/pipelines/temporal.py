@@ -14,26 +14,15 @@ order is kept, ``controlnet_cond`` is ``(B, C, T, H, W)`` and ``cond_metadata`` 
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Optional, Sequence, Union
+from typing import Sequence, Union
 
 import numpy as np
 import torch
 
-from ..cancel import CancelSource
-from .base import (
-    ControlSpec,
-    MetadataLike,
-    PipelineBase,
-    PipelineError,
-    PipelineResult,
-    ProgressCallback,
-    as_float_tensor,
-    broadcast_batch,
-    expand,
-    metadata_batch,
-    metadata_vector,
-)
+from .base import (MetadataLike, PipelineBase, PipelineError, PipelineResult, as_float_tensor,
+                   broadcast_batch, metadata_batch, metadata_vector)
 from .generate import check_num_images, prompt_list
+from .request import SamplingRequest
 
 #: T the released model was trained with; other T work but are outside its training distribution.
 TRAINED_FRAMES = 3
@@ -99,18 +88,8 @@ class TemporalMixin:
         *,
         prompt: Union[str, Sequence[str]] = "",
         num_images: int = 1,
-        steps: Optional[int] = None,
-        guidance: float = 7.5,
-        scheduler: str = "ddim",
-        seed: Optional[int] = None,
-        generator: Optional[torch.Generator] = None,
         control_strength: float = 1.0,
-        negative_prompt: str = "",
-        latents=None,
-        callback: Optional[ProgressCallback] = None,
-        cancel: CancelSource = None,
-        return_latents: bool = False,
-        latents_callback: Optional[Callable] = None,
+        **sampling,
     ) -> PipelineResult:
         """Predict the image described by ``metadata`` (target date) from dated control ``frames``.
 
@@ -119,6 +98,7 @@ class TemporalMixin:
         normalised ``(7, T)`` array). T = 1..4 (the released model saw 3). Other arguments as in
         :meth:`generate`.
         """
+        request = SamplingRequest.from_options(sampling)
         net = self.controlnet3d
         if net is None:
             raise PipelineError("this checkpoint has no temporal 3-D ControlNet (controlnet3d/ folder)")
@@ -139,32 +119,8 @@ class TemporalMixin:
         mds = metadata_batch(metadata)
         cmds = frame_metadata_batch(frame_metadata, num_frames)
         batch = broadcast_batch(frames=list(cond), prompt=prompts, metadata=mds, frame_metadata=cmds)
-        cond = cond.expand(batch, -1, -1, -1, -1) if cond.shape[0] == 1 else cond
-        cond = cond.repeat_interleave(num_images, dim=0)
-        spec = ControlSpec(
-            model=net,
-            cond=cond,
-            cond_metadata=torch.from_numpy(np.stack(expand(cmds, batch, num_images))),
-            scale=float(control_strength),
-        )
-        result = self._sample(
-            prompts=expand(prompts, batch, num_images),
-            metadata=np.stack(expand(mds, batch, num_images)),
-            height=height,
-            width=width,
-            steps=steps,
-            guidance=guidance,
-            scheduler=scheduler,
-            seed=seed,
-            generator=generator,
-            latents=latents,
-            negative_prompt=negative_prompt,
-            control=spec,
-            callback=callback,
-            cancel=cancel,
-            return_latents=return_latents,
-            latents_callback=latents_callback,
-        )
+        result = self._sample_controlled(request, net, cond, cmds, float(control_strength), prompts, mds, batch,
+                                         num_images, (height, width))
         result.info["num_frames"] = num_frames
         return result
 

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
 from ..cancel import raise_if_cancelled
+from ..choices import choose_seed  # noqa: F401 - the one seed rule, kept importable from here
 
 ProgressFn = Optional[Callable[..., None]]
-
-
-def choose_seed(seed: Optional[int]) -> int:
-    """The job's seed, or a fresh random one (always recorded in the output's tags)."""
-    return int(seed) if seed is not None else secrets.randbelow(2**31)
 
 
 class TileProgress:

@@ -282,10 +282,11 @@ class TaskPage(QWidget):
         return not errors
 
     def sampling(self):
+        from ...backend import choices
         from ...backend.jobs import SamplingOptions, TilingOptions
 
         s = self.settings()
-        guidance = None if s.guidance_auto else s.guidance  # None: the model's recommendation for the task
+        guidance = choices.RECOMMENDED_GUIDANCE if s.guidance_auto else s.guidance
         sampling = SamplingOptions(steps=s.steps, guidance=guidance, scheduler=s.scheduler,
                                    seed=s.seed if s.seed_mode == "fixed" else None, num_samples=max(1, s.samples),
                                    device=s.device, precision=s.precision, threads=s.threads or None)

@@ -102,7 +102,7 @@ class SettingsPage(QScrollArea):
         form.addRow(tr("Scheduler:"), self.scheduler)
         self.guidance = QDoubleSpinBox(box)
         self.guidance.setObjectName("guidance")
-        self.guidance.setRange(1.0, 30.0)
+        self.guidance.setRange(settings_mod.choices.NO_GUIDANCE, settings_mod.choices.MAX_GUIDANCE)
         self.guidance.setDecimals(1)
         self.guidance.setSingleStep(0.5)
         self.guidance_auto = QCheckBox(tr("Model's recommendation"), box)

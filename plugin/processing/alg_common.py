@@ -17,8 +17,8 @@ from ..i18n import tr
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icon.png"
 REPOSITORY_URL = "https://github.com/diffusionsat-qgis/diffusionsat-qgis"  # as `repository` in metadata.txt
-SCHEDULERS = ("ddim", "dpm++")
-DEVICES = ("auto", "cpu", "cuda")
+choices = settings_mod.choices  # backend/choices.py, wherever settings.py found it
+SCHEDULERS, DEVICES = choices.SCHEDULERS, choices.DEVICES  # in the order of the enum parameters below
 
 
 class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
@@ -153,7 +153,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def _guidance(value: float):
         """Below 1 (the default 0): the model's recommended guidance for the task."""
-        return None if value < 1.0 else float(value)
+        return choices.RECOMMENDED_GUIDANCE if value < choices.NO_GUIDANCE else float(value)
 
     def full_job(self, parameters, context, output):
         from ...backend.jobs import SamplingOptions, TilingOptions
