@@ -25,12 +25,14 @@ import hashlib
 import os
 import re
 import tempfile
-import xml.etree.ElementTree as ET
+# Product XML only after _xml() has refused any DTD (entity expansion); expat fetches no external entities.
+import xml.etree.ElementTree as ET  # nosec B405
 import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import MaskError, RasterReadError
+from .sentinel2_cache import prune_once, touch
 
 BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")  # band_id order
 NATIVE_RESOLUTION = {"B01": 60, "B02": 10, "B03": 10, "B04": 10, "B05": 20, "B06": 20, "B07": 20, "B08": 10,
@@ -139,8 +141,10 @@ def _locate(path: str) -> Tuple[str, str, bytes]:
 
 # ------------------------------------------------------------------------------ reading the metadata
 def _xml(data: bytes, what: str, product: str) -> ET.Element:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # ESA's metadata never has one: no entity expansion
+        raise ProductError(f"{product}: {what} declares a DTD or entities, which Sentinel-2 metadata never has")
     try:
-        return ET.fromstring(data)
+        return ET.fromstring(data)  # nosec B314 -- no DTD (checked above)
     except ET.ParseError as exc:
         raise ProductError(f"{product}: {what} is not valid XML ({exc})") from None
 
@@ -323,7 +327,10 @@ def stack_vrt(product: Sentinel2Product, bands: Sequence[str] = DEFAULT_BANDS, r
     from rasterio.crs import CRS
 
     bands = [_code(b) for b in bands]
-    folder = Path(folder) if folder is not None else cache_dir()
+    if folder is None:
+        folder = cache_dir()
+        prune_once(folder)  # the cache stays bounded (sentinel2_cache)
+    folder = Path(folder)
     dst = product.grids.get(resolution)
     if dst is None:
         raise ProductError(f"{product.name}: MTD_TL.xml has no {resolution} m grid")
@@ -366,6 +373,8 @@ def _write_text(folder: Path, stem: str, text: str) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, out)
+    else:
+        touch(out)  # used now: kept by the cache's pruning
     return out
 
 
