@@ -240,10 +240,14 @@ class DiffusionSat:
         return self.run(job, progress, cancel, quicklook)
 
     def inpaint(self, path, mask, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,
-                quicklook: bool = True, fallback: bool = True, **options) -> JobResult:
+                quicklook: bool = True, fallback: bool = True, other_dates=(), **options) -> JobResult:
+        """``other_dates``: rasters of the same place (paths, or (path, date)) to fill the mask from
+        (cloud removal with a time series, :mod:`backend.tasks.inpaint_dates`)."""
         spec = mask if isinstance(mask, _jobs.MaskSpec) else _jobs.MaskSpec(**mask)
+        others = [(f, None) if isinstance(f, (str, Path)) else (f[0], f[1]) for f in other_dates or ()]
         job = _jobs.InpaintJob(input=str(path), mask=spec, bands=bands, prompt=prompt, output=_str(output),
-                               fallback=bool(fallback), **_options(options))
+                               fallback=bool(fallback), other_dates=[(str(p), d) for p, d in others],
+                               **_options(options))
         return self.run(job, progress, cancel, quicklook)
 
     def predict(self, frames, target_date, *, bands=None, prompt: str = "", output=None, progress=None, cancel=None,

@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dilate", type=float, default=0.0, help="grow the mask by this many metres")
     p.add_argument("--bands", nargs="+", default=None, help="RGB bands by index or name (default: first three)")
     p.add_argument("--prompt", default="")
+    p.add_argument("--other-date", action="append", metavar="RASTER[:YYYY-MM-DD]",
+                   help="another date of the same place to fill the mask from (repeat for up to 4; the date may be "
+                        "left out to read it from the file): the masked pixels come from the closest clear date, "
+                        "matched to the input's radiometry, or from the temporal model where it checks better")
     p.add_argument("--no-fallback", dest="fallback", action="store_false",
                    help="skip the self-check on nearby known pixels and keep the model's (anchored) fill everywhere "
                         "(default: where the model scores lower than the classical fill, the classical fill is written)")
@@ -196,14 +200,10 @@ def build_job(args):
         mask = jobs.MaskSpec(vector=args.mask_vector, vector_layer=args.mask_layer, raster=args.mask_raster,
                              classes=args.mask_classes, bits=args.mask_bits, dilate_m=args.dilate)
         job = jobs.InpaintJob(input=args.input, mask=mask, bands=_bands(args.bands), prompt=args.prompt,
-                              output=args.output, sampling=sampling, tiling=tiling, fallback=args.fallback)
+                              output=args.output, sampling=sampling, tiling=tiling, fallback=args.fallback,
+                              other_dates=[_dated(item) for item in args.other_date or []])
     elif args.command == "predict":
-        frames = []
-        for item in args.frames:
-            path, sep, date = item.rpartition(":")
-            if not sep:
-                path, date = item, ""
-            frames.append((path, date or None))
+        frames = [_dated(item) for item in args.frames]
         job = jobs.PredictJob(frames=frames, target_date=args.target_date, bands=_bands(args.bands),
                               prompt=args.prompt, output=args.output, sampling=sampling, tiling=tiling,
                               fallback=args.fallback)
@@ -413,6 +413,14 @@ def _out_of_memory(args, exc: MemoryError) -> str:
     what = ", ".join(str(f) for f in files if f) or "this extent"
     return (f"not enough memory to process {what} ({exc or 'allocation failed'}); try a smaller raster or "
             "extent, --tile-size or --batch")
+
+
+def _dated(item: str):
+    """``RASTER[:YYYY-MM-DD]`` -> (path, date or None); the date may be empty."""
+    path, sep, date = item.rpartition(":")
+    if not sep:
+        path, date = item, ""
+    return path, date or None
 
 
 def main(argv: Optional[List[str]] = None) -> int:

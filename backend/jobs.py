@@ -246,12 +246,25 @@ class InpaintJob:
     # self-check against the classical fill on nearby known pixels; where the model scores lower, the
     # classical fill is written (False: the anchored model fill everywhere, unchecked -- for experts)
     fallback: bool = True
+    # other dates of the same place (path, date or None) to fill from (tasks/inpaint_dates.py); empty: one date
+    other_dates: List[Tuple[str, Optional[_dt.date]]] = dataclasses.field(default_factory=list)
     task = "inpaint"
+
+    def __post_init__(self):
+        self.other_dates = [(str(path), _as_date(date)) for path, date in self.other_dates or []]
 
     def validate(self) -> None:
         _check_input(self.input, "inpainting input")
         self.mask.validate()
-        _check_output(self.output, [self.input, self.mask.raster or "", self.mask.vector or ""])
+        if len(self.other_dates) > 4:
+            raise JobError(f"cloud removal takes 1 to 4 other dates of the place (the temporal model's frames), "
+                           f"got {len(self.other_dates)}")
+        for path, _ in self.other_dates:
+            _check_input(path, "other date")
+            if Path(path).resolve() == Path(self.input).resolve():
+                raise JobError(f"the other date {path} is the inpainting input itself")
+        _check_output(self.output, [self.input, self.mask.raster or "", self.mask.vector or ""]
+                      + [p for p, _ in self.other_dates])
         self.sampling.validate()
         self.tiling.validate()
 
@@ -296,7 +309,7 @@ def input_paths(job) -> List[str]:
     if job.task == "superres":
         paths = [job.input]
     elif job.task == "inpaint":
-        paths = [job.input, job.mask.raster, job.mask.vector]
+        paths = [job.input, job.mask.raster, job.mask.vector] + [p for p, _ in getattr(job, "other_dates", [])]
     elif job.task == "predict":
         paths = [p for p, _ in job.frames]
     else:

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from ..geo.grids import Grid
-from ..geo.masks import build_mask
+from ..geo.masks import build_mask, require_mask_memory
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
 from ..geo.scaling import from_unit, resolve_mode, to_unit
@@ -135,15 +135,7 @@ def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: _Units,
             fn = _model_fn(pipe, job, t.seed ^ 0x5EED, t.metadata, tracker, ctx.cancel)
             raw_fills, classical = probe_fills(fn, images, probes)
             report.add(_window_key(t.window), score_probes(raw_fills, classical, images, probes, DEFAULT_DESIGN))
-    # fallback share: a masked pixel counts by the share of the tiles over it that fill it classically
-    cover = np.zeros(mask.shape, np.uint16)
-    classical_tiles = np.zeros(mask.shape, np.uint16)
-    for t in holed:
-        r, c, h, w = *_window_key(t.window), int(t.window.height), int(t.window.width)
-        cover[r:r + h, c:c + w] += 1
-        if not report.use_model(_window_key(t.window)):
-            classical_tiles[r:r + h, c:c + w] += 1
-    report.classical_pixels = float((classical_tiles[mask] / np.maximum(cover[mask], 1)).sum())
+    report.count_classical(mask, [t.window for t in holed], _window_key)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -162,6 +154,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         dtype = np.dtype(ds.dtypes[0])
         nodata = ds.nodata
     spec = job.mask
+    require_mask_memory(grid, job.input)  # a raster too large for its mask is refused before any work
     mask = build_mask(grid, vector=spec.vector, vector_layer=spec.vector_layer, raster=spec.raster,
                       classes=spec.classes, bits=spec.bits, geometries_wkt=spec.geometries_wkt,
                       geometries_crs=spec.geometries_crs, dilate_m=spec.dilate_m)
@@ -178,6 +171,15 @@ def run(ctx: TaskContext) -> TaskOutput:
     metadata = metadata_from_raster(job.input)
     # the tiles run_tiled will process (same grid, size, overlap, seed and metadata)
     tiles = plan_tiles(grid, tile, overlap, 1, ctx.seed, metadata)
+    if getattr(job, "other_dates", None):  # cloud removal from other dates of the place (inpaint_dates)
+        from . import inpaint_dates
+
+        try:
+            return inpaint_dates.run(ctx, grid=grid, mask=mask, source=source, bands=rgb_bands(descriptions, job.bands),
+                                     mode=mode, units=units, tile=tile, overlap=overlap, tiles=tiles, dtype=dtype,
+                                     nodata=nodata)
+        finally:
+            source.close()
     try:
         report = self_check(ctx, source, mask, tiles, units, mode, tile)
     except BaseException:
@@ -235,7 +237,7 @@ def run(ctx: TaskContext) -> TaskOutput:
         return from_unit(x, np.float32, mode)
 
     try:
-        out = run_and_write(ctx, tile_fn, tile_progress, sources=[source, ArraySource(mask.astype(np.uint8), grid)],
+        out = run_and_write(ctx, tile_fn, tile_progress, sources=[source, ArraySource(mask.view(np.uint8), grid)],
                             tile_size=tile, overlap=overlap, metadata=metadata,
                             dtype=dtype, to_output=to_output, nodata=nodata, mask_invalid=nodata is not None,
                             descriptions=[d or f"band {i}" for i, d in enumerate(source.descriptions, 1)],

@@ -171,6 +171,19 @@ class CheckReport:
         self.masked = 0  # masked pixels of the raster
         self.classical_pixels = 0.0  # of them, filled classically (a pixel shared by tiles counts by share)
         self.seconds = 0.0
+        self.classical_name = "classical"  # what the fallback is: the biharmonic fill, or "other dates"
+
+    def count_classical(self, mask: np.ndarray, windows, key) -> None:
+        """The fallback share: a masked pixel counts by the share of the tiles over it that fill it classically
+        (``windows``: the tiles with masked pixels; ``key(window)`` as in :meth:`use_model`)."""
+        cover = np.zeros(mask.shape, np.uint16)
+        classical = np.zeros(mask.shape, np.uint16)
+        for w in windows:
+            r, c, h, wd = int(w.row_off), int(w.col_off), int(w.height), int(w.width)
+            cover[r:r + h, c:c + wd] += 1
+            if not self.use_model(key(w)):
+                classical[r:r + h, c:c + wd] += 1
+        self.classical_pixels = float((classical[mask] / np.maximum(cover[mask], 1)).sum())
 
     def add(self, key: Tuple[int, int], check: TileCheck) -> None:
         self.tiles[key] = check
@@ -195,12 +208,13 @@ class CheckReport:
 
     def sentence(self) -> str:
         """One line for people: the scores and what was done."""
-        share = f"classical fill used for {100 * self.fallback_share:.0f} % of masked pixels"
+        name = self.classical_name
+        share = f"{name} fill used for {100 * self.fallback_share:.0f} % of masked pixels"
         if not self.enabled:
             return "self-check off (--no-fallback): the model fill is used everywhere, unchecked"
         if not self.checked:
             return f"no nearby known pixels to check the model on: {share}"
-        return (f"model {self.model.psnr:.1f} dB, classical {self.classical.psnr:.1f} dB on nearby known pixels; "
+        return (f"model {self.model.psnr:.1f} dB, {name} {self.classical.psnr:.1f} dB on nearby known pixels; "
                 f"{share}")
 
     def to_dict(self) -> dict:

@@ -1,0 +1,231 @@
+"""Cloud removal with other dates of the same place: what analysts with a time series do (issue 14).
+
+``InpaintJob.other_dates`` (API ``other_dates=``, CLI ``--other-date``, Processing and the inpaint page's
+"use other dates of this place") turns inpainting into a temporal fill. Every other date is read on the
+target's grid and radiometrically matched to the target: per band, a least-squares line fitted on the
+pixels clear in the target and valid in that date (:class:`Match`). Then, inside the mask:
+
+* the classical fill ("the last clear frame"): each masked pixel takes the matched value of the date
+  closest in time where that date is valid (dates of unknown day come after dated ones, in the given
+  order); pixels no other date covers get the biharmonic fill of the target;
+* the model fill: the temporal 3-D ControlNet predicts the target date from the matched other dates (their
+  metadata and the target's), and is anchored on the classical fill as single-date inpainting anchors on
+  biharmonic (:mod:`.inpaint_anchor`, the same design); the target's own clear pixels are kept exactly.
+
+Before anything is written the fill checks itself as single-date inpainting does (:mod:`.inpaint_check`):
+known target pixels shaped like each tile's hole are hidden, filled both ways and scored; tiles where the
+model scores lower get the classical fill, and the scores and the share go into the tags and the result.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from ..cancel import raise_if_cancelled
+from ..geo.raster_metadata import metadata_from_raster
+from ..geo.scaling import from_unit, to_unit
+from ..geo.write import TAG_PREFIX
+from ..tiling import ArraySource, RasterSource
+from .classical_fill import biharmonic_fill
+from .common import TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .inpaint_anchor import DEFAULT_DESIGN, anchor
+from .inpaint import CHECK_SHARE, _pad, _scaled, _window_key
+from .inpaint_check import CheckReport, Score, TileCheck, find_probes
+
+BLOCK = 1024  # the radiometric match reads the rasters in blocks of this many pixels a side
+
+
+def date_order(target_date, dates: Sequence) -> List[int]:
+    """Other dates, closest in time to the target first; unknown dates last, in the given order."""
+    def key(i):
+        d = dates[i]
+        if d is None or target_date is None:
+            return (1, 0, i)
+        return (0, abs((d - target_date).days), i)
+
+    return sorted(range(len(dates)), key=key)
+
+
+class Match:
+    """Per frame and band, the line ``target ~ gain * frame + offset`` fitted on pixels clear in both."""
+
+    def __init__(self, frames: int, bands: int):
+        self.sums = np.zeros((frames, bands, 5))  # n, sx, sy, sxx, sxy
+
+    def add(self, k: int, frame: np.ndarray, target: np.ndarray, where: np.ndarray) -> None:
+        x, y = frame[:, where].astype(np.float64), target[:, where].astype(np.float64)
+        self.sums[k] += np.stack([np.full(x.shape[0], x.shape[1]), x.sum(1), y.sum(1), (x * x).sum(1),
+                                  (x * y).sum(1)], axis=1)
+
+    def coefficients(self) -> np.ndarray:
+        """(frames, bands, 2) gain and offset; a frame with too little overlap keeps gain 1 and its mean shift."""
+        n, sx, sy, sxx, sxy = np.moveaxis(self.sums, -1, 0)
+        var = sxx - sx * sx / np.maximum(n, 1)
+        cov = sxy - sx * sy / np.maximum(n, 1)
+        ok = (n > 50) & (var > 1e-9 * np.maximum(n, 1))
+        gain = np.where(ok, cov / np.where(ok, var, 1.0), 1.0)
+        offset = np.where(n > 0, (sy - gain * sx) / np.maximum(n, 1), 0.0)
+        return np.stack([gain, offset], axis=-1)
+
+
+def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray], valid: Sequence[np.ndarray],
+              order: Sequence[int], invalid: Optional[np.ndarray] = None) -> np.ndarray:
+    """The other-date fill of one window (model units): nearest valid date per pixel, biharmonic elsewhere."""
+    out = np.asarray(target, np.float64).copy()
+    todo = np.asarray(hole, bool).copy()
+    for k in order:
+        take = todo & valid[k]
+        out[:, take] = frames[k][:, take]
+        todo &= ~take
+    if todo.any():
+        unknown = todo if invalid is None else (todo | invalid)
+        out[:, todo] = biharmonic_fill(out, unknown)[:, todo]
+    return out
+
+
+def run(ctx, *, grid, mask: np.ndarray, source: RasterSource, bands, mode: str, units, tile: int, overlap: int,
+        tiles, dtype, nodata) -> TaskOutput:
+    """The other-dates inpainting run (called by :func:`.inpaint.run` with what it has prepared)."""
+    from .predict import _require_overlap
+
+    job, pipe = ctx.job, ctx.model.pipeline
+    if pipe.controlnet3d is None:
+        raise ValueError(f"the model {ctx.model.name} has no temporal 3-D ControlNet (controlnet3d/ folder): "
+                         "other dates cannot be used; inpaint without them")
+    for path, _ in job.other_dates:
+        _require_overlap(path, grid, job.input)
+    target_md = metadata_from_raster(job.input)
+    frame_md, others = [], []
+    try:
+        for path, date in job.other_dates:
+            md = metadata_from_raster(path)
+            frame_md.append(md.replace(date=date) if date is not None else md)
+            others.append(RasterSource(path, bands, grid=grid))
+        order = date_order(target_md.date, [m.date for m in frame_md])
+        match = _fit(ctx, source, others, mask, mode, units)
+        coeffs = match.coefficients()
+
+        def prepare(raw, ok, reads):
+            """Target and matched other dates of one window in the model's units, with their validity."""
+            image = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
+            frames, valid = [], []
+            for k, (r, v) in enumerate(reads):
+                f = units.to_model(to_unit(r, mode, valid=v, clip=False))
+                frames.append(f * coeffs[k, :, 0, None, None] + coeffs[k, :, 1, None, None])
+                valid.append(np.asarray(v, bool) & np.isfinite(f).all(0))
+            return image, frames, valid
+
+        def read_all(window):
+            raw, ok = source.read(window)
+            return (raw, ok, *prepare(raw, ok, [src.read(window) for src in others]))
+
+        def model_fill(frames, tile_, seed, tracker):
+            h, w = frames[0].shape[1:]
+            ph, pw = max(h, tile), max(w, tile)
+            here = tile_.metadata
+            per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
+            target = here.replace(date=target_md.date, cloud_cover=0.0)
+            shown = [_pad(np.clip(f, 0.0, 1.0).astype(np.float32), ph, pw) for f in frames]
+            image, _ = sample(pipe, "predict", job, seed, tracker, ctx.cancel, shown, per_frame, target,
+                              prompt=job.prompt)
+            return to_chw(image, None)[:, :h, :w].astype(np.float64)
+
+        report = _self_check(ctx, mask, tiles, read_all, model_fill, order)
+        report.classical_name = "other dates"
+        ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
+        ctx.tags[TAG_PREFIX + "INPAINT_OTHER_DATES"] = ", ".join(str(p) for p, _ in job.other_dates)
+        tracker = TileProgress(_scaled(ctx.progress, CHECK_SHARE if report.enabled else 0.0, 1.0), "inpaint")
+
+        def tile_fn(batch):
+            outs = []
+            for k, t in enumerate(batch.tiles):
+                raw, ok = batch.inputs[0][k], batch.valid[0][k]
+                kept = np.where(np.isfinite(raw), to_unit(raw, mode, valid=ok, clip=False), raw)
+                hole = batch.inputs[1][k, 0] > 0.5
+                if not hole.any():  # nothing to do here: keep the input exactly
+                    outs.append(kept.astype(np.float32))
+                    continue
+                image, frames, valid = prepare(raw, ok, [(batch.inputs[2 + j][k], batch.valid[2 + j][k])
+                                                         for j in range(len(others))])
+                filled = classical(image, hole, frames, valid, order, invalid=~ok)
+                if report.use_model(_window_key(t.window)):
+                    tracker.begin_tile(0, 1)
+                    filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
+                outs.append(np.where(hole[None], units.to_input(filled), kept).astype(np.float32))
+            return np.stack(outs)
+
+        out = run_and_write(ctx, tile_fn, tracker.tiles,
+                            sources=[source, ArraySource(mask.astype(np.uint8), grid)] + others,
+                            tile_size=tile, overlap=overlap, metadata=target_md, dtype=dtype,
+                            to_output=lambda x: from_unit(x, np.float32, mode), nodata=nodata,
+                            mask_invalid=nodata is not None,
+                            descriptions=[d or f"band {i}" for i, d in enumerate(source.descriptions, 1)],
+                            inputs=[job.input] + [p for p, _ in job.other_dates]
+                            + [p for p in (job.mask.raster, job.mask.vector) if p])
+        out.check = dict(report.to_dict(), other_dates=[str(p) for p, _ in job.other_dates])
+        return out
+    finally:
+        for s in others:
+            s.close()
+
+
+def _fit(ctx, source, others, mask, mode, units) -> Match:
+    """The radiometric match of every other date to the target, block by block over the whole raster."""
+    from rasterio.windows import Window
+
+    H, W = mask.shape
+    match = Match(len(others), 3)
+    for r in range(0, H, BLOCK):
+        for c in range(0, W, BLOCK):
+            raise_if_cancelled(ctx.cancel, "inpaint")
+            win = Window(c, r, min(BLOCK, W - c), min(BLOCK, H - r))
+            raw, ok = source.read(win)
+            target = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
+            clear = ok & ~mask[r:r + win.height, c:c + win.width] & np.isfinite(target).all(0)
+            for k, src in enumerate(others):
+                fr, fv = src.read(win)
+                f = units.to_model(to_unit(fr, mode, valid=fv, clip=False))
+                where = clear & fv & np.isfinite(f).all(0)
+                if where.any():
+                    match.add(k, f, target, where)
+    return match
+
+
+def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
+    """Probes of known target pixels shaped like each tile's hole, filled from other dates and by the model."""
+    from rasterio.windows import Window
+
+    report = CheckReport(enabled=bool(getattr(ctx.job, "fallback", True)))
+    report.masked = int(mask.sum())
+    started = time.perf_counter()
+    holed = [t for t in tiles if mask[t.window.row_off:t.window.row_off + t.window.height,
+                                      t.window.col_off:t.window.col_off + t.window.width].any()]
+    if report.enabled:
+        tracker = TileProgress(_scaled(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
+        for i, t in enumerate(holed):
+            tracker.tiles(i, len(holed))
+            raise_if_cancelled(ctx.cancel, "inpaint")
+            size = int(t.window.height), int(t.window.width)
+            check = TileCheck(Score(), Score())
+            for p in find_probes(mask, (*_window_key(t.window), *size)):
+                _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
+                h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
+                hidden, scored = p.hidden[:h, :w], p.scored[:h, :w] & ok
+                if not scored.any():
+                    continue
+                blanked = np.where(hidden[None], 0.0, image)  # the truth under the probe never reaches a fill
+                base = classical(blanked, hidden, frames, valid, order, invalid=~ok)
+                model = anchor(model_fill(frames, t, t.seed ^ 0x5EED, tracker), base, hidden, DEFAULT_DESIGN)
+                check.model.add(model, image, scored)
+                check.classical.add(base, image, scored)
+            if check.model.n:
+                report.add(_window_key(t.window), check)
+    report.count_classical(mask, [t.window for t in holed], _window_key)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+__all__ = ["Match", "classical", "date_order", "run"]
