@@ -103,3 +103,14 @@ def test_the_bounded_patch_sample_gives_the_full_stretch(path):
     error = np.abs(some_lim - full_lim).max(axis=1)
     print(path, "worst error / range:", float((error / span).max()))
     assert (error <= np.maximum(0.05 * span, 2e-3)).all()
+
+
+def test_an_inpainting_mask_too_large_for_memory_is_refused_before_any_work():
+    from backend.geo.errors import MaskError
+    from backend.geo.masks import MASK_BYTES_PER_PIXEL, memory_available, require_mask_memory
+
+    huge = grid(200000, 200000)
+    with pytest.raises(MaskError, match=r"big\.tif is 200000 x 200000 px \(40000 Mpx\).*memory.*limit of 179 Mpx"):
+        require_mask_memory(huge, "big.tif", available=179 * 10 ** 6 * MASK_BYTES_PER_PIXEL)
+    require_mask_memory(grid(1000, 1000), "small.tif", available=10 ** 7)  # fits: nothing said
+    assert memory_available() is None or memory_available() > 0

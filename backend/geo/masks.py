@@ -187,10 +187,53 @@ def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool =
         return np.zeros(grid.shape, dtype=bool)
     burned = rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8",
                        all_touched=all_touched)
-    mask = burned.astype(bool)
+    mask = burned.view(bool)  # 0 / 1 bytes already: no second whole-raster copy
     if dilate_m:
         mask = dilate_mask(mask, dilate_m, grid.gsd())
     return mask
+
+
+# Bytes per raster pixel an inpainting run holds for its whole-raster mask: the mask (bool), the engine's
+# view of it (no copy), a dilation's result and the self-check's two uint16 tile counts
+# (tasks/inpaint.py, InpaintCheck.count_classical).
+MASK_BYTES_PER_PIXEL = 6
+
+
+def memory_available() -> Optional[int]:
+    """Bytes this process can still allocate: the smaller of the system's available memory (Linux
+    ``MemAvailable``) and what an address-space limit (``ulimit -v``) leaves; None where neither is known."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            with open("/proc/self/statm") as f:
+                used = int(f.read().split()[0]) * resource.getpagesize()
+            limits.append(max(0, soft - used))
+    except (ImportError, OSError, ValueError, IndexError):
+        pass
+    return min(limits) if limits else None
+
+
+def require_mask_memory(grid: Grid, path, available: Optional[int] = None) -> None:
+    """Refuse, before any work, a raster whose whole-raster mask would not fit in memory (MaskError naming
+    the raster, its size and the limit), instead of failing part-way with an allocation error."""
+    need = grid.width * grid.height * MASK_BYTES_PER_PIXEL
+    available = memory_available() if available is None else available
+    if available is None or need <= available:
+        return
+    limit = available // MASK_BYTES_PER_PIXEL
+    raise MaskError(f"{os.fspath(path)} is {grid.width} x {grid.height} px ({grid.width * grid.height / 1e6:.0f} Mpx): "
+                    f"its inpainting mask needs about {need / 2**30:.1f} GiB of memory and {available / 2**30:.1f} GiB "
+                    f"is available (a limit of {limit / 1e6:.0f} Mpx here); crop the raster around the area to fill")
 
 
 def build_mask(grid: Grid, *, vector=None, vector_layer=None, raster=None, classes=None, bits=None,
@@ -288,5 +331,6 @@ def mask_from_raster(path, grid: Grid, kind: str = "scl", *, classes: Optional[I
 
 __all__ = [
     "SCL_CLOUD_CLASSES", "QA_PIXEL_CLOUD_BITS", "nodata_mask", "edge_zero_mask", "dilate_mask", "read_vector",
-    "vector_mask", "build_mask", "scl_mask", "qa_pixel_mask", "resample_to_grid", "mask_from_raster",
+    "vector_mask", "MASK_BYTES_PER_PIXEL", "memory_available", "require_mask_memory", "build_mask", "scl_mask",
+    "qa_pixel_mask", "resample_to_grid", "mask_from_raster",
 ]

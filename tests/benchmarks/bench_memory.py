@@ -1,12 +1,14 @@
 """Memory and start-up time on huge sparse rasters (issue 20 item 4).
 
     .venv/bin/python tests/benchmarks/bench_memory.py [--side 60000] [--seconds 90] [--root DIR]
+    .venv/bin/python tests/benchmarks/bench_memory.py --task inpaint --side 200000
 
 Makes a sparse, tiled 13-band Sentinel-2-like GeoTIFF in /tmp (nodata 0; a 4096 px square of the sample
 scene off centre, the rest never written, so the file is a few MB), then super-resolves it through the API
 in a child process with 2 steps, cancels after ``--seconds`` and prints: seconds to the first tile of the
 output pass, tiles done, peak RSS (VmHWM) and RSS after loading the model. ``--root`` runs another checkout's
-backend (e.g. an export of the previous commit) for a before/after comparison.
+backend (e.g. an export of the previous commit) for a before/after comparison. ``--task inpaint``: a sparse
+3-band raster with a 40 x 40 px mask raster over its written corner, inpainted the same way.
 """
 
 from __future__ import annotations
@@ -51,6 +53,27 @@ def make_raster(path: Path, side: int) -> Path:
     return path
 
 
+def make_inpaint_case(folder: Path, side: int):
+    """A sparse ``side`` px RGB raster (one written 256 px block) and a 40 x 40 px mask GeoTIFF inside it."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from rasterio.windows import Window
+
+    image, mask = folder / f"bench_inpaint_{side}.tif", folder / f"bench_inpaint_{side}_mask.tif"
+    profile = dict(driver="GTiff", width=side, height=side, count=3, dtype="uint16", crs="EPSG:32633",
+                   transform=Affine(10, 0, 400000, 0, -10, 5200000), tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate", SPARSE_OK=True, BIGTIFF="YES")
+    if not image.exists():
+        with rasterio.open(image, "w", **profile) as ds:
+            rng = np.random.default_rng(0)
+            ds.write(rng.integers(500, 3000, (3, 256, 256), dtype=np.uint16), window=Window(0, 0, 256, 256))
+    with rasterio.open(mask, "w", **dict(profile, count=1, dtype="uint8", width=40, height=40, BIGTIFF="NO",
+                                          transform=Affine(10, 0, 400000 + 1000, 0, -10, 5200000 - 1000))) as ds:
+        ds.write(np.ones((1, 40, 40), np.uint8))
+    return image, mask
+
+
 CHILD = r"""
 import json, sys, threading, time
 t0 = time.perf_counter()
@@ -71,7 +94,12 @@ def progress(fraction, message=''):
         stop.set()
 result = 'done'
 try:
-    model.super_resolve(sys.argv[1], output=sys.argv[2], steps=2, progress=progress, cancel=stop, quicklook=False)
+    if len(sys.argv) > 4:
+        model.inpaint(sys.argv[1], {'raster': sys.argv[4]}, output=sys.argv[2], steps=2, progress=progress,
+                      cancel=stop, quicklook=False)
+    else:
+        model.super_resolve(sys.argv[1], output=sys.argv[2], steps=2, progress=progress, cancel=stop,
+                            quicklook=False)
 except Exception as exc:
     result = type(exc).__name__ + ': ' + str(exc)[:200]
 print(json.dumps({'first_tile_s': first[0] if first else None, 'last_progress': seen[0], 'result': result,
@@ -89,12 +117,13 @@ def _peak_rss_mb(pid: int):
         return None
 
 
-def run_case(root: Path, raster: Path, seconds: float, timeout: float) -> dict:
+def run_case(root: Path, raster: Path, seconds: float, timeout: float, mask=None) -> dict:
     """The child's JSON line; when it is killed at ``timeout``, the peak RSS it had reached (polled)."""
     out = Path("/tmp/bench_memory_out.tif")
     env = dict(os.environ, PYTHONPATH=str(root))
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(raster), str(out), str(seconds)], cwd=str(root),
+    extra = [] if mask is None else [str(mask)]
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(raster), str(out), str(seconds), *extra], cwd=str(root),
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = None
     while proc.poll() is None and time.perf_counter() - started < timeout:
@@ -113,14 +142,19 @@ def run_case(root: Path, raster: Path, seconds: float, timeout: float) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=("superres", "inpaint"), default="superres")
     parser.add_argument("--side", type=int, default=60000)
     parser.add_argument("--seconds", type=float, default=90.0, help="cancel the run after this long")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
-    raster = make_raster(Path(f"/tmp/bench_memory_{args.side}.tif"), args.side)
-    print(f"raster {raster} ({args.side} x {args.side} px, 13 bands, {raster.stat().st_size / 1e6:.1f} MB on disk)")
-    res = run_case(args.root.resolve(), raster, args.seconds, args.timeout)
+    if args.task == "inpaint":
+        raster, mask = make_inpaint_case(Path("/tmp"), args.side)
+        print(f"inpaint {raster} ({args.side} x {args.side} px, 3 bands) with the 40 x 40 px mask {mask}")
+    else:
+        raster, mask = make_raster(Path(f"/tmp/bench_memory_{args.side}.tif"), args.side), None
+        print(f"raster {raster} ({args.side} x {args.side} px, 13 bands, {raster.stat().st_size / 1e6:.1f} MB on disk)")
+    res = run_case(args.root.resolve(), raster, args.seconds, args.timeout, mask)
     print(json.dumps(res, indent=1))
     return 0
 
