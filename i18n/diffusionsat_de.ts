@@ -24,12 +24,12 @@
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="201"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="237"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="55"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="56"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
@@ -279,7 +279,7 @@
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="136"/>
         <source>Clear</source>
         <translation>Löschen</translation>
     </message>
@@ -419,122 +419,122 @@
         <translation>Zeichnen Sie zuerst eine Ausdehnung auf der Karte.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
         <translation>Sentinel-2 SCL Wolken/Schatten: 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Landsat QA_PIXEL: 1,2,3,4</source>
         <translation>Landsat QA_PIXEL: 1,2,3,4</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Custom</source>
         <translation>Benutzerdefiniert</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="64"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
         <source>Raster layer:</source>
         <translation>Rasterlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="66"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="67"/>
         <source>RGB bands:</source>
         <translation>RGB-Bänder:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="70"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="71"/>
         <source>Mask</source>
         <translation>Maske</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Polygon layer</source>
         <translation>Polygonlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Raster values</source>
         <translation>Rasterwerte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
         <source>Shape drawn on the map</source>
         <translation>Auf der Karte gezeichnete Form</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="94"/>
         <source>Polygons:</source>
         <translation>Polygone:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
         <source>Mask layer:</source>
         <translation>Maskenlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="112"/>
         <source>Preset:</source>
         <translation>Vorgabe:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Classes (pixel values)</source>
         <translation>Klassen (Pixelwerte)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Bits set</source>
         <translation>Gesetzte Bits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Any non-zero pixel</source>
         <translation>Jedes Pixel ungleich null</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="117"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>Values are:</source>
         <translation>Die Werte sind:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="120"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>comma-separated integers</source>
         <translation>durch Kommas getrennte Ganzzahlen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="122"/>
         <source>Values:</source>
         <translation>Werte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="130"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
         <source>Draw shape</source>
         <translation>Form zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="258"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="294"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="170"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="173"/>
         <source>Grow mask by:</source>
         <translation>Maske vergrößern um:</translation>
     </message>
@@ -544,7 +544,7 @@
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="285"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
@@ -554,27 +554,27 @@
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="314"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="352"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="274"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="312"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="69"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="73"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="334"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="372"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="358"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
@@ -1019,52 +1019,47 @@
         <translation>Maskierten Bereich auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
-        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
-        <translation>Erzeugt die maskierten Pixel eines Rasters neu und behält die übrigen. Die Maske ist ein Polygonlayer oder ein Maskenraster mit Klassenwerten (Sentinel-2 SCL Wolken und Schatten: 3,8,9,10), Bits (Landsat QA_PIXEL: 1,2,3,4) oder jedem Pixel ungleich null; sie kann um eine Distanz in Metern vergrößert werden.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="31"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="33"/>
         <source>Raster to inpaint</source>
         <translation>Aufzufüllendes Raster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>RGB-Bänder (leer: die ersten drei)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
         <source>Mask polygons</source>
         <translation>Maskenpolygone</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
         <source>Mask raster</source>
         <translation>Maskenraster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Mask raster values are</source>
         <translation>Die Werte des Maskenrasters sind</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Maskenwerte, z. B. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="44"/>
         <source>Grow the mask by (metres)</source>
         <translation>Maske vergrößern um (Meter)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="54"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="58"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Geben Sie genau eine Maske an: Polygone oder ein Maskenraster.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="78"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Wählen Sie drei RGB-Bänder oder keines; erhalten: {}.</translation>
     </message>
@@ -1174,17 +1169,17 @@
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="36"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Selbstprüfung aus: Die Füllung des Modells wird überall ungeprüft verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="38"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Keine bekannten Pixel in der Nähe, um das Modell zu prüfen: klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="40"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="41"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
@@ -1339,32 +1334,32 @@
         <translation>Öffnet einen heruntergeladenen .SAFE-Ordner (seine manifest.safe), seine .zip oder MTD_MSIL1C/2A.xml als Reflexionslayer: Offsets angewandt, Bänder benannt, Datum und Bewölkung gelesen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
         <source>Clouds from the Sentinel-2 product</source>
         <translation>Wolken aus dem Sentinel-2-Produkt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="154"/>
         <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
         <translation>Klassen der Szenenklassifikation (SCL): 3 Wolkenschatten, 8 Wolken mittlerer Wahrscheinlichkeit, 9 Wolken hoher Wahrscheinlichkeit, 10 dünne Zirren, 11 Schnee.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="155"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
         <source>SCL classes:</source>
         <translation>SCL-Klassen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="157"/>
         <source>Preview mask</source>
         <translation>Maskenvorschau</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="331"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="369"/>
         <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
         <translation>Der Layer ist kein Sentinel-2-Produkt: fügen Sie ihn mit „Sentinel-2-Produkt hinzufügen…“ hinzu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="286"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="324"/>
         <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Die SCL-Klassen müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
@@ -1567,6 +1562,36 @@
         <location filename="../plugin/processing/alg_common.py" line="93"/>
         <source>Running on the Dask cluster {}.</source>
         <translation>Ausführung auf dem Dask-Cluster {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="178"/>
+        <source>Use other dates of this place</source>
+        <translation>Andere Aufnahmedaten dieses Ortes verwenden</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
+        <source>Fill the mask from up to four other rasters of the same place: each is matched to this raster&apos;s colours, the closest date in time is used, and the temporal model replaces it where it checks better on known pixels.</source>
+        <translation>Die Maske aus bis zu vier anderen Rastern desselben Ortes füllen: jedes wird an die Farben dieses Rasters angepasst, das zeitlich nächste Datum wird verwendet, und das zeitliche Modell ersetzt es dort, wo es sich an bekannten Pixeln als besser erweist.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="188"/>
+        <source>Other dates:</source>
+        <translation>Andere Daten:</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="303"/>
+        <source>Check one to four other dates of this place, or turn &apos;Use other dates&apos; off.</source>
+        <translation>Ein bis vier andere Daten dieses Ortes auswählen oder „Andere Aufnahmedaten verwenden“ ausschalten.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
+        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres. With other dates of the same place, the masked pixels come from the closest clear date, matched to this raster&apos;s colours, or from the temporal model where it checks better on known pixels.</source>
+        <translation>Erzeugt die maskierten Pixel eines Rasters neu und behält die anderen. Die Maske ist ein Polygonlayer oder ein Maskenraster mit Klassenwerten (Sentinel-2-SCL-Wolken und -Schatten: 3,8,9,10), Bits (Landsat QA_PIXEL: 1,2,3,4) oder jedem Pixel ungleich null; sie kann um eine Strecke in Metern vergrößert werden. Mit anderen Aufnahmedaten desselben Ortes kommen die maskierten Pixel vom zeitlich nächsten klaren Datum, an die Farben dieses Rasters angepasst, oder vom zeitlichen Modell, wo es sich an bekannten Pixeln als besser erweist.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
+        <source>Other dates of this place to fill from (optional, up to 4)</source>
+        <translation>Andere Aufnahmedaten dieses Ortes zum Füllen (optional, höchstens 4)</translation>
     </message>
 </context>
 </TS>

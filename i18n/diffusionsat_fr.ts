@@ -24,12 +24,12 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="201"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="237"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="55"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="56"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
@@ -279,7 +279,7 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="136"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -419,122 +419,122 @@
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
         <translation>Sentinel-2 SCL nuages/ombres : 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Landsat QA_PIXEL: 1,2,3,4</source>
         <translation>Landsat QA_PIXEL : 1,2,3,4</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="25"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
         <source>Custom</source>
         <translation>Personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="64"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
         <source>Raster layer:</source>
         <translation>Couche raster :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="66"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="67"/>
         <source>RGB bands:</source>
         <translation>Bandes RVB :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="70"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="71"/>
         <source>Mask</source>
         <translation>Masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
         <source>Polygon layer</source>
         <translation>Couche de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Raster values</source>
         <translation>Valeurs d’un raster</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
         <source>Shape drawn on the map</source>
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="93"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="94"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="106"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="111"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="112"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Classes (pixel values)</source>
         <translation>Classes (valeurs de pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Bits set</source>
         <translation>Bits activés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Any non-zero pixel</source>
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="117"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="120"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="122"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="130"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="258"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="294"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="170"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="173"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
@@ -544,7 +544,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="285"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -554,27 +554,27 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="314"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="352"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="274"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="312"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="69"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="73"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="334"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="372"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="358"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
@@ -1019,52 +1019,47 @@
         <translation>Reconstruire la zone masquée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
-        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.</source>
-        <translation>Régénère les pixels masqués d’un raster et conserve les autres. Le masque est une couche de polygones, ou un raster de masque avec des valeurs de classes (nuages et ombres Sentinel-2 SCL : 3,8,9,10), des bits (Landsat QA_PIXEL : 1,2,3,4) ou tout pixel non nul ; il peut être agrandi d’une distance en mètres.</translation>
-    </message>
-    <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="31"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="33"/>
         <source>Raster to inpaint</source>
         <translation>Raster à reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="32"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>Bandes RVB (vide : les trois premières)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
         <source>Mask polygons</source>
         <translation>Polygones du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
         <source>Mask raster</source>
         <translation>Raster de masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Mask raster values are</source>
         <translation>Les valeurs du raster de masque sont</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Valeurs du masque, p. ex. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="44"/>
         <source>Grow the mask by (metres)</source>
         <translation>Agrandir le masque de (mètres)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="54"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="58"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Donnez exactement un masque : des polygones ou un raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="78"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Choisissez trois bandes RVB, ou aucune ; reçu {}.</translation>
     </message>
@@ -1174,17 +1169,17 @@
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="36"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Auto-contrôle désactivé : le remplissage du modèle est utilisé partout, sans vérification.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="38"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="40"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="41"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
@@ -1339,32 +1334,32 @@
         <translation>Ouvre un dossier .SAFE téléchargé (son manifest.safe), son .zip ou MTD_MSIL1C/2A.xml comme couche de réflectance : décalages appliqués, bandes nommées, date et couverture nuageuse lues.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
         <source>Clouds from the Sentinel-2 product</source>
         <translation>Nuages du produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="153"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="154"/>
         <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
         <translation>Classes de la classification de scène (SCL) : 3 ombre de nuage, 8 nuage probabilité moyenne, 9 nuage probabilité élevée, 10 cirrus fins, 11 neige.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="155"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
         <source>SCL classes:</source>
         <translation>Classes SCL :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="157"/>
         <source>Preview mask</source>
         <translation>Aperçu du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="331"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="369"/>
         <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
         <translation>La couche n'est pas un produit Sentinel-2 : ajoutez-la avec « Ajouter un produit Sentinel-2… ».</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="286"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="324"/>
         <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les classes SCL doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
@@ -1567,6 +1562,36 @@
         <location filename="../plugin/processing/alg_common.py" line="93"/>
         <source>Running on the Dask cluster {}.</source>
         <translation>Exécution sur le cluster Dask {}.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="178"/>
+        <source>Use other dates of this place</source>
+        <translation>Utiliser d’autres dates de ce lieu</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
+        <source>Fill the mask from up to four other rasters of the same place: each is matched to this raster&apos;s colours, the closest date in time is used, and the temporal model replaces it where it checks better on known pixels.</source>
+        <translation>Remplir le masque à partir de quatre autres rasters au plus du même lieu : chacun est ajusté aux couleurs de ce raster, la date la plus proche est utilisée, et le modèle temporel la remplace là où il se vérifie meilleur sur des pixels connus.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="188"/>
+        <source>Other dates:</source>
+        <translation>Autres dates :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="303"/>
+        <source>Check one to four other dates of this place, or turn &apos;Use other dates&apos; off.</source>
+        <translation>Cochez une à quatre autres dates de ce lieu, ou désactivez « Utiliser d’autres dates ».</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
+        <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres. With other dates of the same place, the masked pixels come from the closest clear date, matched to this raster&apos;s colours, or from the temporal model where it checks better on known pixels.</source>
+        <translation>Régénère les pixels masqués d’un raster et conserve les autres. Le masque est une couche de polygones, ou un raster de masque avec des valeurs de classes (nuages et ombres SCL de Sentinel-2 : 3,8,9,10), des bits (QA_PIXEL de Landsat : 1,2,3,4) ou tout pixel non nul ; il peut être agrandi d’une distance en mètres. Avec d’autres dates du même lieu, les pixels masqués viennent de la date claire la plus proche, ajustée aux couleurs de ce raster, ou du modèle temporel là où il se vérifie meilleur sur des pixels connus.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
+        <source>Other dates of this place to fill from (optional, up to 4)</source>
+        <translation>Autres dates de ce lieu pour remplir (facultatif, 4 au plus)</translation>
     </message>
 </context>
 </TS>

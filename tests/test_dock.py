@@ -143,6 +143,35 @@ def test_non_file_raster_is_refused_clearly(dock, tmp_path):
     gdal.Unlink("/vsimem/in_memory.tif")
 
 
+SAMPLES = ROOT / "resources" / "samples"
+
+
+def test_inpaint_other_dates_from_widgets(dock):
+    """'Use other dates of this place': the project's other rasters, checked ones become the job's other dates."""
+    from qgis.PyQt.QtCore import Qt
+
+    target = add_raster(SAMPLES / "slovenia_s2l1c_frame3_rgb.tif", "frame 3")
+    before = add_raster(SAMPLES / "slovenia_s2l1c_frame2_rgb.tif", "frame 2")
+    add_raster(SAMPLES / "slovenia_s2l1c_frame4_rgb.tif", "frame 4")
+    mask = add_raster(SAMPLES / "slovenia_cloudmask.tif", "mask")
+    page = dock.page("inpaint")
+    page.layer.setLayer(target)
+    page.source.setCurrentIndex(page.source.findData("raster"))
+    page.mask_raster.setLayer(mask)
+    page.preset.setCurrentIndex(page.preset.count() - 1)
+    page.values.setText("1")
+    assert page.build_job().other_dates == []  # off by default: one date
+    page.dates_box.setChecked(True)
+    assert not page.run_button.isEnabled()  # on, but nothing checked: say so
+    assert any("other dates" in e for e in page.field_errors())
+    names = [page.other_dates.itemText(i) for i in range(page.other_dates.count())]
+    assert "frame 3" not in names and {"frame 2", "frame 4"} <= set(names)  # never the input itself
+    page.other_dates.setItemCheckState(names.index("frame 2"), Qt.CheckState.Checked)
+    assert page.run_button.isEnabled(), page.field_errors()
+    job = page.build_job()
+    assert job.other_dates == [(before.source(), None)]
+
+
 def test_inpaint_job_from_widgets(dock, tmp_path):
     image = add_raster(DATA / "haiti_rgbn_5m_crop.tif", "haiti")
     mask = add_raster(DATA / "slovenia_s2_cloudmask_4dates.tif", "mask")

@@ -76,7 +76,8 @@ def test_groups_and_help_urls(provider):
                   "CLOUD": "number"}),
     ("superres", {"INPUT": "raster", "BANDS": "band"}),
     ("inpaint", {"INPUT": "raster", "BANDS": "band", "MASK_VECTOR": "vector", "MASK_RASTER": "raster",
-                 "MASK_MODE": "enum", "MASK_VALUES": "string", "DILATE": "number", "PROMPT": "string"}),
+                 "MASK_MODE": "enum", "MASK_VALUES": "string", "DILATE": "number", "PROMPT": "string",
+                 "OTHER_DATES": "multilayer"}),
     ("predict", {"LAYERS": "multilayer", "DATES": "string", "TARGET_DATE": "string", "PROMPT": "string"}),
 ])
 def test_parameter_definitions(provider, name, expected):

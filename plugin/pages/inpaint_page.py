@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry
-from qgis.gui import QgsMapLayerComboBox
+from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsProject, QgsRasterLayer
+from qgis.gui import QgsCheckableComboBox, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                  QPushButton, QVBoxLayout, QWidget)
 
@@ -173,6 +174,25 @@ class InpaintPage(TaskPage):
         box_layout.addLayout(extra)
         self.form.addWidget(box)
 
+        # cloud removal with a time series: the masked pixels from other dates of the place (inpaint_dates)
+        self.dates_box = QGroupBox(tr("Use other dates of this place"), self)
+        self.dates_box.setObjectName("other_dates_box")
+        self.dates_box.setCheckable(True)
+        self.dates_box.setChecked(False)
+        self.dates_box.setToolTip(tr("Fill the mask from up to four other rasters of the same place: each is "
+                                     "matched to this raster's colours, the closest date in time is used, and "
+                                     "the temporal model replaces it where it checks better on known pixels."))
+        dates_form = QFormLayout(self.dates_box)
+        self.other_dates = QgsCheckableComboBox(self.dates_box)
+        self.other_dates.setObjectName("other_dates")
+        dates_form.addRow(tr("Other dates:"), self.other_dates)
+        self.form.addWidget(self.dates_box)
+        self.dates_box.toggled.connect(self._fill_other_dates)
+        self.dates_box.toggled.connect(self.revalidate)
+        self.other_dates.checkedItemsChanged.connect(self.revalidate)
+        # a check set from code changes the model without checkedItemsChanged (QGIS 3.22)
+        self.other_dates.model().dataChanged.connect(lambda *_: self.revalidate())
+
         form2 = QFormLayout()
         form2.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.prompt = QLineEdit(self)
@@ -196,6 +216,22 @@ class InpaintPage(TaskPage):
 
     def input_layer(self):
         return self.layer.currentLayer()
+
+    def _fill_other_dates(self, *_args) -> None:
+        """The project's raster layers other than the input, as choices (checked ones stay checked)."""
+        checked = set(self.other_dates.checkedItemsData())
+        current = self.layer.currentLayer()
+        self.other_dates.clear()
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsRasterLayer) and layer is not current and layer.isValid():
+                self.other_dates.addItemWithCheckState(
+                    layer.name(), Qt.CheckState.Checked if layer.id() in checked else Qt.CheckState.Unchecked, layer.id())
+
+    def other_date_layers(self) -> list:
+        if not self.dates_box.isChecked():
+            return []
+        project = QgsProject.instance()
+        return [project.mapLayer(i) for i in self.other_dates.checkedItemsData() if project.mapLayer(i) is not None]
 
     def title(self) -> str:
         return tr("Inpaint")
@@ -263,6 +299,8 @@ class InpaintPage(TaskPage):
         errors = []
         if self.layer.currentLayer() is None:
             errors.append(tr("Choose a raster layer."))
+        if self.dates_box.isChecked() and not 1 <= len(self.other_dates.checkedItemsData()) <= 4:
+            errors.append(tr("Check one to four other dates of this place, or turn 'Use other dates' off."))
         source = self.source.currentData()
         mark(self.mask_vector, None)
         mark(self.mask_raster, None)
@@ -341,4 +379,5 @@ class InpaintPage(TaskPage):
         bands = self.rgb.bands()
         return InpaintJob(input=path, mask=self.mask_spec(),
                           bands=[int(b) for b in bands] if all(b is not None for b in bands) else None,
-                          prompt=self.prompt.text().strip())
+                          prompt=self.prompt.text().strip(),
+                          other_dates=[(raster_path(layer), None) for layer in self.other_date_layers()])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterEnum,
+from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers,
                        QgsProcessingParameterNumber, QgsProcessingParameterRasterLayer, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
 
-from ..compat import NUMBER_DOUBLE, SOURCE_POLYGON
+from ..compat import NUMBER_DOUBLE, SOURCE_POLYGON, SOURCE_RASTER
 from ..i18n import tr
 from ..pages.common import int_list
 from ..layers import crs_text, raster_path, vector_source
@@ -25,7 +25,9 @@ class InpaintAlgorithm(DiffusionSatAlgorithm):
     def shortHelpString(self):  # noqa: N802
         return tr("Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, "
                   "or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits "
-                  "(Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres.")
+                  "(Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres. "
+                  "With other dates of the same place, the masked pixels come from the closest clear date, matched "
+                  "to this raster's colours, or from the temporal model where it checks better on known pixels.")
 
     def init_inputs(self):
         self.addParameter(QgsProcessingParameterRasterLayer("INPUT", tr("Raster to inpaint")))
@@ -41,6 +43,8 @@ class InpaintAlgorithm(DiffusionSatAlgorithm):
                                                        True))
         self.addParameter(QgsProcessingParameterNumber("DILATE", tr("Grow the mask by (metres)"),
                                                        NUMBER_DOUBLE, 0.0, False, 0.0))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "OTHER_DATES", tr("Other dates of this place to fill from (optional, up to 4)"), SOURCE_RASTER, None, True))
         self.addParameter(QgsProcessingParameterString("PROMPT", tr("Prompt"), "", False, True))
 
     def build_job(self, parameters, context, output):
@@ -72,5 +76,7 @@ class InpaintAlgorithm(DiffusionSatAlgorithm):
         bands = self.parameterAsInts(parameters, "BANDS", context)
         if bands and len(bands) != 3:
             raise JobError(tr("Choose three RGB bands, or none; got {}.").format(len(bands)))
+        others = self.parameterAsLayerList(parameters, "OTHER_DATES", context) or []
         return InpaintJob(input=raster_path(layer), mask=mask, bands=list(bands) or None,
-                          prompt=(self.parameterAsString(parameters, "PROMPT", context) or "").strip(), output=output)
+                          prompt=(self.parameterAsString(parameters, "PROMPT", context) or "").strip(), output=output,
+                          other_dates=[(raster_path(o), None) for o in others])
