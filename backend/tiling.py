@@ -385,7 +385,8 @@ class TilePlan(collections.abc.Sequence):
         def span(starts, size, lo, hi):
             return range(bisect.bisect_right(starts, lo - size), bisect.bisect_left(starts, hi))
         ncols = len(self.cols)
-        return [i * ncols + j for i in span(self.rows, self.th, row0, row1) for j in span(self.cols, self.tw, col0, col1)]
+        cols = span(self.cols, self.tw, col0, col1)
+        return [i * ncols + j for i in span(self.rows, self.th, row0, row1) for j in cols]
 
 
 def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int = 1, base_seed: int = 0,
@@ -394,6 +395,35 @@ def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int 
     """The tiles :func:`run_tiled` will process, in order (``align``: see :func:`axis_starts`), as a lazy
     :class:`TilePlan`."""
     return TilePlan(grid, tile_size, overlap, factor, base_seed, metadata, metadata_fn, align)
+
+
+STAGE_BLOCK_ROWS = 256  # output rows of a GeoTIFF block row (backend.geo.write's block size) staged at most
+
+
+def strip_bytes(plan: TilePlan, out_bands: int, out_dtype="float32") -> int:
+    """Bytes of the engine's full-width buffers for ``plan`` (see :class:`_Blender`): the carry strip (partial
+    sums of the next tile row, float32, bands + weight + validity) and the stage of finished rows (output
+    dtype). They grow with the output's width only."""
+    f, out_w = plan.factor, plan.grid.width * plan.factor
+    gaps = [b - a for a, b in zip(plan.rows, plan.rows[1:])] or [plan.th]
+    carry_rows = max(0, plan.th - min(gaps)) * f
+    stage_rows = max(gaps) * f + STAGE_BLOCK_ROWS
+    return out_w * (carry_rows * (out_bands + 2) * 4 + stage_rows * out_bands * np.dtype(out_dtype).itemsize)
+
+
+def require_strip_memory(plan: TilePlan, out_bands: int, out_dtype, what) -> None:
+    """Refuse, before any tile runs, an output too wide for the engine's full-width buffers to fit in the
+    memory available (:class:`TilingError` naming ``what``, the width, the need and the limit)."""
+    from .geo.masks import memory_available
+
+    need, available = strip_bytes(plan, out_bands, out_dtype), memory_available()
+    if available is None or need <= available:
+        return
+    out_w = plan.grid.width * plan.factor
+    limit = int(out_w * available / need)
+    raise TilingError(f"{what}: the output is {out_w} px wide and its blending needs about {need / 2**30:.1f} GiB "
+                      f"for full-width strips; {available / 2**30:.1f} GiB is available (a limit of about {limit} "
+                      "output px wide here); process the raster in parts (an extent, or --batch blocks)")
 
 
 def _ramp(n: int, ramp: int, at_start: bool, at_end: bool) -> np.ndarray:
@@ -508,6 +538,8 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
         if progress is not None:
             progress(0, total)
 
+        if output_path is not None:
+            require_strip_memory(tiles, out_bands or 4, out_dtype, output_path)
         state = _Blender(out_grid, ramp, tiles, track_valid=mask_invalid and bool(srcs))
         sink = None
         done = 0
@@ -682,5 +714,5 @@ def _cast(array: np.ndarray, dtype) -> np.ndarray:
 
 __all__ = [
     "Cancelled", "TilingError", "RasterSource", "ArraySource", "Tile", "TileBatch", "TilingResult", "tile_seed",
-    "axis_starts", "TilePlan", "plan_tiles", "blend_weights", "run_tiled",
+    "axis_starts", "TilePlan", "plan_tiles", "strip_bytes", "require_strip_memory", "blend_weights", "run_tiled",
 ]

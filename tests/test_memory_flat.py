@@ -114,3 +114,19 @@ def test_an_inpainting_mask_too_large_for_memory_is_refused_before_any_work():
         require_mask_memory(huge, "big.tif", available=179 * 10 ** 6 * MASK_BYTES_PER_PIXEL)
     require_mask_memory(grid(1000, 1000), "small.tif", available=10 ** 7)  # fits: nothing said
     assert memory_available() is None or memory_available() > 0
+
+
+def test_an_output_too_wide_for_the_blending_strips_is_refused(monkeypatch):
+    from backend.geo import masks
+    from backend.tiling import TilingError, require_strip_memory, strip_bytes
+
+    plan = plan_tiles(grid(200000, 100), 32, 8, factor=4)
+    need = strip_bytes(plan, 3, "uint16")  # grows with the width only: 2.1 GiB at 800 000 output px
+    taller = strip_bytes(plan_tiles(grid(200000, 60000), 32, 8, factor=4), 3, "uint16")
+    assert abs(taller - need) < 0.05 * need  # (the tile rows spread a little differently)
+    monkeypatch.setattr(masks, "memory_available", lambda: need // 2)
+    limit = r"wide.tif: the output is 800000 px wide.*\(a limit of about 400000 output px wide"
+    with pytest.raises(TilingError, match=limit):
+        require_strip_memory(plan, 3, "uint16", "wide.tif")
+    monkeypatch.setattr(masks, "memory_available", lambda: need)
+    require_strip_memory(plan, 3, "uint16", "wide.tif")

@@ -38,7 +38,7 @@ from ..geo.read import open_raster
 from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.write import TAG_PREFIX
-from ..tiling import RasterSource
+from ..tiling import RasterSource, plan_tiles, require_strip_memory
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 from .superres_check import bicubic_up, grid_notch, self_check
@@ -147,6 +147,13 @@ def _run(ctx: TaskContext) -> TaskOutput:
     tile_in = max(8, tile_out // factor)
     overlap_in = max(1, overlap_out // factor)
     in_gsd = source.grid.gsd()
+    spread = int(job.sampling.num_samples) > 1
+    try:  # an output too wide for the blending strips is refused here, before the sample and the self-check
+        require_strip_memory(plan_tiles(source.grid, tile_in, overlap_in, factor), 4 if spread else 3,
+                             "float32" if spread else dtype, job.input)
+    except BaseException:
+        source.close()
+        raise
     tracker = TileProgress(ctx.progress, "super-resolve")
     percentiles = stretch_percentiles(model)
     try:
