@@ -389,6 +389,15 @@ class TilePlan(collections.abc.Sequence):
         return [i * ncols + j for i in span(self.rows, self.th, row0, row1) for j in cols]
 
 
+    def indexes_starting_in(self, row0: int, row1: int, col0: int, col1: int) -> List[int]:
+        """Plan indexes (ascending) of the tiles whose windows start in rows [row0, row1) x columns
+        [col0, col1) (a block of backend/batch/blocks.py), without visiting the other tiles."""
+        def span(starts, lo, hi):
+            return range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi))
+        ncols, cols = len(self.cols), span(self.cols, col0, col1)
+        return [i * ncols + j for i in span(self.rows, row0, row1) for j in cols]
+
+
 def plan_tiles(grid: Grid, tile_size: int = 512, overlap: int = 64, factor: int = 1, base_seed: int = 0,
                metadata: Optional[SatMetadata] = None,
                metadata_fn: Optional[Callable[[Tile], SatMetadata]] = None, align: int = 1) -> TilePlan:

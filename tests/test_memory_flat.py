@@ -59,6 +59,8 @@ def test_tiles_meeting_a_window_are_found_without_visiting_the_others():
         brute = [t.index for t in plan if int(t.window.row_off) < r1 and int(t.window.row_off) + 32 > r0
                  and int(t.window.col_off) < c1 and int(t.window.col_off) + 32 > c0]
         assert plan.indexes_in(*window) == brute
+        starting = [t.index for t in plan if r0 <= int(t.window.row_off) < r1 and c0 <= int(t.window.col_off) < c1]
+        assert plan.indexes_starting_in(*window) == starting
 
 
 def _strided_every_pixel_reference(src, max_pixels):
