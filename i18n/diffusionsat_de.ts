@@ -154,7 +154,7 @@
         <translation>DiffusionSat: Abhängigkeiten und Diagnose</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="339"/>
+        <location filename="../plugin/deps_dialog.py" line="344"/>
         <source>Install the missing packages</source>
         <translation>Fehlende Pakete installieren</translation>
     </message>
@@ -189,7 +189,7 @@
         <translation>Alle Pakete, die DiffusionSat benötigt, sind installiert.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="274"/>
+        <location filename="../plugin/deps_dialog.py" line="279"/>
         <source>No Python interpreter was found next to {}.</source>
         <translation>Neben {} wurde kein Python-Interpreter gefunden.</translation>
     </message>
@@ -1384,47 +1384,47 @@
         <translation>Protokoll öffnen</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="265"/>
+        <location filename="../plugin/deps_dialog.py" line="270"/>
         <source>Log: {}</source>
         <translation>Protokoll: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="283"/>
+        <location filename="../plugin/deps_dialog.py" line="288"/>
         <source>Working out what to install…</source>
         <translation>Ermittle, was installiert werden muss…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="289"/>
+        <location filename="../plugin/deps_dialog.py" line="294"/>
         <source>Installing…</source>
         <translation>Installation…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="316"/>
+        <location filename="../plugin/deps_dialog.py" line="321"/>
         <source>pip failed (exit code {}). Nothing was changed; the details are in the log.</source>
         <translation>pip ist fehlgeschlagen (Exit-Code {}). Nichts wurde geändert; die Einzelheiten stehen im Protokoll.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="330"/>
+        <location filename="../plugin/deps_dialog.py" line="335"/>
         <source>To install ({} packages, {} MB to download): {}</source>
         <translation>Zu installieren ({} Pakete, {} MB herunterzuladen): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="332"/>
+        <location filename="../plugin/deps_dialog.py" line="337"/>
         <source>Install ({} MB)</source>
         <translation>Installieren ({} MB)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="349"/>
+        <location filename="../plugin/deps_dialog.py" line="354"/>
         <source>Installed, but torch, diffusers or transformers cannot be imported: {}</source>
         <translation>Installiert, aber torch, diffusers oder transformers lassen sich nicht importieren: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="355"/>
+        <location filename="../plugin/deps_dialog.py" line="360"/>
         <source>Installed and checked. Restart QGIS to use DiffusionSat ({} already loaded).</source>
         <translation>Installiert und geprüft. Starten Sie QGIS neu, um DiffusionSat zu verwenden ({} bereits geladen).</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="358"/>
+        <location filename="../plugin/deps_dialog.py" line="363"/>
         <source>Installed and checked: DiffusionSat can be used now (reopen the dock).</source>
         <translation>Installiert und geprüft: DiffusionSat kann jetzt verwendet werden (Bedienfeld neu öffnen).</translation>
     </message>
@@ -1592,6 +1592,11 @@
         <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
         <source>Other dates of this place to fill from (optional, up to 4)</source>
         <translation>Andere Aufnahmedaten dieses Ortes zum Füllen (optional, höchstens 4)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="266"/>
+        <source>Optional, not installed (pip install …):</source>
+        <translation>Optional, nicht installiert (pip install …):</translation>
     </message>
 </context>
 </TS>

@@ -154,7 +154,7 @@
         <translation>DiffusionSat : dépendances et diagnostic</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="339"/>
+        <location filename="../plugin/deps_dialog.py" line="344"/>
         <source>Install the missing packages</source>
         <translation>Installer les paquets manquants</translation>
     </message>
@@ -189,7 +189,7 @@
         <translation>Tous les paquets nécessaires à DiffusionSat sont installés.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="274"/>
+        <location filename="../plugin/deps_dialog.py" line="279"/>
         <source>No Python interpreter was found next to {}.</source>
         <translation>Aucun interpréteur Python n’a été trouvé à côté de {}.</translation>
     </message>
@@ -1384,47 +1384,47 @@
         <translation>Ouvrir le journal</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="265"/>
+        <location filename="../plugin/deps_dialog.py" line="270"/>
         <source>Log: {}</source>
         <translation>Journal : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="283"/>
+        <location filename="../plugin/deps_dialog.py" line="288"/>
         <source>Working out what to install…</source>
         <translation>Calcul de ce qu’il faut installer…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="289"/>
+        <location filename="../plugin/deps_dialog.py" line="294"/>
         <source>Installing…</source>
         <translation>Installation…</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="316"/>
+        <location filename="../plugin/deps_dialog.py" line="321"/>
         <source>pip failed (exit code {}). Nothing was changed; the details are in the log.</source>
         <translation>pip a échoué (code de sortie {}). Rien n’a été modifié ; les détails sont dans le journal.</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="330"/>
+        <location filename="../plugin/deps_dialog.py" line="335"/>
         <source>To install ({} packages, {} MB to download): {}</source>
         <translation>À installer ({} paquets, {} Mo à télécharger) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="332"/>
+        <location filename="../plugin/deps_dialog.py" line="337"/>
         <source>Install ({} MB)</source>
         <translation>Installer ({} Mo)</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="349"/>
+        <location filename="../plugin/deps_dialog.py" line="354"/>
         <source>Installed, but torch, diffusers or transformers cannot be imported: {}</source>
         <translation>Installé, mais torch, diffusers ou transformers ne peuvent pas être importés : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="355"/>
+        <location filename="../plugin/deps_dialog.py" line="360"/>
         <source>Installed and checked. Restart QGIS to use DiffusionSat ({} already loaded).</source>
         <translation>Installé et vérifié. Redémarrez QGIS pour utiliser DiffusionSat ({} déjà chargé).</translation>
     </message>
     <message>
-        <location filename="../plugin/deps_dialog.py" line="358"/>
+        <location filename="../plugin/deps_dialog.py" line="363"/>
         <source>Installed and checked: DiffusionSat can be used now (reopen the dock).</source>
         <translation>Installé et vérifié : DiffusionSat peut être utilisé maintenant (rouvrez le panneau).</translation>
     </message>
@@ -1592,6 +1592,11 @@
         <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
         <source>Other dates of this place to fill from (optional, up to 4)</source>
         <translation>Autres dates de ce lieu pour remplir (facultatif, 4 au plus)</translation>
+    </message>
+    <message>
+        <location filename="../plugin/deps_dialog.py" line="266"/>
+        <source>Optional, not installed (pip install …):</source>
+        <translation>Facultatifs, non installés (pip install …) :</translation>
     </message>
 </context>
 </TS>

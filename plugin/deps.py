@@ -21,6 +21,13 @@ REQUIRED = (
 )
 
 
+# Not needed to run the tasks; named in the dependency dialog (install them with pip yourself)
+OPTIONAL = (
+    ("ukis_csmask", "ukis-csmask[cpu]", "cloud masks for Sentinel-2 Level-1C products (about 170 MB with its models)"),
+    ("distributed", "dask[distributed]", "the setting Run on a Dask cluster"),
+)
+
+
 @dataclass(frozen=True)
 class Missing:
     module: str
@@ -28,9 +35,10 @@ class Missing:
     purpose: str
 
 
-def missing_dependencies() -> list[Missing]:
+def missing_dependencies(packages=REQUIRED) -> list[Missing]:
+    """What of ``packages`` (REQUIRED, or OPTIONAL) this Python cannot import."""
     out = []
-    for module, requirement, purpose in REQUIRED:
+    for module, requirement, purpose in packages:
         try:
             found = importlib.util.find_spec(module) is not None
         except (ImportError, ValueError):

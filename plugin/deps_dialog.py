@@ -39,7 +39,7 @@ from qgis.PyQt.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QHBoxL
 
 from . import settings as settings_mod
 from . import deps
-from .deps import REQUIRED, missing_dependencies
+from .deps import OPTIONAL, REQUIRED, missing_dependencies
 from .i18n import tr
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
@@ -260,6 +260,11 @@ class DependenciesDialog(QDialog):
             self.missing_label.setText(tr("These packages are missing:") + "\n" + lines)
         else:
             self.missing_label.setText(tr("All the packages DiffusionSat needs are installed."))
+        optional = missing_dependencies(OPTIONAL)
+        if optional:
+            lines = "\n".join(f"• {m.requirement}: {m.purpose}" for m in optional)
+            label = tr("Optional, not installed (pip install …):")
+            self.missing_label.setText(self.missing_label.text() + "\n" + label + "\n" + lines)
         self.install_button.setEnabled(bool(pip_requirements() or self.plan) and self.process is None)
         report = diagnostics(probe_device=probe_device)
         self.text.setPlainText(report + ("\n\n" + tr("Log: {}").format(log_file()) if self.log else ""))

@@ -67,17 +67,18 @@ def product_of_layer(layer) -> Optional[str]:
 
 
 def preview_cloud_mask(layer, classes) -> QgsRasterLayer:
-    """The SCL classes of the layer's product as a temporary 0/1 layer on the layer's grid (replaces the last)."""
+    """The SCL classes of the layer's product (Level-1C: its detected clouds) as a temporary 0/1 layer on the
+    layer's grid (replaces the last)."""
     import rasterio
 
     from ..backend.geo.masks import build_mask
     from ..backend.geo.read import open_raster, require_georeferenced
-    from ..backend.geo.sentinel2_product import scl_file
+    from ..backend.geo.sentinel2_product import cloud_classes_file
 
     with open_raster(layer.source().split("|")[0]) as ds:
         grid = require_georeferenced(ds)
     product = product_of_layer(layer)
-    mask = build_mask(grid, raster=scl_file(product), classes=list(classes)).astype("uint8")
+    mask = build_mask(grid, raster=cloud_classes_file(product), classes=list(classes)).astype("uint8")
     fd, path = tempfile.mkstemp(prefix="diffusionsat_mask_", suffix=".tif")
     os.close(fd)
     with rasterio.open(path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="uint8",

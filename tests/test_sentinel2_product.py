@@ -4,8 +4,10 @@ Fixtures: tests/data/s2_safe/ (two crops of a real Level-2A product, baseline 04
 baseline 03.01 wrote them, see its README.md). Level-1C products and broken products are made from them here.
 """
 
+import importlib.util
 import re
 import shutil
+import sys
 import zipfile
 from types import SimpleNamespace
 
@@ -136,7 +138,8 @@ def test_scl_mask_defaults_to_clouds_shadow_and_cirrus():
     assert edited.classes == [9]
 
 
-def test_level1c_reads_with_radio_offset_and_has_no_scl(tmp_path):
+def test_level1c_reads_with_radio_offset_and_has_no_scl(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ukis_csmask", None)  # no optional cloud detector (tests/test_l1c_clouds.py)
     product = level1c(tmp_path)
     p = s2.read_product(product)
     assert p.level == "L1C" and p.offsets["B02"] == -1000
@@ -163,6 +166,8 @@ def test_missing_band_files_are_listed_with_the_60m_hint(tmp_path):
     assert "B05" not in line  # the 20 m bands are there
 
 
+@pytest.mark.skipif(importlib.util.find_spec("ukis_csmask") is not None,
+                    reason="the optional Level-1C cloud detector is installed: a Level-1C product has a cloud mask")
 def test_level1c_where_scl_is_asked_is_one_clear_error(tmp_path):
     product = level1c(tmp_path)
     proc = cli("inpaint", product, "--bands", "B04", "B03", "B02", "--mask-raster", product, "-o",

@@ -412,9 +412,22 @@ def scl_file(source, resolution: int = 20) -> str:
     raise ProductError(f"{product.name}: its scene classification (SCL) file is missing")
 
 
+def cloud_classes_file(source) -> str:
+    """A raster of SCL codes for the product's cloud mask: a Level-2A product's SCL; for a Level-1C product
+    the clouds and shadows of the optional detector in SCL codes (:mod:`.l1c_clouds`)."""
+    path, _ = split_source(source)
+    product = read_product(product_of(path) or path)
+    if product.level == "L2A":
+        return scl_file(source)
+    from .l1c_clouds import cloud_mask_file
+
+    return cloud_mask_file(product)
+
+
 def resolve_job(job):
     """``job`` with every Sentinel-2 product it names replaced: inputs and frames by their reflectance VRT, a
-    mask raster by the product's SCL (classes :data:`SCL_DEFAULT_CLASSES` unless classes or bits are given)."""
+    mask raster by the product's SCL, or a Level-1C product's detected clouds in SCL codes (classes
+    :data:`SCL_DEFAULT_CLASSES` unless classes or bits are given)."""
     changes = {}
     if getattr(job, "input", None) and is_product(job.input):
         changes["input"] = as_raster(job.input)
@@ -423,7 +436,7 @@ def resolve_job(job):
     mask = getattr(job, "mask", None)
     if mask is not None and mask.raster and is_product(mask.raster):
         default = mask.classes is None and mask.bits is None
-        changes["mask"] = dataclasses.replace(mask, raster=scl_file(mask.raster),
+        changes["mask"] = dataclasses.replace(mask, raster=cloud_classes_file(mask.raster),
                                               classes=list(SCL_DEFAULT_CLASSES) if default else mask.classes)
     return dataclasses.replace(job, **changes) if changes else job
 
