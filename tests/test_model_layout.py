@@ -6,21 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import torch
 
 from backend import model_layout as layout
 from backend.checkpoints import convert_to_diffusers, load_components
 
 MINI = Path(__file__).resolve().parents[1] / "resources" / "models" / "diffusionsat-mini"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _threads():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(previous)
 
 
 def _hash_of(*folders: Path) -> str:
