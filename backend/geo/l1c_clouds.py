@@ -3,8 +3,8 @@
 The detector is DLR's ukis-csmask (Apache-2.0, optional: ``pip install 'ukis-csmask[cpu]'``): its wheel
 carries its ONNX models (L1C and L2A, 4 and 6 bands), so it runs offline; it needs onnxruntime. Chosen over
 s2cloudless by agreement with the SCL of the real Level-2A T29UNU tile at 60 m (clouds F1 0.956 vs SCL
-8/9/10, shadows F1 0.75 vs SCL 3; s2cloudless has no shadows): see
-``tests/benchmarks/results/l1c_cloud_detectors.md``.
+8/9/10, shadows F1 0.75 vs SCL 3; s2cloudless, without the cirrus band L2A lacks, found 4 % of the clouds
+and has no shadows): see ``tests/benchmarks/results/l1c_cloud_detectors.md``.
 
 Its six bands (B02 B03 B04 B08 B11 B12) are read at 60 m as TOA reflectance (the product's offset and
 quantification applied) and its classes written with SCL codes, so the SCL defaults and the inpaint page's
