@@ -49,7 +49,7 @@ def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     kept = [v for k, v in tasks["sr"]["summary"].items() if k.endswith("+ consistency")]
     # the written SR output block-averages back to its input (back-projection), unlike the raw network output
     assert kept and kept[0]["consistency PSNR"] > 60
-    assert out.with_suffix(".md").read_text().count("| method |") == 4  # one table per task
+    assert out.with_suffix(".md").read_text().count("| method |") == 5  # one per task, and cloud removal
     # the dated series: its last date predicted by the product (backtest, fallback) vs the most recent frame
     series = tasks["series"]["summary"]
     assert series["product"]["tiles"] == series["most recent frame, matched"]["tiles"] > 0
@@ -61,3 +61,6 @@ def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     assert summary["series"]["product"]["PSNR"] and summary["series"]["persistence"]["SSIM"]
     assert summary["series"]["scenes"] and summary["inpaint"]["tiles"] > 0 and summary["inpaint"]["scenes"]
     assert summary["sr"]["product"] is None  # --no-product: no whole rasters through the task
+    # clouds of the series' last date removed with the other dates, against biharmonic, inside the mask
+    removal = summary["cloud_removal"]
+    assert removal["baseline"]["PSNR in mask"] and removal["product"]["PSNR in mask"] and removal["tiles"] == 1

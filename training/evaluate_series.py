@@ -151,4 +151,83 @@ def eval_series(folder, api, args) -> Tuple[Dict[str, List[dict]], List[str], Li
     return rows, names, notes
 
 
-__all__ = ["eval_series", "find_series", "file_date", "match_bands"]
+
+
+def _write_crop(src_path: Path, window, out: Path, bands=(1, 2, 3)) -> None:
+    import rasterio
+
+    with rasterio.open(src_path) as ds:
+        data = ds.read(list(bands), window=window)
+        profile = dict(ds.profile, width=window.width, height=window.height, count=len(bands),
+                       transform=ds.window_transform(window), driver="GTiff")
+        profile.pop("photometric", None)
+    with rasterio.open(out, "w", **profile) as dst:
+        dst.write(data)
+
+
+def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2) -> Dict[str, List[dict]]:
+    """Cloud removal with other dates: the last date of each series gets real cloud shapes (seeded) over a
+    ``size`` px crop at its centre; rows, scored inside the mask: ``biharmonic`` (one date, classical),
+    ``product, one date`` (inpainting as written without other dates) and ``product, other dates`` (as
+    written with the ``others`` closest earlier dates, cut on the same ground), with their fallback shares."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from backend.tasks.classical_fill import biharmonic_fill
+
+    from .evaluate import _inpaint_scores
+
+    rows: Dict[str, List[dict]] = {}
+    for si, series in enumerate(find_series(folder)):
+        target, earlier = series[-1], series[-1 - others:-1]
+        with rasterio.open(target) as ds:
+            h, w = ds.height, ds.width
+        s = min(size, h, w) // 32 * 32
+        win = Window((w - s) // 2, (h - s) // 2, s, s)
+        rng = np.random.default_rng([int(args.seed), 17, si])
+        hole = np.zeros((s, s), bool)
+        for y in range(0, s, 64):
+            for x in range(0, s, 64):
+                if rng.random() < 0.6:
+                    hole[y:y + 64, x:x + 64] = masks.sample(rng, (min(64, s - y), min(64, s - x))) > 0.5
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            _write_crop(target, win, tmp / "target.tif")
+            with rasterio.open(tmp / "target.tif") as ds:
+                profile = dict(ds.profile, count=1, dtype="uint8", nodata=None)
+                truth = ds.read().astype(np.float64)
+                eight_bit = ds.dtypes[0] == "uint8"
+            with rasterio.open(tmp / "mask.tif", "w", **profile) as dst:
+                dst.write(hole[None].astype(np.uint8))
+            crops = []
+            for k, p in enumerate(earlier):
+                # the other dates cover the same ground: cut on the target's crop bounds
+                with rasterio.open(tmp / "target.tif") as t, rasterio.open(p) as ds:
+                    wk = ds.window(*t.bounds).round_offsets().round_lengths()
+                crops.append(tmp / f"other{k}.tif")
+                _write_crop(p, wk, crops[-1])
+            spec = {"raster": str(tmp / "mask.tif"), "classes": [1]}
+            results = {}
+            if api is not None:
+                common = dict(quicklook=False, seed=int(args.seed))
+                results["product, one date"] = api.inpaint(str(tmp / "target.tif"), spec, output=tmp / "one.tif", **common)
+                results["product, other dates"] = api.inpaint(str(tmp / "target.tif"), spec, output=tmp / "dates.tif",
+                                                              other_dates=[str(c) for c in crops], **common)
+            scale = 255.0 if eight_bit else float(np.percentile(truth, 98) - np.percentile(truth, 2)) or 1.0
+            lo = 0.0 if eight_bit else float(np.percentile(truth, 2))
+            unit = (truth - lo) / scale
+            filled = {"biharmonic": biharmonic_fill(unit, hole)}
+            for key, res in results.items():
+                with rasterio.open(res.output) as ds:
+                    filled[key] = (ds.read().astype(np.float64) - lo) / scale
+            for key, img in filled.items():
+                row = _inpaint_scores(np.clip(img, 0, 1).astype(np.float32), np.clip(unit, 0, 1).astype(np.float32),
+                                      hole)
+                if key in results and results[key].check:
+                    row["fallback share"] = float(results[key].check.get("fallback_share", 0.0))
+                rows.setdefault(key, []).append(row)
+                rows.setdefault(f"{key} @ {target.parent.name}", []).append(row)
+    return rows
+
+
+__all__ = ["eval_series", "eval_series_fill", "find_series", "file_date", "match_bands"]

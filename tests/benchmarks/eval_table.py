@@ -107,10 +107,11 @@ def summarise(rows: dict) -> dict:
     return out
 
 
-def run_series(args, ns):
-    """The dated-series protocol (training.evaluate_series) with the product on the model folder."""
+def run_series(args, ns, masks=None):
+    """The dated-series protocols (training.evaluate_series) with the product on the model folder: the last
+    date predicted, and (with cloud masks) its clouds removed with and without the other dates."""
     from training import evaluate as E
-    from training.evaluate_series import eval_series
+    from training.evaluate_series import eval_series, eval_series_fill
 
     api = None
     if args.model.lower() != "none":
@@ -123,7 +124,12 @@ def run_series(args, ns):
         return {"error": "no folder of three or more dated rasters of one place"}, "### series\n\nno dated series found\n"
     text = E.to_markdown({k: v for k, v in rows.items() if v}, "series (last date predicted from the frames before it)")
     text = text.replace("# ", "### ", 1) + "\n" + "\n".join(f"- {n}" for n in names + notes) + "\n"
+    fill = eval_series_fill(args.data, api, ns, masks) if masks is not None else {}
+    if fill:
+        text += "\n" + E.to_markdown(fill, "series: clouds of the last date removed, scored inside the mask").replace(
+            "# ", "### ", 1)
     return {"summary": summarise(rows), "tiles": rows, "scenes": names, "notes": notes,
+            "cloud_removal": summarise(fill) if fill else None,
             "model_seconds": {"product": time.perf_counter() - t0}}, text
 
 
@@ -177,6 +183,11 @@ def product_summary(args, report: dict, specs) -> dict:
                      "scenes": scenes}
         if task == "series":
             out[task]["persistence"] = pick("most recent frame")
+            fill = rep.get("cloud_removal") or {}
+            out["cloud_removal"] = {"baseline_row": "biharmonic", "product_row": "product, other dates",
+                                    "baseline": fill.get("biharmonic"), "product": fill.get("product, other dates"),
+                                    "product_one_date": fill.get("product, one date"),
+                                    "tiles": (fill.get("biharmonic") or {}).get("tiles", 0), "scenes": scenes}
     return out
 
 
@@ -222,7 +233,7 @@ def main(argv=None) -> int:
         if task not in TASKS:
             raise SystemExit(f"unknown task {task!r}; choose from {TASKS}")
         if task == "series":
-            report[task], text = run_series(args, ns)
+            report[task], text = run_series(args, ns, masks)
             sections.append(text)
             print(f"{task}: done ({time.perf_counter() - t_start:.0f} s)", flush=True)
             continue
