@@ -37,6 +37,9 @@ def scheduler_address(scheduler: Optional[str] = None) -> Optional[str]:
 
 
 def gpu_count() -> int:
+    from ..cpu_threads import prepare
+
+    prepare()  # torch may be first imported here: with the passive OpenMP wait policy, as everywhere
     try:
         import torch
 
@@ -49,9 +52,9 @@ def worker_environ(share: int) -> dict:
     """Environment of a local worker given ``share`` cores: a cap on the automatic thread choice.
 
     Not OMP_NUM_THREADS: the thread policy takes it as the user's fixed choice, and a worker fixed at two
-    threads ran the mini model's tiles 10-20 % slower than in-process, where one thread is chosen for
-    such small work (bench_batch: the whole +10.7 % Dask overhead per input). The user's own
-    OMP_NUM_THREADS, inherited by the workers, still wins."""
+    threads ran the mini model's tiles 15-25 % slower than one thread, which in-process chooses for such
+    small work (a part of the Dask overhead per input in bench_batch). The user's own OMP_NUM_THREADS,
+    inherited by the workers, still wins."""
     from ..cpu_threads import CORES_ENV
 
     return {CORES_ENV: share, "OPENBLAS_NUM_THREADS": share, "OMP_WAIT_POLICY": "PASSIVE"}
