@@ -58,6 +58,8 @@ def main(argv=None) -> int:
         seconds = time.perf_counter() - start
         timings.append((label, seconds, result.output))
         print(f"{label:15s} {seconds:6.1f} s  -> {result.output}")
+        if getattr(result, "check", None):  # every task that checks itself says how it did
+            print(f"{'':15s} quality: {result.check.get('summary')}")
         return result
 
     gen = timed("generate", lambda: model.generate(
@@ -74,6 +76,12 @@ def main(argv=None) -> int:
                                                      **options))
         rows.append(("Inpaint: a real cloud shape (2017-07-30) removed from a clear frame",
                      [("input", frames[0]), ("mask", clouds), ("output", ip.output)]))
+        if "predict" in model.tasks:  # the temporal ControlNet: cloud removal from other dates of the place
+            ipd = timed("inpaint, dates", lambda: model.inpaint(
+                frames[0], {"raster": str(clouds)}, other_dates=[str(f) for f in frames[1:3]],
+                output=out / "inpaint_dates.tif", **options))
+            rows.append(("Inpaint with other dates: the same cloud filled from frames 2 and 3 of the place",
+                         [("frame 2", frames[1]), ("frame 3", frames[2]), ("output", ipd.output)]))
     if "predict" in model.tasks:
         pr = timed("predict", lambda: model.predict([(f, None) for f in frames[:2]], target_date="2017-08-15",
                                                      output=out / "predict.tif", **options))
