@@ -25,8 +25,6 @@ import time
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from .common import load_config, resolve_path
 from .datasets.masks import CloudMaskBank
 from .datasets.pack import save_pack

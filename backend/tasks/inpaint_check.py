@@ -161,16 +161,41 @@ class TileCheck:
         return self.model_wins_by()
 
 
-class CheckReport:
-    """Per-tile verdicts and the pooled scores of one run; the decision for a tile and the fallback share."""
+class Verdicts:
+    """Per-tile checks of the model against the classical method, pooled; the decision for a tile."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self.tiles: Dict[Tuple[int, int], TileCheck] = {}
         self.model, self.classical = Score(), Score()
+        self.seconds = 0.0
+
+    def add(self, key: Tuple[int, int], check: TileCheck) -> None:
+        self.tiles[key] = check
+        self.model.merge(check.model)
+        self.classical.merge(check.classical)
+
+    @property
+    def checked(self) -> bool:
+        return self.model.n > 0
+
+    def use_model(self, key: Tuple[int, int]) -> bool:
+        """Whether the tile at ``key`` keeps the model's output: its own verdict, else the pooled one, else
+        (nothing checked) the classical method (see the module doc for the rule)."""
+        if not self.enabled:
+            return True
+        if key in self.tiles:
+            return self.tiles[key].model_wins
+        return self.checked and model_wins(self.model, self.classical)
+
+
+class CheckReport(Verdicts):
+    """Per-tile verdicts and the pooled scores of one run; the decision for a tile and the fallback share."""
+
+    def __init__(self, enabled: bool = True):
+        super().__init__(enabled)
         self.masked = 0  # masked pixels of the raster
         self.classical_pixels = 0.0  # of them, filled classically (a pixel shared by tiles counts by share)
-        self.seconds = 0.0
         self.classical_name = "classical"  # what the fallback is: the biharmonic fill, or "other dates"
 
     def count_classical(self, mask: np.ndarray, windows, key) -> None:
@@ -184,23 +209,6 @@ class CheckReport:
             if not self.use_model(key(w)):
                 classical[r:r + h, c:c + wd] += 1
         self.classical_pixels = float((classical[mask] / np.maximum(cover[mask], 1)).sum())
-
-    def add(self, key: Tuple[int, int], check: TileCheck) -> None:
-        self.tiles[key] = check
-        self.model.merge(check.model)
-        self.classical.merge(check.classical)
-
-    @property
-    def checked(self) -> bool:
-        return self.model.n > 0
-
-    def use_model(self, key: Tuple[int, int]) -> bool:
-        """Whether the tile at ``key`` keeps the model fill (see the module doc for the rule)."""
-        if not self.enabled:
-            return True
-        if key in self.tiles:
-            return self.tiles[key].model_wins
-        return self.checked and model_wins(self.model, self.classical)
 
     @property
     def fallback_share(self) -> float:
@@ -242,4 +250,4 @@ class CheckReport:
         return tags
 
 
-__all__ = ["CheckReport", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]
+__all__ = ["CheckReport", "Verdicts", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]

@@ -14,11 +14,10 @@ exact test of the prediction that is written: stated in the model card.
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from .inpaint_check import Score, TileCheck, model_wins
+from .inpaint_check import Score, Verdicts
 
 
 def most_recent_order(dates: Sequence) -> List[int]:
@@ -30,32 +29,18 @@ def most_recent_order(dates: Sequence) -> List[int]:
     return sorted(range(len(dates)), key=key, reverse=True)
 
 
-@dataclasses.dataclass
-class PredictCheck:
-    enabled: bool = True
-    possible: bool = True  # at least two frames: a backtest can be run
-    tiles: Dict[Tuple[int, int], TileCheck] = dataclasses.field(default_factory=dict)
-    model: Score = dataclasses.field(default_factory=Score)
-    persistence: Score = dataclasses.field(default_factory=Score)
-    total_tiles: int = 0
-    seconds: float = 0.0
-    latest_name: str = ""
+class PredictCheck(Verdicts):
+    """The backtest's verdicts; the classical method is persistence (the most recent frame)."""
 
-    def add(self, key: Tuple[int, int], check: TileCheck) -> None:
-        self.tiles[key] = check
-        self.model.merge(check.model)
-        self.persistence.merge(check.classical)
+    def __init__(self, enabled: bool = True, possible: bool = True, total_tiles: int = 0, latest_name: str = ""):
+        super().__init__(enabled)
+        self.possible = possible  # at least two frames: a backtest can be run
+        self.total_tiles = total_tiles
+        self.latest_name = latest_name
 
     @property
-    def checked(self) -> bool:
-        return self.model.n > 0
-
-    def use_model(self, key: Tuple[int, int]) -> bool:
-        if not self.enabled:
-            return True
-        if key in self.tiles:
-            return self.tiles[key].model_wins
-        return self.checked and model_wins(self.model, self.persistence)
+    def persistence(self) -> Score:
+        return self.classical
 
     def persistence_share(self, keys: Sequence[Tuple[int, int]]) -> float:
         keys = list(keys)

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as _dt
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
