@@ -95,6 +95,11 @@ def psnr(a: np.ndarray, b: np.ndarray, valid: Optional[np.ndarray] = None) -> fl
     err = (np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2
     if valid is not None:
         err = err[:, np.asarray(valid, bool)]
+    return psnr_of_squares(err)
+
+
+def psnr_of_squares(err: np.ndarray) -> float:
+    """PSNR (peak 1) of squared errors already taken (:func:`psnr` without the difference)."""
     mse = float(err.mean()) if err.size else float("nan")
     return float("inf") if mse == 0 else -10.0 * math.log10(mse) if mse == mse else float("nan")
 
@@ -191,10 +196,17 @@ def judge(report: SRCheck, truth: np.ndarray, valid: np.ndarray, model: np.ndarr
     """Scores of the model's and bicubic's one-scale-down outputs (input units, (3, h, w) over ``window``)
     against the input's RGB, overall and per tile (input windows widened by :data:`CONTEXT`)."""
     r0, c0, h, w = window
-    t, m, b = (to_model_units(np.asarray(a, np.float64)) for a in (truth, model, bicubic))
+    t = to_model_units(np.asarray(truth, np.float64))
+    scores = []
+    for a in (model, bicubic):  # one float64 error map at a time, squared in place: the window is 4096 px a side
+        err = to_model_units(np.array(a, dtype=np.float64))
+        np.subtract(err, t, out=err)
+        np.square(err, out=err)  # the same values as (a - t) ** 2
+        scores.append((psnr_of_squares(err[:, valid]) if valid.any() else None, err.mean(axis=0)))
+        del err
+    (model_db, em), (bicubic_db, eb) = scores
     if valid.any():
-        report.model_db, report.bicubic_db = psnr(m, t, valid), psnr(b, t, valid)
-    em, eb = ((m - t) ** 2).mean(axis=0), ((b - t) ** 2).mean(axis=0)
+        report.model_db, report.bicubic_db = model_db, bicubic_db
     for tile in tiles:
         win = tile.window
         th, tw = int(win.height), int(win.width)
@@ -258,8 +270,8 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
     res = run_tiled(fn, None, sources=[ArraySource(coarse, cgrid, cvalid)], tile_size=tile_in, overlap=overlap_in,
                     factor=factor, out_bands=3, base_seed=ctx.seed ^ 0x5EED, metadata=metadata, cancel=ctx.cancel)
-    model = np.asarray(res.array, np.float64)[:3, :h, :w]
-    bicubic = np.asarray(classical_unit(coarse), np.float64)[:3, :h, :w]
+    model = res.array[:3, :h, :w]  # float32: judge takes them to float64 one at a time
+    bicubic = np.asarray(classical_unit(coarse))[:3, :h, :w]
     valid = fvalid & np.repeat(np.repeat(cvalid, factor, 0), factor, 1)
     # only the tiles near the checked window get their own verdict: the others (millions on a large raster)
     # are counted, not visited
@@ -273,5 +285,5 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     return report
 
 
-__all__ = ["PERIODIC_BAND", "periodic_power", "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr", "SRCheck",
-           "check_window", "degrade_source", "judge", "self_check"]
+__all__ = ["PERIODIC_BAND", "periodic_power", "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr",
+           "psnr_of_squares", "SRCheck", "check_window", "degrade_source", "judge", "self_check"]
