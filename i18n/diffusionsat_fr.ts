@@ -24,12 +24,12 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="237"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="239"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="56"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="57"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
@@ -279,7 +279,7 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="136"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="137"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -419,62 +419,62 @@
         <translation>Dessinez d’abord une emprise sur la carte.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="27"/>
         <source>Sentinel-2 SCL clouds/shadows: 3,8,9,10</source>
         <translation>Sentinel-2 SCL nuages/ombres : 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="27"/>
         <source>Landsat QA_PIXEL: 1,2,3,4</source>
         <translation>Landsat QA_PIXEL : 1,2,3,4</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="26"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="27"/>
         <source>Custom</source>
         <translation>Personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="65"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="66"/>
         <source>Raster layer:</source>
         <translation>Couche raster :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="67"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="68"/>
         <source>RGB bands:</source>
         <translation>Bandes RVB :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="71"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="72"/>
         <source>Mask</source>
         <translation>Masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="75"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Polygon layer</source>
         <translation>Couche de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
         <source>Raster values</source>
         <translation>Valeurs d’un raster</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="77"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
         <source>Shape drawn on the map</source>
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="94"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="95"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="107"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="108"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="112"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="113"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
@@ -494,47 +494,47 @@
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="121"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="122"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="122"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="123"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="131"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="132"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="134"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="135"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="294"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="296"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="171"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="173"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="172"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="174"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="173"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="175"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
@@ -544,7 +544,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="285"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="287"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -554,12 +554,12 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="352"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="394"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="312"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="314"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
@@ -569,12 +569,12 @@
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="372"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="414"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="358"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="400"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
@@ -1169,17 +1169,17 @@
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="37"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="38"/>
         <source>Self-check off: the model fill is used everywhere, unchecked.</source>
         <translation>Auto-contrôle désactivé : le remplissage du modèle est utilisé partout, sans vérification.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="39"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="40"/>
         <source>No nearby known pixels to check the model on: classical fill used for {} % of masked pixels.</source>
         <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="41"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="42"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
@@ -1334,32 +1334,32 @@
         <translation>Ouvre un dossier .SAFE téléchargé (son manifest.safe), son .zip ou MTD_MSIL1C/2A.xml comme couche de réflectance : décalages appliqués, bandes nommées, date et couverture nuageuse lues.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="79"/>
         <source>Clouds from the Sentinel-2 product</source>
         <translation>Nuages du produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="154"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="155"/>
         <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
         <translation>Classes de la classification de scène (SCL) : 3 ombre de nuage, 8 nuage probabilité moyenne, 9 nuage probabilité élevée, 10 cirrus fins, 11 neige.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="156"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="157"/>
         <source>SCL classes:</source>
         <translation>Classes SCL :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="157"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="159"/>
         <source>Preview mask</source>
         <translation>Aperçu du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="369"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="411"/>
         <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
         <translation>La couche n'est pas un produit Sentinel-2 : ajoutez-la avec « Ajouter un produit Sentinel-2… ».</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="324"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="326"/>
         <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les classes SCL doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
@@ -1564,22 +1564,22 @@
         <translation>Exécution sur le cluster Dask {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="178"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="180"/>
         <source>Use other dates of this place</source>
         <translation>Utiliser d’autres dates de ce lieu</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="182"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="184"/>
         <source>Fill the mask from up to four other rasters of the same place: each is matched to this raster&apos;s colours, the closest date in time is used, and the temporal model replaces it where it checks better on known pixels.</source>
         <translation>Remplir le masque à partir de quatre autres rasters au plus du même lieu : chacun est ajusté aux couleurs de ce raster, la date la plus proche est utilisée, et le modèle temporel la remplace là où il se vérifie meilleur sur des pixels connus.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="188"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="190"/>
         <source>Other dates:</source>
         <translation>Autres dates :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="303"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="305"/>
         <source>Check one to four other dates of this place, or turn &apos;Use other dates&apos; off.</source>
         <translation>Cochez une à quatre autres dates de ce lieu, ou désactivez « Utiliser d’autres dates ».</translation>
     </message>
@@ -1597,6 +1597,16 @@
         <location filename="../plugin/deps_dialog.py" line="266"/>
         <source>Optional, not installed (pip install …):</source>
         <translation>Facultatifs, non installés (pip install …) :</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="349"/>
+        <source>Computing the cloud mask preview…</source>
+        <translation>Calcul de l’aperçu du masque de nuages…</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="371"/>
+        <source>DiffusionSat: cloud mask preview</source>
+        <translation>DiffusionSat : aperçu du masque de nuages</translation>
     </message>
 </context>
 </TS>

@@ -66,24 +66,34 @@ def product_of_layer(layer) -> Optional[str]:
     return product_of(source.split("|")[0]) if source else None
 
 
-def preview_cloud_mask(layer, classes) -> QgsRasterLayer:
-    """The SCL classes of the layer's product (Level-1C: its detected clouds) as a temporary 0/1 layer on the
-    layer's grid (replaces the last)."""
+def preview_mask_file(source: str, product: str, classes, is_cancelled=lambda: False) -> Optional[str]:
+    """The SCL classes of ``product`` (Level-1C: its detected clouds) as a 0/1 GeoTIFF on the grid of the raster
+    ``source``; a temporary file. No QGIS objects: it runs in a worker thread (the Level-1C detector takes
+    minutes on a whole tile). None when cancelled."""
     import rasterio
 
     from ..backend.geo.masks import build_mask
     from ..backend.geo.read import open_raster, require_georeferenced
     from ..backend.geo.sentinel2_product import cloud_classes_file
 
-    with open_raster(layer.source().split("|")[0]) as ds:
+    with open_raster(source) as ds:
         grid = require_georeferenced(ds)
-    product = product_of_layer(layer)
-    mask = build_mask(grid, raster=cloud_classes_file(product), classes=list(classes)).astype("uint8")
+    classes_file = cloud_classes_file(product)
+    if is_cancelled():
+        return None
+    mask = build_mask(grid, raster=classes_file, classes=list(classes)).astype("uint8")
+    if is_cancelled():
+        return None
     fd, path = tempfile.mkstemp(prefix="diffusionsat_mask_", suffix=".tif")
     os.close(fd)
     with rasterio.open(path, "w", driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="uint8",
                        crs=grid.crs, transform=grid.transform, nodata=0) as out:
         out.write(mask, 1)
+    return path
+
+
+def add_preview_layer(path: str) -> QgsRasterLayer:
+    """The mask file as the temporary preview layer (replaces the last); main thread."""
     for old in QgsProject.instance().mapLayersByName(tr(PREVIEW_NAME)):
         QgsProject.instance().removeMapLayer(old.id())
     preview = QgsRasterLayer(path, tr(PREVIEW_NAME), "gdal")

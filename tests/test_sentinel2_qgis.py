@@ -65,23 +65,49 @@ def test_bad_product_is_one_message_box(dock, monkeypatch, tmp_path):
     assert len(said) == 1 and cut.name in said[0] and "truncated or corrupt" in said[0]
 
 
-def test_clouds_from_the_product_preview_and_mask_spec(dock, monkeypatch):
+def preview(page, qtbot):
+    """Start the preview and wait for its task: the button is off while it runs, on again after."""
+    task = page.preview_product_mask()
+    assert task is not None and page.previewing is task and not page.preview_button.isEnabled()
+    qtbot.waitUntil(lambda: page.previewing is None, timeout=60000)
+    assert page.preview_button.isEnabled() and page.status.text() != "Computing the cloud mask preview…"
+    layers = QgsProject.instance().mapLayersByName(sentinel2_layers.PREVIEW_NAME)
+    return layers[-1] if layers else None
+
+
+def test_clouds_from_the_product_preview_and_mask_spec(dock, monkeypatch, qtbot):
     pick(monkeypatch, NEW / "MTD_MSIL2A.xml")
     layer = dock.add_sentinel2_product()
     page = dock.page("inpaint")
     page.layer.setLayer(layer)
     page.source.setCurrentIndex(page.source.findData(inpaint_page.SOURCE_PRODUCT))
     assert page.scl_classes.text() == "3,8,9,10" and not page.field_errors()
-    preview = page.preview_product_mask()
-    assert preview is not None and preview.name() == sentinel2_layers.PREVIEW_NAME
-    with rasterio.open(preview.source()) as ds:
+    preview_layer = preview(page, qtbot)  # through the task (Level-2A: its SCL)
+    assert preview_layer is not None and preview_layer.isValid()
+    assert preview_layer.customProperty("diffusionsat/temporary")
+    with rasterio.open(preview_layer.source()) as ds:
         mask = ds.read(1)
     scl = next(NEW.rglob("*_SCL_20m.jp2"))
     with rasterio.open(scl) as ds:
         expected = np.isin(ds.read(1), [3, 8, 9, 10]).repeat(2, 0).repeat(2, 1)
     assert (mask == expected).all()
     page.scl_classes.setText("9")
-    page.preview_product_mask()
+    assert preview(page, qtbot) is not None
     assert len(QgsProject.instance().mapLayersByName(sentinel2_layers.PREVIEW_NAME)) == 1  # replaced, not added
     spec = page.mask_spec()
     assert spec.classes == [9] and NEW.name in spec.raster
+
+
+def test_preview_error_comes_back_from_the_task(dock, monkeypatch, qtbot):
+    pick(monkeypatch, NEW / "MTD_MSIL2A.xml")
+    layer = dock.add_sentinel2_product()
+    page = dock.page("inpaint")
+    page.layer.setLayer(layer)
+    page.source.setCurrentIndex(page.source.findData(inpaint_page.SOURCE_PRODUCT))
+
+    def broken(*args):
+        raise ValueError("no SCL here")
+
+    monkeypatch.setattr(sentinel2_layers, "preview_mask_file", broken)
+    assert preview(page, qtbot) is None
+    assert page.status.text() == "no SCL here"

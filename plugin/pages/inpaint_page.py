@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsGeometry, QgsProject, QgsRasterLayer
+from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsGeometry, QgsProject, QgsRasterLayer
 from qgis.gui import QgsCheckableComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -13,6 +13,7 @@ from qgis.PyQt.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupB
 from ..compat import LAYER_FILTER_POLYGON, LAYER_FILTER_RASTER
 from ..i18n import tr
 from ..map_tool import PolygonMapTool
+from ..tasks import BackendTask
 from .common import narrow, BandPicker, TaskPage, int_list, mark
 from ..layers import LayerError, crs_text, raster_path, vector_source
 
@@ -154,6 +155,7 @@ class InpaintPage(TaskPage):
         self.scl_classes.setToolTip(tr("Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium "
                                        "probability, 9 cloud high probability, 10 thin cirrus, 11 snow."))
         lay.addRow(tr("SCL classes:"), self.scl_classes)
+        self.previewing = None  # the preview's BackendTask while it runs
         self.preview_button = QPushButton(tr("Preview mask"), page)
         self.preview_button.setObjectName("preview_product_mask")
         self.preview_button.clicked.connect(self.preview_product_mask)
@@ -332,14 +334,54 @@ class InpaintPage(TaskPage):
         return product_of_layer(self.layer.currentLayer())
 
     def preview_product_mask(self):
-        """The product's cloud mask on the layer's grid as a temporary layer, before running."""
-        from ..sentinel2_layers import preview_cloud_mask
+        """The product's cloud mask on the layer's grid, computed in a background task (a Level-1C product's
+        detector takes minutes on a whole tile), then shown as a temporary layer. Returns the task, or None."""
+        from ..sentinel2_layers import add_preview_layer, preview_mask_file
 
-        try:
-            return preview_cloud_mask(self.layer.currentLayer(), int_list(self.scl_classes.text()) or [])
-        except (ValueError, OSError) as exc:
-            self.show_status(str(exc))
+        if self.previewing is not None:
             return None
+        layer, product = self.layer.currentLayer(), self._product()
+        if layer is None or product is None:
+            self.show_status(tr("The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'."),
+                             error=True)
+            return None
+        source, classes = layer.source().split("|")[0], int_list(self.scl_classes.text()) or []
+        computing = tr("Computing the cloud mask preview…")
+
+        def ended():
+            self.previewing = None
+            self.preview_button.setEnabled(True)
+            if self.status.text() == computing:
+                self.show_status("")
+            self.revalidate()
+
+        def done(path):
+            if self.closed:
+                return
+            ended()
+            if path:
+                add_preview_layer(path)
+
+        def failed(message, details):
+            if self.closed:
+                return
+            ended()
+            self.show_status(message, error=True)
+
+        task = BackendTask(tr("DiffusionSat: cloud mask preview"),
+                           lambda progress, cancelled: preview_mask_file(source, product, classes, cancelled),
+                           on_done=done, on_error=failed, on_cancel=lambda: None if self.closed else ended())
+        self.previewing = task
+        self.preview_button.setEnabled(False)
+        self.show_status(computing)
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def stop(self):
+        super().stop()
+        if self.previewing is not None:
+            self.previewing.cancel()
+            self.previewing = None
 
     def mask_spec(self):
         from ...backend.jobs import MaskSpec
