@@ -310,3 +310,67 @@ def test_processing_run_each_algorithm_with_the_bundled_model(provider, processi
         assert grid_of(S2)[:4] == (crs, transform, width, height)
     else:
         assert grid_of(LANDSAT)[:4] == (crs, transform, width, height)
+
+
+# ------------------------------------------------------------------ Sentinel-2 products as INPUT (issue 18)
+PRODUCT = DATA / "s2_safe" / "S2A_MSIL2A_20221005T115411_N0400_R023_T29UNU_20221005T164454.SAFE"
+
+
+def product_forms(tmp_path):
+    """The committed product as a .SAFE folder, its MTD_MSIL2A.xml and its .zip (one top folder, as delivered)."""
+    import zipfile
+
+    zipped = tmp_path / (PRODUCT.stem + ".zip")
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(PRODUCT.rglob("*")):
+            if f.is_file():
+                z.write(f, f"{PRODUCT.name}/{f.relative_to(PRODUCT)}")
+    return {"folder": PRODUCT, "xml": PRODUCT / "MTD_MSIL2A.xml", "zip": zipped}
+
+
+@pytest.mark.parametrize("form", ["folder", "xml", "zip"])
+def test_a_sentinel2_product_is_accepted_as_input(provider, context, tmp_path, monkeypatch, form):
+    """QGIS 3.22 loads no raster layer from a product (GDAL's SENTINEL2 driver: subdatasets only); the algorithms
+    take it as its reflectance VRT, the layer 'Add Sentinel-2 product…' adds in the dock."""
+    from qgis.core import QgsProcessingParameterRasterLayer
+
+    from diffusionsat.backend.geo.sentinel2_product import product_of
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = str(product_forms(tmp_path)[form])
+    assert not QgsProcessingParameterRasterLayer("INPUT", "x").checkValueIsAcceptable(source, context)
+    ok, msg = check("superres", {"INPUT": source}, context)
+    assert ok, msg
+    job = alg("superres").full_job(alg("superres").with_products({"INPUT": source}), context, None)
+    assert job.input.endswith(".vrt") and PRODUCT.stem in product_of(job.input)
+    ok, msg = check("inpaint", {"INPUT": source, "MASK_RASTER": str(next(PRODUCT.rglob("*_SCL_20m.jp2"))),
+                                "MASK_VALUES": "3,8,9,10", "OTHER_DATES": []}, context)
+    assert ok, msg
+
+
+def test_a_truncated_product_zip_is_one_clear_message(provider, context, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    whole = product_forms(tmp_path)["zip"].read_bytes()
+    cut = tmp_path / PRODUCT.name.replace(".SAFE", ".SAFE.zip")
+    cut.write_bytes(whole[: len(whole) // 2])
+    ok, msg = check("superres", {"INPUT": str(cut)}, context)
+    assert not ok and cut.name in msg and "truncated or corrupt" in msg
+
+
+@pytest.mark.parametrize("name", ["superres", "inpaint"])
+def test_processing_run_with_a_sentinel2_product(provider, processing_ready, tmp_path, monkeypatch, name):
+    from affine import Affine
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / f"{name}.tif"
+    params = dict(FAST, OUTPUT=str(out), INPUT=str(PRODUCT / "MTD_MSIL2A.xml"))
+    if name == "inpaint":
+        params.update(MASK_RASTER=str(next(PRODUCT.rglob("*_SCL_20m.jp2"))), MASK_MODE=0, MASK_VALUES="3,8,9,10")
+    result = processing_ready.run(f"diffusionsat:{name}", params)
+    assert result["OUTPUT"] == str(out) and out.exists()
+    crs, transform, width, height, count = grid_of(out)
+    b04 = next(PRODUCT.rglob("*_B04_10m.jp2"))  # the product's 10 m grid
+    p_crs, p_transform, p_w, p_h, _ = grid_of(b04)
+    scale = 4 if name == "superres" else 1
+    assert count == 3 and crs == p_crs and (width, height) == (p_w * scale, p_h * scale)
+    assert transform == p_transform * Affine.scale(1 / scale)

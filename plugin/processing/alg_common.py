@@ -28,6 +28,7 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
     OUTPUT = "OUTPUT"
     GROUP_ID = ""  # "synthesis", "enhancement" or "time"
     HELP_ANCHOR = "five-minutes-in-qgis"  # the README section that explains the task
+    PRODUCT_INPUTS = ()  # raster parameters that also take a Sentinel-2 product (.SAFE folder, .zip, MTD_MSI*.xml)
 
     # ------------------------------------------------------------------ QGIS API
     def createInstance(self):  # noqa: N802 (QGIS API name)
@@ -57,7 +58,25 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("SEED", tr("Seed used")))
         self.addOutput(QgsProcessingOutputRasterLayer("UNCERTAINTY", tr("Uncertainty (spread of the samples)")))
 
+    def with_products(self, parameters):
+        """``parameters`` with a Sentinel-2 product given to a PRODUCT_INPUTS parameter replaced by the product's
+        reflectance VRT (the layer 'Add Sentinel-2 product…' adds): QGIS 3.22 loads no raster layer from the
+        product itself (GDAL's SENTINEL2 driver opens it as subdatasets only), so its own check refuses it."""
+        changes = {}
+        for name in self.PRODUCT_INPUTS:
+            value = parameters.get(name)
+            if isinstance(value, str) and value:
+                from ...backend.geo.sentinel2_product import as_raster, is_product
+
+                if is_product(value):
+                    changes[name] = as_raster(value)
+        return {**parameters, **changes} if changes else parameters
+
     def checkParameterValues(self, parameters, context):  # noqa: N802
+        try:
+            parameters = self.with_products(parameters)
+        except (ValueError, OSError) as exc:  # ProductError: one sentence naming the product
+            return False, str(exc)
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
@@ -70,9 +89,9 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         try:
-            job = self.full_job(parameters, context, output)
+            job = self.full_job(self.with_products(parameters), context, output)
             job.validate()
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise QgsProcessingException(str(exc)) from None
         model = self.parameterAsFile(parameters, "MODEL", context) or settings_mod.BUNDLED
         try:

@@ -18,6 +18,7 @@ MODES = ("classes", "bits", "nonzero")
 class InpaintAlgorithm(DiffusionSatAlgorithm):
     TASK = "inpaint"
     GROUP_ID = "enhancement"
+    PRODUCT_INPUTS = ("INPUT",)
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Inpaint masked area")

@@ -12,6 +12,7 @@ from .alg_common import DiffusionSatAlgorithm
 class SuperResolveAlgorithm(DiffusionSatAlgorithm):
     TASK = "superres"
     GROUP_ID = "enhancement"
+    PRODUCT_INPUTS = ("INPUT",)
 
     def displayName(self):  # noqa: N802 (QGIS API name)
         return tr("Super-resolve Sentinel-2")
