@@ -351,8 +351,8 @@ assert "QGIS 4.0.0-stub" in dialog.text.toPlainText(), dialog.text.toPlainText()
 dialog.copy_button.click()
 assert QApplication.clipboard().text() == dialog.text.toPlainText()
 dialog.refresh()
-dialog._finished(1)  # how a failed pip run is reported
-assert "pip failed" in dialog.log
+dialog._step_done(1, lambda: None)  # how a failed pip run is reported
+assert "pip failed" in dialog.log and "pip failed" in dialog.outcome.text()
 QTimer.singleShot(0, dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close).click)
 assert dialog.exec() == QDialog.DialogCode.Rejected
 assert "PyQt5" not in sys.modules and not any(m.startswith("PyQt5.") for m in sys.modules)
