@@ -32,7 +32,7 @@ from ..geo.write import TAG_PREFIX
 from ..tiling import ArraySource, RasterSource, plan_tiles
 from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, sampling_kwargs, tile_and_overlap
 from .inpaint_anchor import DEFAULT_DESIGN
-from .inpaint_check import CheckReport, Probe, find_probes
+from .inpaint_check import CheckReport, Probe, find_probes, holed_tiles
 from .inpaint_fill import fill, probe_fills, score_probes
 from .stretch import shared_limits, stretch_percentiles
 
@@ -112,8 +112,7 @@ def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: _Units,
     report = CheckReport(enabled=bool(getattr(job, "fallback", True)))
     report.masked = int(mask.sum())
     started = time.perf_counter()
-    holed = [t for t in tiles if mask[t.window.row_off:t.window.row_off + t.window.height,
-                                      t.window.col_off:t.window.col_off + t.window.width].any()]
+    holed = holed_tiles(mask, tiles)
     if report.enabled:
         tracker = TileProgress(_scaled(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
         size = int(tiles[0].window.height), int(tiles[0].window.width)

@@ -161,6 +161,12 @@ class TileCheck:
         return self.model_wins_by()
 
 
+def holed_tiles(mask: np.ndarray, tiles) -> list:
+    """The tiles with at least one masked pixel (the only ones a fill runs on, and the ones checked)."""
+    return [t for t in tiles if mask[t.window.row_off:t.window.row_off + t.window.height,
+                                     t.window.col_off:t.window.col_off + t.window.width].any()]
+
+
 class Verdicts:
     """Per-tile checks of the model against the classical method, pooled; the decision for a tile."""
 
@@ -250,4 +256,4 @@ class CheckReport(Verdicts):
         return tags
 
 
-__all__ = ["CheckReport", "Verdicts", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]
+__all__ = ["CheckReport", "Verdicts", "holed_tiles", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]

@@ -33,7 +33,7 @@ from .classical_fill import biharmonic_fill
 from .common import TaskOutput, TileProgress, run_and_write, sample, to_chw
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
 from .inpaint import CHECK_SHARE, _pad, _scaled, _window_key
-from .inpaint_check import CheckReport, Score, TileCheck, find_probes
+from .inpaint_check import CheckReport, Score, TileCheck, find_probes, holed_tiles
 
 BLOCK = 1024  # the radiometric match reads the rasters in blocks of this many pixels a side
 
@@ -201,8 +201,7 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     report = CheckReport(enabled=bool(getattr(ctx.job, "fallback", True)))
     report.masked = int(mask.sum())
     started = time.perf_counter()
-    holed = [t for t in tiles if mask[t.window.row_off:t.window.row_off + t.window.height,
-                                      t.window.col_off:t.window.col_off + t.window.width].any()]
+    holed = holed_tiles(mask, tiles)
     if report.enabled:
         tracker = TileProgress(_scaled(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
         for i, t in enumerate(holed):

@@ -1,7 +1,7 @@
 """Build the two small Sentinel-2 .SAFE fixtures of issue 18 from the real Level-2A product in ../shared/data.
 
-Run once from the repository root (`.venv/bin/python tests/data/s2_safe/make_fixtures.py`); tests never
-read ../shared. What it does is described in README.md beside it.
+Run once from the repository root (`.venv/bin/python -m training.prepare_s2_safe_fixtures`); the tests only
+read what it writes into tests/data/s2_safe/ (described in the README.md there), never ../shared.
 """
 
 import re
@@ -12,8 +12,9 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-SRC = Path(__file__).resolve().parents[4] / "shared/data/S2A_MSIL2A_20221005T115411_N0400_R023_T29UNU_20221005T164454.SAFE"
-OUT = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO.parent / "shared/data/S2A_MSIL2A_20221005T115411_N0400_R023_T29UNU_20221005T164454.SAFE"
+OUT = REPO / "tests" / "data" / "s2_safe"
 GRANULE = "GRANULE/L2A_T29UNU_A038058_20221005T115407"
 STEM = "T29UNU_20221005T115411"
 ROW, COL, N60 = 684, 336, 12  # the crop, in 60 m pixels: clear fields, clouds and cloud shadow
