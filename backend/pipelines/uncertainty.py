@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
 
 from ..cancel import CancelSource
-from .base import PipelineError, make_generator
+from .base import PipelineError, PipelineResult, make_generator
 
 TASKS = ("generate", "super_resolve", "predict", "inpaint")
 
@@ -37,70 +37,80 @@ class UncertaintyMixin:
         self,
         task: str = "generate",
         *args,
-        num_samples: int = 8,
-        batch_size: Optional[int] = None,
-        seed: Optional[int] = None,
-        generator: Optional[torch.Generator] = None,
-        keep_samples: bool = False,
-        callback=None,
-        cancel: CancelSource = None,
         **kwargs,
     ) -> UncertaintyResult:
-        """Run ``task`` (``"generate"``, ``"super_resolve"``, ``"predict"``, ``"inpaint"``) ``num_samples`` times.
-
-        ``args`` / ``kwargs`` are the task's own arguments for ONE input (not ``num_images``). Samples are
-        drawn in chunks of ``batch_size`` (default: all at once) from one generator, so a seed reproduces
-        the result for the same ``batch_size``. ``callback(step, total)`` counts steps over all chunks.
-        """
+        """Run ``task`` (``"generate"``, ``"super_resolve"``, ``"predict"``, ``"inpaint"``) ``num_samples`` times:
+        :func:`sample_spread` with that method of this pipeline (the tasks pass the method itself)."""
         if task not in TASKS:
             raise PipelineError(f"task must be one of {TASKS}, got {task!r}")
-        if "num_images" in kwargs:
-            raise PipelineError("use num_samples, not num_images, for uncertainty")
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise PipelineError(f"num_samples must be a whole number >= 1, got {num_samples!r}")
-        batch_size = num_samples if batch_size is None else int(batch_size)
-        if batch_size < 1:
-            raise PipelineError("batch_size must be >= 1")
-        generator, seed = make_generator(seed, generator)
-        run = getattr(self, task)
-        chunks = [min(batch_size, num_samples - i) for i in range(0, num_samples, batch_size)]
-
-        total = None
-        done = 0
-        s1 = s2 = None
-        kept = []
-        first = None
-        for k, size in enumerate(chunks):
-            offset = done
-
-            def progress(step, steps, _offset=offset, _k=k):
-                nonlocal total
-                total = steps * len(chunks)
-                if callback is not None:
-                    callback(_offset + step, total)
-
-            res = run(*args, num_images=size, generator=generator, callback=progress, cancel=cancel, **kwargs)
-            done += res.steps
-            if res.images.shape[0] != size:
-                raise PipelineError("uncertainty works on one input at a time (got a batch of inputs)")
-            x = res.images.astype(np.float64)
-            s1 = x.sum(0) if s1 is None else s1 + x.sum(0)
-            s2 = (x * x).sum(0) if s2 is None else s2 + (x * x).sum(0)
-            if keep_samples:
-                kept.append(res.images)
-            if first is None:
-                first = res
-        n = num_samples
-        mean = s1 / n
-        var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) if n > 1 else np.zeros_like(mean)
-        return UncertaintyResult(
-            mean=mean.astype(np.float32),
-            std=np.sqrt(var).astype(np.float32),
-            num_samples=n,
-            samples=np.concatenate(kept, 0) if keep_samples else None,
-            seed=seed,
-            info={"task": task, "steps": first.steps, "scheduler": first.scheduler, "batch_size": batch_size},
-        )
+        return sample_spread(getattr(self, task), *args, **kwargs)
 
 
-__all__ = ["UncertaintyMixin", "UncertaintyResult", "TASKS"]
+def sample_spread(
+    run: Callable[..., PipelineResult],
+    *args,
+    num_samples: int = 8,
+    batch_size: Optional[int] = None,
+    seed: Optional[int] = None,
+    generator: Optional[torch.Generator] = None,
+    keep_samples: bool = False,
+    callback=None,
+    cancel: CancelSource = None,
+    **kwargs,
+) -> UncertaintyResult:
+    """Run the pipeline method ``run`` (e.g. ``pipe.predict``) ``num_samples`` times: the mean and the spread.
+
+    ``args`` / ``kwargs`` are the task's own arguments for ONE input (not ``num_images``). Samples are
+    drawn in chunks of ``batch_size`` (default: all at once) from one generator, so a seed reproduces
+    the result for the same ``batch_size``. ``callback(step, total)`` counts steps over all chunks.
+    """
+    if "num_images" in kwargs:
+        raise PipelineError("use num_samples, not num_images, for uncertainty")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise PipelineError(f"num_samples must be a whole number >= 1, got {num_samples!r}")
+    batch_size = num_samples if batch_size is None else int(batch_size)
+    if batch_size < 1:
+        raise PipelineError("batch_size must be >= 1")
+    generator, seed = make_generator(seed, generator)
+    chunks = [min(batch_size, num_samples - i) for i in range(0, num_samples, batch_size)]
+
+    total = None
+    done = 0
+    s1 = s2 = None
+    kept = []
+    first = None
+    for k, size in enumerate(chunks):
+        offset = done
+
+        def progress(step, steps, _offset=offset, _k=k):
+            nonlocal total
+            total = steps * len(chunks)
+            if callback is not None:
+                callback(_offset + step, total)
+
+        res = run(*args, num_images=size, generator=generator, callback=progress, cancel=cancel, **kwargs)
+        done += res.steps
+        if res.images.shape[0] != size:
+            raise PipelineError("uncertainty works on one input at a time (got a batch of inputs)")
+        x = res.images.astype(np.float64)
+        s1 = x.sum(0) if s1 is None else s1 + x.sum(0)
+        s2 = (x * x).sum(0) if s2 is None else s2 + (x * x).sum(0)
+        if keep_samples:
+            kept.append(res.images)
+        if first is None:
+            first = res
+    n = num_samples
+    mean = s1 / n
+    var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) if n > 1 else np.zeros_like(mean)
+    return UncertaintyResult(
+        mean=mean.astype(np.float32),
+        std=np.sqrt(var).astype(np.float32),
+        num_samples=n,
+        samples=np.concatenate(kept, 0) if keep_samples else None,
+        seed=seed,
+        info={"task": getattr(run, "__name__", repr(run)), "steps": first.steps, "scheduler": first.scheduler,
+              "batch_size": batch_size},
+    )
+
+
+__all__ = ["UncertaintyMixin", "UncertaintyResult", "TASKS", "sample_spread"]

@@ -64,18 +64,21 @@ def sampling_kwargs(job, progress: TileProgress, cancel) -> dict:
                 callback=progress.step, cancel=cancel)
 
 
-def sample(pipe, task: str, job, seed: int, progress: TileProgress, cancel, *args, **kwargs):
-    """One pipeline call for one tile: images (N, H, W, 3) in [0, 1], plus the spread when num_samples > 1.
+def sample(method, job, seed: int, progress: TileProgress, cancel, *args, **kwargs):
+    """One call of the pipeline method ``method`` (e.g. ``pipe.predict``) for one tile: images (N, H, W, 3) in
+    [0, 1], or their mean and spread over ``job.sampling.num_samples`` calls when it is more than one.
 
     Returns (image (H, W, 3), spread (H, W) or None).
     """
-    raise_if_cancelled(cancel, task)
+    from ..pipelines.uncertainty import sample_spread  # torch: only where a model runs
+
+    raise_if_cancelled(cancel, method.__name__)
     common = sampling_kwargs(job, progress, cancel)
     n = int(job.sampling.num_samples)
     if n == 1:
-        result = getattr(pipe, task)(*args, seed=seed, **common, **kwargs)
+        result = method(*args, seed=seed, **common, **kwargs)
         return result.images[0], None
-    result = pipe.uncertainty(task, *args, num_samples=n, seed=seed, **common, **kwargs)
+    result = sample_spread(method, *args, num_samples=n, seed=seed, **common, **kwargs)
     mean = np.asarray(result.mean, dtype=np.float32)
     std = np.asarray(result.std, dtype=np.float32)
     mean = mean[0] if mean.ndim == 4 else mean
@@ -89,6 +92,26 @@ def to_chw(image: np.ndarray, spread: Optional[np.ndarray]) -> np.ndarray:
     if spread is not None:
         out = np.concatenate([out, np.asarray(spread, dtype=np.float32)[None]], axis=0)
     return out
+
+
+def scaled_progress(progress: ProgressFn, lo: float, hi: float) -> ProgressFn:
+    """``progress`` over the part [lo, hi] of the bar (a self-check, then the output pass)."""
+    if progress is None:
+        return None
+    return lambda fraction, message="": progress(lo + (hi - lo) * float(fraction), message)
+
+
+def window_key(window) -> tuple:
+    """A tile's key in the self-checks' verdicts: its window's (row, col) offset."""
+    return int(window.row_off), int(window.col_off)
+
+
+def pad_to(a: np.ndarray, ph: int, pw: int, mode: str = "reflect") -> np.ndarray:
+    """Pad the last two axes to (ph, pw) as the tiling engine pads a raster smaller than a tile."""
+    h, w = a.shape[-2:]
+    if (h, w) == (ph, pw):
+        return a
+    return np.pad(a, [(0, 0)] * (a.ndim - 2) + [(0, ph - h), (0, pw - w)], mode=mode)
 
 
 def uncertainty_path(output: Path) -> Path:

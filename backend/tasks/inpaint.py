@@ -18,22 +18,24 @@ holds the selected RGB bands in the input's data type and units.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
 
 import numpy as np
 
-from ..geo.grids import Grid
+from ..cancel import raise_if_cancelled
 from ..geo.masks import build_mask, require_mask_memory
 from ..geo.raster_metadata import metadata_from_raster
-from ..geo.read import open_raster, require_georeferenced
-from ..geo.scaling import from_unit, resolve_mode, to_unit
-from ..cancel import raise_if_cancelled
-from ..geo.write import TAG_PREFIX
+from ..geo.scaling import resolve_mode, to_unit
 from ..tiling import ArraySource, RasterSource, plan_tiles
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, sampling_kwargs, tile_and_overlap
+from .common import (TaskContext, TaskOutput, TileProgress, pad_to, sample, sampling_kwargs, scaled_progress,
+                     tile_and_overlap, window_key)
 from .inpaint_anchor import DEFAULT_DESIGN
 from .inpaint_check import CheckReport, Probe, find_probes, holed_tiles
 from .inpaint_fill import fill, probe_fills, score_probes
+from .model_units import ModelUnits
+from .raster_task import InputHeader, RasterPlan, TileInput, band_names, read_header, run_raster
 from .stretch import shared_limits, stretch_percentiles
 
 CHECK_SHARE = 0.6  # of the progress bar: the self-check runs up to 2 model tiles for each one filled
@@ -61,29 +63,6 @@ def rgb_bands(descriptions, requested):
     return [1, 2, 3]
 
 
-def _window_key(window) -> tuple:
-    return int(window.row_off), int(window.col_off)
-
-
-class _Units:
-    """Input [0, 1] units <-> the model's stretched units (not clipped: the fills are linear, and scores
-    compare like with like). Without a stretch both are the input's units."""
-
-    def __init__(self, limits):
-        self.lim = None if limits is None else np.asarray(limits, dtype=np.float64)[:3]
-
-    def to_model(self, raw: np.ndarray) -> np.ndarray:
-        x = np.asarray(raw, dtype=np.float64)
-        if self.lim is None:
-            return x
-        return (x - self.lim[:, 0, None, None]) / (self.lim[:, 1, None, None] - self.lim[:, 0, None, None])
-
-    def to_input(self, x: np.ndarray) -> np.ndarray:
-        if self.lim is None:
-            return np.asarray(x, dtype=np.float64)
-        return x * (self.lim[:, 1, None, None] - self.lim[:, 0, None, None]) + self.lim[:, 0, None, None]
-
-
 def _model_fn(pipe, job, seed: int, metadata, tracker: TileProgress, cancel):
     """model_fn for :mod:`.inpaint_fill`: a batch of probe tiles through the pipeline, one sample each."""
     def fn(images: np.ndarray, holes: np.ndarray) -> np.ndarray:
@@ -94,15 +73,7 @@ def _model_fn(pipe, job, seed: int, metadata, tracker: TileProgress, cancel):
     return fn
 
 
-def _pad(a: np.ndarray, ph: int, pw: int, mode: str = "reflect") -> np.ndarray:
-    """Pad the last two axes to (ph, pw) as the tiling engine pads a raster smaller than a tile."""
-    h, w = a.shape[-2:]
-    if (h, w) == (ph, pw):
-        return a
-    return np.pad(a, [(0, 0)] * (a.ndim - 2) + [(0, ph - h), (0, pw - w)], mode=mode)
-
-
-def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: _Units, mode: str,
+def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,
                tile_size: int) -> CheckReport:
     """The pre-pass: probes for every tile with masked pixels, filled by the model path and classically.
     It runs before the output is written because its scores go into the output's tags."""
@@ -114,134 +85,139 @@ def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: _Units,
     started = time.perf_counter()
     holed = holed_tiles(mask, tiles)
     if report.enabled:
-        tracker = TileProgress(_scaled(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
+        tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
         size = int(tiles[0].window.height), int(tiles[0].window.width)
         for i, t in enumerate(holed):
             tracker.tiles(i, len(holed))
             raise_if_cancelled(ctx.cancel, "inpaint")
-            probes = find_probes(mask, (*_window_key(t.window), *size))
+            probes = find_probes(mask, (*window_key(t.window), *size))
             if not probes:
                 continue
             ph, pw = max(size[0], tile_size), max(size[1], tile_size)
             images, padded = [], []
             for p in probes:
                 raw, valid = source.read(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
-                images.append(_pad(units.to_model(to_unit(raw, mode, valid=valid, clip=False)), ph, pw))
+                images.append(pad_to(units.to_model(to_unit(raw, mode, valid=valid, clip=False)), ph, pw))
                 scored = np.zeros((ph, pw), bool)
                 scored[:size[0], :size[1]] = p.scored & valid  # nodata is no truth; padding is not scored
-                padded.append(Probe(p.window, _pad(p.hidden, ph, pw), scored))
+                padded.append(Probe(p.window, pad_to(p.hidden, ph, pw), scored))
             probes = padded
             fn = _model_fn(pipe, job, t.seed ^ 0x5EED, t.metadata, tracker, ctx.cancel)
             raw_fills, classical = probe_fills(fn, images, probes)
-            report.add(_window_key(t.window), score_probes(raw_fills, classical, images, probes, DEFAULT_DESIGN))
-    report.count_classical(mask, [t.window for t in holed], _window_key)
+            report.add(window_key(t.window), score_probes(raw_fills, classical, images, probes, DEFAULT_DESIGN))
+    report.count_classical(mask, [t.window for t in holed], window_key)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _scaled(progress, lo: float, hi: float):
-    if progress is None:
-        return None
-    return lambda fraction, message="": progress(lo + (hi - lo) * float(fraction), message)
+@dataclasses.dataclass
+class InpaintInput:
+    """What both inpaintings (this date's pixels, or other dates of the place) read and plan before filling."""
+
+    header: InputHeader
+    mask: np.ndarray  # (H, W) bool on the input grid: the pixels to fill
+    source: RasterSource  # the RGB bands
+    bands: list
+    mode: str  # the input's scaling
+    limits: object  # the model's stretch limits (None: no stretch)
+    units: ModelUnits
+    tile: int
+    overlap: int
+    tiles: object  # the tiles the output pass will process (same grid, size, overlap, seed and metadata)
+    metadata: object
+    mask_files: list  # the mask's raster / vector files, never replaced by the output
 
 
-def run(ctx: TaskContext) -> TaskOutput:
-    job, pipe = ctx.job, ctx.model.pipeline
-    with open_raster(job.input) as ds:
-        grid: Grid = require_georeferenced(ds)
-        descriptions = ds.descriptions
-        dtype = np.dtype(ds.dtypes[0])
-        nodata = ds.nodata
+def read_mask(job, grid) -> np.ndarray:
+    """The job's mask rasterised on the input grid; a raster too large for its mask, or a mask covering no
+    pixel, is refused before any work."""
     spec = job.mask
-    require_mask_memory(grid, job.input)  # a raster too large for its mask is refused before any work
+    require_mask_memory(grid, job.input)
     mask = build_mask(grid, vector=spec.vector, vector_layer=spec.vector_layer, raster=spec.raster,
                       classes=spec.classes, bits=spec.bits, geometries_wkt=spec.geometries_wkt,
                       geometries_crs=spec.geometries_crs, dilate_m=spec.dilate_m)
     if not mask.any():
         raise InpaintError("the mask covers no pixel of the raster: nothing to inpaint")
-    mask = np.asarray(mask, dtype=bool)
-    source = RasterSource(job.input, rgb_bands(descriptions, job.bands))
-    mode = resolve_mode(dtype)
-    tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
-    with_spread = int(job.sampling.num_samples) > 1
-    percentiles = stretch_percentiles(ctx.model)  # over the pixels that are kept (clouds would skew it)
-    limits = shared_limits([source], mode, percentiles, exclude=mask) if percentiles else None
-    units = _Units(limits)
-    metadata = metadata_from_raster(job.input)
-    # the tiles run_tiled will process (same grid, size, overlap, seed and metadata)
-    tiles = plan_tiles(grid, tile, overlap, 1, ctx.seed, metadata)
-    if getattr(job, "other_dates", None):  # cloud removal from other dates of the place (inpaint_dates)
-        from . import inpaint_dates
+    return np.asarray(mask, dtype=bool)
 
-        try:
-            return inpaint_dates.run(ctx, grid=grid, mask=mask, source=source, bands=rgb_bands(descriptions, job.bands),
-                                     mode=mode, units=units, tile=tile, overlap=overlap, tiles=tiles, dtype=dtype,
-                                     nodata=nodata)
-        finally:
-            source.close()
-    try:
-        report = self_check(ctx, source, mask, tiles, units, mode, tile)
-    except BaseException:
-        source.close()
-        raise
-    ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
-    lo = CHECK_SHARE if report.enabled else 0.0
-    tracker = TileProgress(_scaled(ctx.progress, lo, 1.0), "inpaint")
-    # progress counts the tiles that run the model (masked, model fill kept), not every tile of the raster:
-    # the engine's count of finished tiles is mapped onto them
-    runs = [bool(mask[t.window.row_off:t.window.row_off + t.window.height,
-                      t.window.col_off:t.window.col_off + t.window.width].any())
-            and report.use_model(_window_key(t.window)) for t in tiles]
-    runs_before = np.concatenate([[0], np.cumsum(runs)]).astype(int)
 
-    def tile_progress(done: int, total: int) -> None:
-        tracker.tiles(int(runs_before[min(int(done), len(tiles))]), max(1, int(runs_before[-1])))
+def run(ctx: TaskContext) -> TaskOutput:
+    job = ctx.job
+    header = read_header(job.input)
+    mask = read_mask(job, header.grid)
+    bands = rgb_bands(header.descriptions, job.bands)
+    with contextlib.closing(RasterSource(job.input, bands)) as source:
+        mode = resolve_mode(header.dtype)
+        tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
+        percentiles = stretch_percentiles(ctx.model)  # over the pixels that are kept (clouds would skew it)
+        limits = shared_limits([source], mode, percentiles, exclude=mask) if percentiles else None
+        metadata = metadata_from_raster(job.input)
+        tiles = plan_tiles(header.grid, tile, overlap, 1, ctx.seed, metadata)
+        inp = InpaintInput(header, mask, source, bands, mode, limits, ModelUnits(limits), tile, overlap, tiles,
+                           metadata, [p for p in (job.mask.raster, job.mask.vector) if p])
+        if getattr(job, "other_dates", None):  # cloud removal from other dates of the place (inpaint_dates)
+            from . import inpaint_dates
 
-    def tile_fn(batch):
-        outs = []
-        images, masks = batch.inputs[0], batch.inputs[1]
-        running = 0
-        for k, t in enumerate(batch.tiles):
-            tracker.begin_tile(running, len(batch))
-            raw = to_unit(images[k], mode, valid=batch.valid[0][k], clip=False)  # exact inverse of to_output
-            kept = np.where(np.isfinite(images[k]), raw, images[k])  # unmasked NaN/±Inf stay so, never 0
-            hole = masks[k, 0] > 0.5
-            if not hole.any():  # nothing to do here: keep the input exactly
-                out = kept
-                if with_spread:
-                    out = np.concatenate([out, np.zeros_like(out[:1])])
-                outs.append(out.astype(np.float32))
-                continue
-            image = units.to_model(raw)
-            use_model = report.use_model(_window_key(t.window))
-            model_fill, spread = None, None
-            if use_model:
-                running += 1
-                seen = np.transpose(np.clip(image, 0.0, 1.0), (1, 2, 0)).astype(np.float32)
-                fill_hwc, spread = sample(pipe, "inpaint", job, t.seed, tracker, ctx.cancel, seen,
-                                          hole.astype(np.float32), job.prompt, t.metadata)
-                model_fill = np.transpose(np.asarray(fill_hwc, dtype=np.float64), (2, 0, 1))
-            filled = units.to_input(fill(model_fill, image, hole, DEFAULT_DESIGN, use_model,
-                                         invalid=~batch.valid[0][k]))
-            out = np.where(hole[None], filled, kept).astype(np.float32)  # unmasked pixels are the input's
-            if with_spread:
-                s = np.zeros(hole.shape, np.float32) if spread is None else np.asarray(spread, np.float32)
-                if limits is not None:  # a spread is a difference: only the stretch's scale applies
-                    s = s * float(np.mean(limits[:3, 1] - limits[:3, 0]))
-                out = np.concatenate([out, s[None]])
-            outs.append(out)
-        return np.stack(outs)
+            return inpaint_dates.run(ctx, inp)
+        return _inpaint(ctx, inp)
 
-    def to_output(x):
-        return from_unit(x, np.float32, mode)
 
-    try:
-        out = run_and_write(ctx, tile_fn, tile_progress, sources=[source, ArraySource(mask.view(np.uint8), grid)],
-                            tile_size=tile, overlap=overlap, metadata=metadata,
-                            dtype=dtype, to_output=to_output, nodata=nodata, mask_invalid=nodata is not None,
-                            descriptions=[d or f"band {i}" for i, d in enumerate(source.descriptions, 1)],
-                            inputs=[job.input] + [p for p in (spec.raster, spec.vector) if p])
-    finally:
-        source.close()
-    out.check = report.to_dict()
-    return out
+def _inpaint(ctx: TaskContext, inp: InpaintInput) -> TaskOutput:
+    """This date's inpainting: the model's fill anchored on the biharmonic one, checked tile by tile."""
+    job, pipe, units = ctx.job, ctx.model.pipeline, inp.units
+    report = self_check(ctx, inp.source, inp.mask, inp.tiles, units, inp.mode, inp.tile)
+    tracker = TileProgress(scaled_progress(ctx.progress, CHECK_SHARE if report.enabled else 0.0, 1.0), "inpaint")
+
+    def fill_hole(tile: TileInput, unit: np.ndarray, hole: np.ndarray):
+        t = tile.tile
+        image = units.to_model(unit)
+        use_model = report.use_model(window_key(t.window))
+        model_fill, spread = None, None
+        if use_model:
+            seen = np.transpose(np.clip(image, 0.0, 1.0), (1, 2, 0)).astype(np.float32)
+            fill_hwc, spread = sample(pipe.inpaint, job, t.seed, tracker, ctx.cancel, seen, hole.astype(np.float32),
+                                      job.prompt, t.metadata)
+            model_fill = np.transpose(np.asarray(fill_hwc, dtype=np.float64), (2, 0, 1))
+        filled = units.to_input(fill(model_fill, image, hole, DEFAULT_DESIGN, use_model, invalid=~tile.valid[0]))
+        if spread is not None:
+            spread = np.asarray(spread, np.float32)
+            if inp.limits is not None:  # a spread is a difference: only the stretch's scale applies
+                spread = spread * float(np.mean(inp.limits[:3, 1] - inp.limits[:3, 0]))
+        return filled, spread
+
+    plan = inpaint_plan(ctx, inp, report.tags(), report.to_dict())
+    return run_raster(ctx, plan, hole_step(inp.mode, fill_hole), tracker, model_tiles(inp, report))
+
+
+def inpaint_plan(ctx: TaskContext, inp: InpaintInput, check_tags: dict, check: dict, others=(),
+                 other_files=()) -> RasterPlan:
+    """The output pass of both inpaintings: the input's RGB bands in its data type, units and nodata."""
+    return RasterPlan([inp.source, ArraySource(inp.mask.view(np.uint8), inp.header.grid), *others], inp.mode,
+                      inp.header.dtype, inp.tile, inp.overlap, inp.metadata, nodata=inp.header.nodata,
+                      descriptions=band_names(inp.source), check_tags=check_tags, check=check,
+                      inputs=[ctx.job.input, *other_files, *inp.mask_files])
+
+
+def model_tiles(inp: InpaintInput, report) -> list:
+    """Per planned tile: whether the model fills it (it has masked pixels and the check kept the model)."""
+    def holed(w) -> bool:
+        return bool(inp.mask[w.row_off:w.row_off + w.height, w.col_off:w.col_off + w.width].any())
+
+    return [holed(t.window) and report.use_model(window_key(t.window)) for t in inp.tiles]
+
+
+def hole_step(mode: str, fill_hole):
+    """The per-tile step of both inpaintings: pixels outside the mask are the input's exactly (a tile without
+    one is copied through), masked ones are ``fill_hole(tile, unit, hole) -> (filled, spread or None)`` in the
+    input's [0, 1] units."""
+    def step(tile: TileInput) -> np.ndarray:
+        raw, ok = tile.arrays[0], tile.valid[0]
+        unit = to_unit(raw, mode, valid=ok, clip=False)  # the exact inverse of the output's mapping
+        kept = np.where(np.isfinite(raw), unit, raw)  # unmasked NaN/±Inf stay so, never 0
+        hole = tile.arrays[1][0] > 0.5
+        if not hole.any():
+            return kept.astype(np.float32)
+        filled, spread = fill_hole(tile, unit, hole)
+        out = np.where(hole[None], filled, kept).astype(np.float32)  # unmasked pixels are the input's
+        return out if spread is None else np.concatenate([out, spread[None]])
+    return step

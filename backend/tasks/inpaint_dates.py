@@ -19,6 +19,7 @@ model scores lower get the classical fill, and the scores and the share go into 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import List, Optional, Sequence
 
@@ -26,14 +27,14 @@ import numpy as np
 
 from ..cancel import raise_if_cancelled
 from ..geo.raster_metadata import metadata_from_raster
-from ..geo.scaling import from_unit, to_unit
-from ..geo.write import TAG_PREFIX
-from ..tiling import ArraySource, RasterSource
+from ..geo.scaling import to_unit
+from ..tiling import RasterSource
 from .classical_fill import biharmonic_fill
-from .common import TaskOutput, TileProgress, run_and_write, sample, to_chw
+from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
+from .inpaint import CHECK_SHARE, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
-from .inpaint import CHECK_SHARE, _pad, _scaled, _window_key
 from .inpaint_check import CheckReport, Score, TileCheck, find_probes, holed_tiles
+from .raster_task import run_raster
 
 BLOCK = 1024  # the radiometric match reads the rasters in blocks of this many pixels a side
 
@@ -86,90 +87,73 @@ def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray]
     return out
 
 
-def run(ctx, *, grid, mask: np.ndarray, source: RasterSource, bands, mode: str, units, tile: int, overlap: int,
-        tiles, dtype, nodata) -> TaskOutput:
-    """The other-dates inpainting run (called by :func:`.inpaint.run` with what it has prepared)."""
-    from .predict import _require_overlap
+def run(ctx, inp) -> TaskOutput:
+    """The other-dates inpainting run (called by :func:`.inpaint.run` with what it has read and planned:
+    an :class:`.inpaint.InpaintInput`)."""
+    from .predict import require_overlap
 
     job, pipe = ctx.job, ctx.model.pipeline
     if pipe.controlnet3d is None:
         raise ValueError(f"the model {ctx.model.name} has no temporal 3-D ControlNet (controlnet3d/ folder): "
                          "other dates cannot be used; inpaint without them")
     for path, _ in job.other_dates:
-        _require_overlap(path, grid, job.input)
-    target_md = metadata_from_raster(job.input)
-    frame_md, others = [], []
-    try:
+        require_overlap(path, inp.header.grid, job.input)
+    with contextlib.ExitStack() as stack:
+        frame_md, others = [], []
         for path, date in job.other_dates:
             md = metadata_from_raster(path)
             frame_md.append(md.replace(date=date) if date is not None else md)
-            others.append(RasterSource(path, bands, grid=grid))
-        order = date_order(target_md.date, [m.date for m in frame_md])
-        match = _fit(ctx, source, others, mask, mode, units)
-        coeffs = match.coefficients()
+            others.append(stack.enter_context(contextlib.closing(RasterSource(path, inp.bands, grid=inp.header.grid))))
+        return _fill_from_dates(ctx, inp, others, frame_md)
 
-        def prepare(raw, ok, reads):
-            """Target and matched other dates of one window in the model's units, with their validity."""
-            image = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
-            frames, valid = [], []
-            for k, (r, v) in enumerate(reads):
-                f = units.to_model(to_unit(r, mode, valid=v, clip=False))
-                frames.append(f * coeffs[k, :, 0, None, None] + coeffs[k, :, 1, None, None])
-                valid.append(np.asarray(v, bool) & np.isfinite(f).all(0))
-            return image, frames, valid
 
-        def read_all(window):
-            raw, ok = source.read(window)
-            return (raw, ok, *prepare(raw, ok, [src.read(window) for src in others]))
+def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
+    job, pipe = ctx.job, ctx.model.pipeline
+    source, mode, units, target_md = inp.source, inp.mode, inp.units, inp.metadata
+    order = date_order(target_md.date, [m.date for m in frame_md])
+    coeffs = _fit(ctx, source, others, inp.mask, mode, units).coefficients()
 
-        def model_fill(frames, tile_, seed, tracker):
-            h, w = frames[0].shape[1:]
-            ph, pw = max(h, tile), max(w, tile)
-            here = tile_.metadata
-            per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
-            target = here.replace(date=target_md.date, cloud_cover=0.0)
-            shown = [_pad(np.clip(f, 0.0, 1.0).astype(np.float32), ph, pw) for f in frames]
-            image, _ = sample(pipe, "predict", job, seed, tracker, ctx.cancel, shown, per_frame, target,
-                              prompt=job.prompt)
-            return to_chw(image, None)[:, :h, :w].astype(np.float64)
+    def prepare(raw, ok, reads):
+        """Target and matched other dates of one window in the model's units, with their validity."""
+        image = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
+        frames, valid = [], []
+        for k, (r, v) in enumerate(reads):
+            f = units.to_model(to_unit(r, mode, valid=v, clip=False))
+            frames.append(f * coeffs[k, :, 0, None, None] + coeffs[k, :, 1, None, None])
+            valid.append(np.asarray(v, bool) & np.isfinite(f).all(0))
+        return image, frames, valid
 
-        report = _self_check(ctx, mask, tiles, read_all, model_fill, order)
-        report.classical_name = "other dates"
-        ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
-        ctx.tags[TAG_PREFIX + "INPAINT_OTHER_DATES"] = ", ".join(str(p) for p, _ in job.other_dates)
-        tracker = TileProgress(_scaled(ctx.progress, CHECK_SHARE if report.enabled else 0.0, 1.0), "inpaint")
+    def read_all(window):
+        raw, ok = source.read(window)
+        return (raw, ok, *prepare(raw, ok, [src.read(window) for src in others]))
 
-        def tile_fn(batch):
-            outs = []
-            for k, t in enumerate(batch.tiles):
-                raw, ok = batch.inputs[0][k], batch.valid[0][k]
-                kept = np.where(np.isfinite(raw), to_unit(raw, mode, valid=ok, clip=False), raw)
-                hole = batch.inputs[1][k, 0] > 0.5
-                if not hole.any():  # nothing to do here: keep the input exactly
-                    outs.append(kept.astype(np.float32))
-                    continue
-                image, frames, valid = prepare(raw, ok, [(batch.inputs[2 + j][k], batch.valid[2 + j][k])
-                                                         for j in range(len(others))])
-                filled = classical(image, hole, frames, valid, order, invalid=~ok)
-                if report.use_model(_window_key(t.window)):
-                    tracker.begin_tile(0, 1)
-                    filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
-                outs.append(np.where(hole[None], units.to_input(filled), kept).astype(np.float32))
-            return np.stack(outs)
+    def model_fill(frames, tile_, seed, tracker):
+        h, w = frames[0].shape[1:]
+        ph, pw = max(h, inp.tile), max(w, inp.tile)
+        here = tile_.metadata
+        per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
+        target = here.replace(date=target_md.date, cloud_cover=0.0)
+        shown = [pad_to(np.clip(f, 0.0, 1.0).astype(np.float32), ph, pw) for f in frames]
+        image, _ = sample(pipe.predict, job, seed, tracker, ctx.cancel, shown, per_frame, target, prompt=job.prompt)
+        return to_chw(image, None)[:, :h, :w].astype(np.float64)
 
-        out = run_and_write(ctx, tile_fn, tracker.tiles,
-                            sources=[source, ArraySource(mask.astype(np.uint8), grid)] + others,
-                            tile_size=tile, overlap=overlap, metadata=target_md, dtype=dtype,
-                            to_output=lambda x: from_unit(x, np.float32, mode), nodata=nodata,
-                            mask_invalid=nodata is not None,
-                            descriptions=[d or f"band {i}" for i, d in enumerate(source.descriptions, 1)],
-                            inputs=[job.input] + [p for p, _ in job.other_dates]
-                            + [p for p in (job.mask.raster, job.mask.vector) if p])
-        out.check = dict(report.to_dict(), other_dates=[str(p) for p, _ in job.other_dates])
-        return out
-    finally:
-        for s in others:
-            s.close()
+    report = _self_check(ctx, inp.mask, inp.tiles, read_all, model_fill, order)
+    report.classical_name = "other dates"
+    tracker = TileProgress(scaled_progress(ctx.progress, CHECK_SHARE if report.enabled else 0.0, 1.0), "inpaint")
+
+    def fill_hole(tile, unit, hole):
+        t, ok = tile.tile, tile.valid[0]
+        image, frames, valid = prepare(tile.arrays[0], ok, list(zip(tile.arrays[2:], tile.valid[2:])))
+        filled = classical(image, hole, frames, valid, order, invalid=~ok)
+        if report.use_model(window_key(t.window)):
+            filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
+        return units.to_input(filled), None
+
+    dates = [str(p) for p, _ in job.other_dates]
+    tags = dict(report.tags(), INPAINT_OTHER_DATES=", ".join(dates))
+    plan = inpaint_plan(ctx, inp, tags, dict(report.to_dict(), other_dates=dates), others=others,
+                        other_files=[p for p, _ in job.other_dates])
+    return run_raster(ctx, plan, hole_step(mode, fill_hole), tracker, model_tiles(inp, report))
 
 
 def _fit(ctx, source, others, mask, mode, units) -> Match:
@@ -203,13 +187,13 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     started = time.perf_counter()
     holed = holed_tiles(mask, tiles)
     if report.enabled:
-        tracker = TileProgress(_scaled(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
+        tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
         for i, t in enumerate(holed):
             tracker.tiles(i, len(holed))
             raise_if_cancelled(ctx.cancel, "inpaint")
             size = int(t.window.height), int(t.window.width)
             check = TileCheck(Score(), Score())
-            for p in find_probes(mask, (*_window_key(t.window), *size)):
+            for p in find_probes(mask, (*window_key(t.window), *size)):
                 _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
                 h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
                 hidden, scored = p.hidden[:h, :w], p.scored[:h, :w] & ok
@@ -221,8 +205,8 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
                 check.model.add(model, image, scored)
                 check.classical.add(base, image, scored)
             if check.model.n:
-                report.add(_window_key(t.window), check)
-    report.count_classical(mask, [t.window for t in holed], _window_key)
+                report.add(window_key(t.window), check)
+    report.count_classical(mask, [t.window for t in holed], window_key)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -30,16 +30,17 @@ nodata value; NaN for float rasters without one). A raster with no valid pixel a
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..geo.read import open_raster
-from ..geo.scaling import from_unit, resolve_mode, stretch, to_unit
+from ..geo.scaling import resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
-from ..geo.write import TAG_PREFIX
 from ..tiling import RasterSource, plan_tiles, require_strip_memory
-from .common import TaskContext, TaskOutput, TileProgress, run_and_write, sample, tile_and_overlap, to_chw
+from .common import TaskContext, TaskOutput, TileProgress, sample, tile_and_overlap, to_chw, window_key
+from .raster_task import RasterPlan, TileInput, read_header, run_raster
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 from .superres_check import bicubic_up, grid_notch, self_check
 
@@ -132,35 +133,30 @@ def run(ctx: TaskContext) -> TaskOutput:
 def _run(ctx: TaskContext) -> TaskOutput:
     job, model, pipe = ctx.job, ctx.model, ctx.model.pipeline
     factor, upsample = plan_factor(model, job.factor)
-    with open_raster(job.input) as ds:
-        descriptions = ds.descriptions
-        dtype = np.dtype(ds.dtypes[0])
-        nodata = output_nodata(ds.nodata, dtype)
-    bands = job.bands if job.bands else default_bands(model, descriptions)
+    header = read_header(job.input, georeferenced=False)  # the source below refuses a raster without a CRS
+    bands = job.bands if job.bands else default_bands(model, header.descriptions)
     channels = int(pipe.controlnet.config.conditioning_in_channels)
-    source = RasterSource(job.input, bands, require_crs=True)
+    with contextlib.closing(RasterSource(job.input, bands, require_crs=True)) as source:
+        return _super_resolve(ctx, source, header, channels, factor, upsample)
+
+
+def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int, upsample: int) -> TaskOutput:
+    job, model, pipe = ctx.job, ctx.model, ctx.model.pipeline
+    nodata = output_nodata(header.nodata, header.dtype)
     if source.count != channels:
-        source.close()
         raise SuperResolutionError(f"the model takes {channels} bands, {source.count} were selected")
-    mode = model.task_config("superres").get("scaling") or resolve_mode(dtype)
+    mode = model.task_config("superres").get("scaling") or resolve_mode(header.dtype)
     tile_out, overlap_out = tile_and_overlap(job, ctx.model.tile_size)  # output pixels
     tile_in = max(8, tile_out // factor)
     overlap_in = max(1, overlap_out // factor)
     in_gsd = source.grid.gsd()
     spread = int(job.sampling.num_samples) > 1
-    try:  # an output too wide for the blending strips is refused here, before the sample and the self-check
-        require_strip_memory(plan_tiles(source.grid, tile_in, overlap_in, factor), 4 if spread else 3,
-                             "float32" if spread else dtype, job.input)
-    except BaseException:
-        source.close()
-        raise
+    # an output too wide for the blending strips is refused here, before the sample and the self-check
+    require_strip_memory(plan_tiles(source.grid, tile_in, overlap_in, factor), 4 if spread else 3,
+                         "float32" if spread else header.dtype, job.input)
     tracker = TileProgress(ctx.progress, "super-resolve")
     percentiles = stretch_percentiles(model)
-    try:
-        values = valid_sample(source, job.input)
-    except BaseException:
-        source.close()
-        raise
+    values = valid_sample(source, job.input)
     limits = shared_limits([source], mode, percentiles, samples=[values]) if percentiles else None
     consistent = bool(getattr(job, "consistency", True)) and channels >= 3
 
@@ -174,7 +170,7 @@ def _run(ctx: TaskContext) -> TaskOutput:
             control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
             control = control.clamp(0.0, 1.0)
         md = metadata.replace(gsd=gsd / factor) if metadata is not None else None
-        image, spread = sample(pipe, "super_resolve", job, seed, progress, ctx.cancel, control[0].numpy(), md,
+        image, spread = sample(pipe.super_resolve, job, seed, progress, ctx.cancel, control[0].numpy(), md,
                                control_gsd=gsd, prompt=job.prompt)
         out = to_chw(image, spread)
         if tile_lim is not None:
@@ -191,36 +187,20 @@ def _run(ctx: TaskContext) -> TaskOutput:
         out = bicubic_up(unit[:3], factor)
         return match_observation(out, unit[:3], factor) if consistent else out
 
-    def tile_fn(batch):
-        outs = []
-        arrays, valids = batch.inputs[0], batch.valid[0]
-        for k, t in enumerate(batch.tiles):
-            tracker.begin_tile(k, len(batch))
-            unit = to_unit(arrays[k], mode, valid=valids[k], clip=False)  # reflectance above 1 (clouds) kept
-            if valids[k].any() and report.use_model((int(t.window.row_off), int(t.window.col_off))):
-                out = super_unit(unit, valids[k], t.seed, t.metadata, in_gsd, tracker)
-            else:  # the self-check found bicubic better here (or all nodata: no model call, masked on write)
-                out = classical_unit(unit)
-                if int(job.sampling.num_samples) > 1:
-                    out = np.concatenate([out, np.zeros_like(out[:1])])
-            outs.append(out)
-        return np.stack(outs)
-
-    def to_output(x):
-        return from_unit(x, np.float32, mode)  # blended as floats, rounded once on write
+    def step(tile: TileInput) -> np.ndarray:
+        t, valid = tile.tile, tile.valid[0]
+        unit = to_unit(tile.arrays[0], mode, valid=valid, clip=False)  # reflectance above 1 (clouds) kept
+        if valid.any() and report.use_model(window_key(t.window)):
+            return super_unit(unit, valid, t.seed, t.metadata, in_gsd, tracker)
+        return classical_unit(unit)  # the self-check found bicubic better here (or all nodata: masked on write)
 
     metadata = metadata_from_raster(job.input)
-    try:  # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
-        report = self_check(ctx, source, mode, factor, tile_in, overlap_in, metadata, super_unit, classical_unit,
-                            lambda x: stretch_units(x, limits), enabled=bool(getattr(job, "fallback", True)))
-        ctx.tags.update({TAG_PREFIX + k: v for k, v in report.tags().items()})
-        out = run_and_write(ctx, tile_fn, tracker.tiles, sources=[source], tile_size=tile_in, overlap=overlap_in,
-                            factor=factor, metadata=metadata, dtype=dtype, to_output=to_output,
-                            nodata=nodata, mask_invalid=nodata is not None, inputs=[job.input])
-    finally:
-        source.close()
-    out.check = report.to_dict()
-    return out
+    # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
+    report = self_check(ctx, source, mode, factor, tile_in, overlap_in, metadata, super_unit, classical_unit,
+                        lambda x: stretch_units(x, limits), enabled=bool(getattr(job, "fallback", True)))
+    plan = RasterPlan([source], mode, header.dtype, tile_in, overlap_in, metadata, inputs=[job.input],
+                      factor=factor, nodata=nodata, check_tags=report.tags(), check=report.to_dict())
+    return run_raster(ctx, plan, step, tracker)
 
 
 def tile_limits(seen: np.ndarray, valid: np.ndarray, percentiles) -> np.ndarray:

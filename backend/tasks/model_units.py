@@ -1,0 +1,28 @@
+"""The input's [0, 1] units <-> the model's stretched units, for the tasks that fill or forecast in the model's
+units and write in the input's (inpainting, inpainting with other dates, prediction's persistence tiles)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ModelUnits:
+    """Not clipped: the fills are linear, and scores compare like with like. Without a stretch (``limits``
+    None) both are the input's units."""
+
+    def __init__(self, limits):
+        self.lim = None if limits is None else np.asarray(limits, dtype=np.float64)[:3]
+
+    def to_model(self, raw: np.ndarray) -> np.ndarray:
+        x = np.asarray(raw, dtype=np.float64)
+        if self.lim is None:
+            return x
+        return (x - self.lim[:, 0, None, None]) / (self.lim[:, 1, None, None] - self.lim[:, 0, None, None])
+
+    def to_input(self, x: np.ndarray) -> np.ndarray:
+        if self.lim is None:
+            return np.asarray(x, dtype=np.float64)
+        return x * (self.lim[:, 1, None, None] - self.lim[:, 0, None, None]) + self.lim[:, 0, None, None]
+
+
+__all__ = ["ModelUnits"]
