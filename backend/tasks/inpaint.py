@@ -73,41 +73,52 @@ def _model_fn(pipe, job, seed: int, metadata, tracker: TileProgress, cancel):
     return fn
 
 
-def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,
-               tile_size: int) -> CheckReport:
-    """The pre-pass: probes for every tile with masked pixels, filled by the model path and classically.
+def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile) -> CheckReport:
+    """The pre-pass of both inpaintings, over every tile with masked pixels: ``check_tile(tile, tracker)`` fills
+    probes of known pixels both ways and scores them (a TileCheck, or None when there was nothing to score).
     It runs before the output is written because its scores go into the output's tags."""
-    from rasterio.windows import Window
-
-    job, pipe = ctx.job, ctx.model.pipeline
-    report = CheckReport(enabled=bool(getattr(job, "fallback", True)))
+    report = CheckReport(enabled=bool(getattr(ctx.job, "fallback", True)))
     report.masked = int(mask.sum())
     started = time.perf_counter()
     holed = holed_tiles(mask, tiles)
     if report.enabled:
         tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
-        size = int(tiles[0].window.height), int(tiles[0].window.width)
         for i, t in enumerate(holed):
             tracker.tiles(i, len(holed))
             raise_if_cancelled(ctx.cancel, "inpaint")
-            probes = find_probes(mask, (*window_key(t.window), *size))
-            if not probes:
-                continue
-            ph, pw = max(size[0], tile_size), max(size[1], tile_size)
-            images, padded = [], []
-            for p in probes:
-                raw, valid = source.read(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
-                images.append(pad_to(units.to_model(to_unit(raw, mode, valid=valid, clip=False)), ph, pw))
-                scored = np.zeros((ph, pw), bool)
-                scored[:size[0], :size[1]] = p.scored & valid  # nodata is no truth; padding is not scored
-                padded.append(Probe(p.window, pad_to(p.hidden, ph, pw), scored))
-            probes = padded
-            fn = _model_fn(pipe, job, t.seed ^ 0x5EED, t.metadata, tracker, ctx.cancel)
-            raw_fills, classical = probe_fills(fn, images, probes)
-            report.add(window_key(t.window), score_probes(raw_fills, classical, images, probes, DEFAULT_DESIGN))
+            check = check_tile(t, tracker)
+            if check is not None:
+                report.add(window_key(t.window), check)
     report.count_classical(mask, [t.window for t in holed], window_key)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,
+               tile_size: int) -> CheckReport:
+    """This date's check: probes filled by the model path and by the biharmonic fill (:mod:`.inpaint_fill`)."""
+    from rasterio.windows import Window
+
+    job, pipe = ctx.job, ctx.model.pipeline
+    size = int(tiles[0].window.height), int(tiles[0].window.width)
+    ph, pw = max(size[0], tile_size), max(size[1], tile_size)
+
+    def check_tile(t, tracker):
+        probes = find_probes(mask, (*window_key(t.window), *size))
+        if not probes:
+            return None
+        images, padded = [], []
+        for p in probes:
+            raw, valid = source.read(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
+            images.append(pad_to(units.to_model(to_unit(raw, mode, valid=valid, clip=False)), ph, pw))
+            scored = np.zeros((ph, pw), bool)
+            scored[:size[0], :size[1]] = p.scored & valid  # nodata is no truth; padding is not scored
+            padded.append(Probe(p.window, pad_to(p.hidden, ph, pw), scored))
+        fn = _model_fn(pipe, job, t.seed ^ 0x5EED, t.metadata, tracker, ctx.cancel)
+        raw_fills, classical = probe_fills(fn, images, padded)
+        return score_probes(raw_fills, classical, images, padded, DEFAULT_DESIGN)
+
+    return check_holes(ctx, mask, tiles, check_tile)
 
 
 @dataclasses.dataclass

@@ -20,20 +20,18 @@ model scores lower get the classical fill, and the scores and the share go into 
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import List, Optional, Sequence
 
 import numpy as np
 
 from ..cancel import raise_if_cancelled
-from ..geo.raster_metadata import metadata_from_raster
 from ..geo.scaling import to_unit
-from ..tiling import RasterSource
 from .classical_fill import biharmonic_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
-from .inpaint import CHECK_SHARE, hole_step, inpaint_plan, model_tiles
+from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
-from .inpaint_check import CheckReport, Score, TileCheck, find_probes, holed_tiles
+from .inpaint_check import CheckReport, Score, TileCheck, find_probes
+from .predict import at_tile, open_dated, require_overlap
 from .raster_task import run_raster
 
 BLOCK = 1024  # the radiometric match reads the rasters in blocks of this many pixels a side
@@ -90,8 +88,6 @@ def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray]
 def run(ctx, inp) -> TaskOutput:
     """The other-dates inpainting run (called by :func:`.inpaint.run` with what it has read and planned:
     an :class:`.inpaint.InpaintInput`)."""
-    from .predict import require_overlap
-
     job, pipe = ctx.job, ctx.model.pipeline
     if pipe.controlnet3d is None:
         raise ValueError(f"the model {ctx.model.name} has no temporal 3-D ControlNet (controlnet3d/ folder): "
@@ -99,11 +95,7 @@ def run(ctx, inp) -> TaskOutput:
     for path, _ in job.other_dates:
         require_overlap(path, inp.header.grid, job.input)
     with contextlib.ExitStack() as stack:
-        frame_md, others = [], []
-        for path, date in job.other_dates:
-            md = metadata_from_raster(path)
-            frame_md.append(md.replace(date=date) if date is not None else md)
-            others.append(stack.enter_context(contextlib.closing(RasterSource(path, inp.bands, grid=inp.header.grid))))
+        frame_md, others = open_dated(stack, job.other_dates, inp.bands, inp.header.grid)
         return _fill_from_dates(ctx, inp, others, frame_md)
 
 
@@ -130,9 +122,7 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
     def model_fill(frames, tile_, seed, tracker):
         h, w = frames[0].shape[1:]
         ph, pw = max(h, inp.tile), max(w, inp.tile)
-        here = tile_.metadata
-        per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
-        target = here.replace(date=target_md.date, cloud_cover=0.0)
+        per_frame, target = at_tile(tile_.metadata, frame_md, target_md.date)
         shown = [pad_to(np.clip(f, 0.0, 1.0).astype(np.float32), ph, pw) for f in frames]
         image, _ = sample(pipe.predict, job, seed, tracker, ctx.cancel, shown, per_frame, target, prompt=job.prompt)
         return to_chw(image, None)[:, :h, :w].astype(np.float64)
@@ -182,33 +172,23 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     """Probes of known target pixels shaped like each tile's hole, filled from other dates and by the model."""
     from rasterio.windows import Window
 
-    report = CheckReport(enabled=bool(getattr(ctx.job, "fallback", True)))
-    report.masked = int(mask.sum())
-    started = time.perf_counter()
-    holed = holed_tiles(mask, tiles)
-    if report.enabled:
-        tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "inpaint: self-check")
-        for i, t in enumerate(holed):
-            tracker.tiles(i, len(holed))
-            raise_if_cancelled(ctx.cancel, "inpaint")
-            size = int(t.window.height), int(t.window.width)
-            check = TileCheck(Score(), Score())
-            for p in find_probes(mask, (*window_key(t.window), *size)):
-                _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
-                h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
-                hidden, scored = p.hidden[:h, :w], p.scored[:h, :w] & ok
-                if not scored.any():
-                    continue
-                blanked = np.where(hidden[None], 0.0, image)  # the truth under the probe never reaches a fill
-                base = classical(blanked, hidden, frames, valid, order, invalid=~ok)
-                model = anchor(model_fill(frames, t, t.seed ^ 0x5EED, tracker), base, hidden, DEFAULT_DESIGN)
-                check.model.add(model, image, scored)
-                check.classical.add(base, image, scored)
-            if check.model.n:
-                report.add(window_key(t.window), check)
-    report.count_classical(mask, [t.window for t in holed], window_key)
-    report.seconds = time.perf_counter() - started
-    return report
+    def check_tile(t, tracker):
+        size = int(t.window.height), int(t.window.width)
+        check = TileCheck(Score(), Score())
+        for p in find_probes(mask, (*window_key(t.window), *size)):
+            _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
+            h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
+            hidden, scored = p.hidden[:h, :w], p.scored[:h, :w] & ok
+            if not scored.any():
+                continue
+            blanked = np.where(hidden[None], 0.0, image)  # the truth under the probe never reaches a fill
+            base = classical(blanked, hidden, frames, valid, order, invalid=~ok)
+            model = anchor(model_fill(frames, t, t.seed ^ 0x5EED, tracker), base, hidden, DEFAULT_DESIGN)
+            check.model.add(model, image, scored)
+            check.classical.add(base, image, scored)
+        return check if check.model.n else None
+
+    return check_holes(ctx, mask, tiles, check_tile)
 
 
 __all__ = ["Match", "classical", "date_order", "run"]

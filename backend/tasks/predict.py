@@ -68,12 +68,26 @@ def run(ctx: TaskContext) -> TaskOutput:
     for path, _ in job.frames[1:]:
         require_overlap(path, header.grid, first_path)
     with contextlib.ExitStack() as stack:
-        frame_md, sources = [], []
-        for path, date in job.frames:
-            md = metadata_from_raster(path)
-            frame_md.append(md.replace(date=date) if date is not None else md)
-            sources.append(stack.enter_context(contextlib.closing(RasterSource(path, bands, grid=header.grid))))
+        frame_md, sources = open_dated(stack, job.frames, bands, header.grid)
         return _predict(ctx, header, sources, frame_md)
+
+
+def open_dated(stack: contextlib.ExitStack, dated, bands, grid) -> tuple:
+    """(metadata, sources) of ``(path, date or None)`` pairs: each file's metadata with the job's date where it
+    gives one, and a source read on ``grid`` (closed with ``stack``)."""
+    metadata, sources = [], []
+    for path, date in dated:
+        md = metadata_from_raster(path)
+        metadata.append(md.replace(date=date) if date is not None else md)
+        sources.append(stack.enter_context(contextlib.closing(RasterSource(path, bands, grid=grid))))
+    return metadata, sources
+
+
+def at_tile(here, frame_md, target_date) -> tuple:
+    """(frames' metadata, target metadata) for one tile: the tile's location and GSD (``here``), each frame's
+    own date, the target date for the target."""
+    per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
+    return per_frame, here.replace(date=target_date, cloud_cover=0.0)
 
 
 def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
@@ -102,9 +116,7 @@ def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
             frames = [to_unit(a, mode, valid=v) for a, v in zip(tile.arrays, tile.valid)]
             if limits is not None:
                 frames = [stretch(f, limits, v) for f, v in zip(frames, tile.valid)]
-            here = t.metadata  # this tile's location and GSD
-            per_frame = [m.replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for m in frame_md]
-            target = here.replace(date=job.target_date, cloud_cover=0.0)
+            per_frame, target = at_tile(t.metadata, frame_md, job.target_date)
             image, spread = sample(pipe.predict, job, t.seed, tracker, ctx.cancel, frames, per_frame, target,
                                    prompt=job.prompt)
             out = to_chw(image, spread)
@@ -143,9 +155,7 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
         if not where.any():
             continue
         ph, pw = max(h, tile_size), max(w, tile_size)
-        here = t.metadata
-        per_frame = [frame_md[j].replace(lon=here.lon, lat=here.lat, gsd=here.gsd) for j in older]
-        target = here.replace(date=frame_md[latest].date, cloud_cover=0.0)
+        per_frame, target = at_tile(t.metadata, [frame_md[j] for j in older], frame_md[latest].date)
         image, _ = sample(pipe.predict, job, t.seed ^ 0x5EED, tracker, ctx.cancel,
                           [pad_to(np.asarray(frames[j], np.float32), ph, pw) for j in older], per_frame, target,
                           prompt=job.prompt)
