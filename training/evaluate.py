@@ -30,8 +30,8 @@ Tasks and protocols
   bicubic variance), with bicubic's and the truth's on the same tiles; the JSON gives their ratios.
 * ``inpaint``: each tile gets a real cloud-mask shape (seeded per tile) from ``--masks``; scores on the whole
   tile and inside the mask (PSNR, SSIM, colour error = mean |per-band mean difference|, texture error =
-  |std of the 2 px high-pass of the fill - the truth's|); baseline: biharmonic fill (the product's own
-  classical fill). Rows ``model`` (the anchored model fill, before any fallback) and ``product`` (what the
+  |std of the 2 px high-pass of the fill - the truth's|); baseline: biharmonic fill (the method an analyst
+  has); the product's own classical fill is harmonic (its row is scored too). Rows ``model`` (the anchored model fill, before any fallback) and ``product`` (what the
   task writes by default, self-check and fallback included, with the fallback share); ``--designs`` adds
   other fill designs (:mod:`backend.tasks.inpaint_anchor`) scored on the same model samples.
 * ``predict``: rasters on the same pixel grid form a time series (ordered by date where known, else by file
@@ -390,13 +390,17 @@ def _model_fn(model, metadata, caption: str, seed: int):
     return fn
 
 
+CLASSICAL_ROW = "harmonic (the product's classical fill)"
+
+
 def eval_inpaint(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, List[dict]]:
-    """Rows: ``biharmonic`` (the baseline), ``network fill`` (the model's raw fill), ``model`` (the product's
+    """Rows: ``biharmonic`` (the baseline), ``harmonic`` (the product's classical fill, :mod:`backend.tasks.
+    classical_fill`), ``network fill`` (the model's raw fill), ``model`` (the product's
     anchored model fill before any fallback), ``product`` (what the inpainting task writes by default: the
     self-check on probes of the scene around the tile picks the model or the classical fill, exactly as
     :func:`backend.tasks.inpaint.run` does per tile), and per extra ``--designs`` entry its fill and its
     product. Each tile is its own run: a tile without a probe gets the classical fill, as a raster would."""
-    from backend.tasks.classical_fill import biharmonic_fill
+    from backend.tasks.classical_fill import biharmonic_fill, classical_fill
     from backend.tasks.inpaint_anchor import DEFAULT_DESIGN, anchor
     from backend.tasks.inpaint_check import RULE, find_probes
     from backend.tasks.inpaint_fill import probe_fills, score_probes
@@ -408,8 +412,9 @@ def eval_inpaint(folder, model, args, specs, masks: CloudMaskBank) -> Dict[str, 
         for ti, (x0, y0, size) in enumerate(_tiles(scene, args.tile, args.split, args.max_tiles)):
             truth = scene.image[:, y0:y0 + size, x0:x0 + size].astype(np.float64)
             mask = masks.sample(np.random.default_rng([args.seed, si, ti]), size).astype(bool)
-            classical = biharmonic_fill(truth * (~mask), mask)
-            rows["biharmonic"].append(_inpaint_scores(np.clip(classical, 0, 1), truth, mask))
+            rows["biharmonic"].append(_inpaint_scores(np.clip(biharmonic_fill(truth * (~mask), mask), 0, 1), truth, mask))
+            classical = classical_fill(truth * (~mask), mask)  # the product's: anchors the model, and the fallback
+            rows[CLASSICAL_ROW].append(_inpaint_scores(np.clip(classical, 0, 1), truth, mask))
             if model is None:
                 continue
             md = scene.metadata(x0, y0, size, size).to_vector()

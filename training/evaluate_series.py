@@ -167,15 +167,16 @@ def _write_crop(src_path: Path, window, out: Path, bands=(1, 2, 3)) -> None:
 
 def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2) -> Dict[str, List[dict]]:
     """Cloud removal with other dates: the last date of each series gets real cloud shapes (seeded) over a
-    ``size`` px crop at its centre; rows, scored inside the mask: ``biharmonic`` (one date, classical),
+    ``size`` px crop at its centre; rows, scored inside the mask: ``biharmonic`` (one date, classical; the
+    product's own one-date classical fill, harmonic, is scored too),
     ``product, one date`` (inpainting as written without other dates) and ``product, other dates`` (as
     written with the ``others`` closest earlier dates, cut on the same ground), with their fallback shares."""
     import rasterio
     from rasterio.windows import Window
 
-    from backend.tasks.classical_fill import biharmonic_fill
+    from backend.tasks.classical_fill import biharmonic_fill, classical_fill
 
-    from .evaluate import _inpaint_scores
+    from .evaluate import CLASSICAL_ROW, _inpaint_scores
 
     rows: Dict[str, List[dict]] = {}
     for si, series in enumerate(find_series(folder)):
@@ -216,7 +217,7 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
             scale = 255.0 if eight_bit else float(np.percentile(truth, 98) - np.percentile(truth, 2)) or 1.0
             lo = 0.0 if eight_bit else float(np.percentile(truth, 2))
             unit = (truth - lo) / scale
-            filled = {"biharmonic": biharmonic_fill(unit, hole)}
+            filled = {"biharmonic": biharmonic_fill(unit, hole), CLASSICAL_ROW: classical_fill(unit, hole)}
             for key, res in results.items():
                 with rasterio.open(res.output) as ds:
                     filled[key] = (ds.read().astype(np.float64) - lo) / scale

@@ -12,7 +12,7 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-from .classical_fill import biharmonic_fill
+from .classical_fill import classical_fill
 from .inpaint_anchor import anchor
 from .inpaint_check import Probe, Score, TileCheck
 
@@ -26,7 +26,7 @@ def probe_fills(model_fn: ModelFn, images: Sequence[np.ndarray],
     hidden = np.stack([p.hidden for p in probes])
     blanked = np.stack([np.where(p.hidden[None], 0.0, img) for img, p in zip(images, probes)]).astype(np.float32)
     raw = np.asarray(model_fn(blanked, hidden), dtype=np.float64)
-    classical = [biharmonic_fill(b, p.hidden) for b, p in zip(blanked, probes)]
+    classical = [classical_fill(b, p.hidden) for b, p in zip(blanked, probes)]
     return raw, classical
 
 
@@ -45,7 +45,7 @@ def fill(raw_model: np.ndarray, image: np.ndarray, hole: np.ndarray, design: str
     """The product's fill of one tile: the anchored model fill, or the classical fill where the self-check
     chose it; pixels outside ``hole`` are ``image``'s. ``invalid`` (nodata) pixels are not interpolated from."""
     unknown = hole if invalid is None else (hole | np.asarray(invalid, dtype=bool))
-    classical = biharmonic_fill(image, unknown)
+    classical = classical_fill(image, unknown)
     if not use_model:
         return classical
     return anchor(raw_model, classical, hole, design)
