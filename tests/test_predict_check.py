@@ -68,3 +68,41 @@ def test_one_frame_cannot_be_checked_and_writes_it(model, tmp_path):
     out, _ = _read(res.output)
     first, _ = _read(FRAMES[0])
     assert np.abs(out - first).max() <= 1e-5 * np.ptp(first)
+
+
+def _score(mse, n=300):
+    from backend.tasks.inpaint_check import Score
+
+    return Score(se=mse * n, ae=0.0, n=n, ssim_sum=0.0, px=0)
+
+
+def test_scene_gate_needs_a_clear_pooled_win_before_any_tile_gets_the_model():
+    from backend.tasks.inpaint_check import TileCheck
+    from backend.tasks.predict_check import MARGIN_DB, PredictCheck
+
+    # the model wins two tiles narrowly and loses one badly: pooled, it is worse than persistence
+    report = PredictCheck()
+    report.add((0, 0), TileCheck(_score(0.0090), _score(0.0100)))
+    report.add((0, 1), TileCheck(_score(0.0095), _score(0.0100)))
+    report.add((1, 0), TileCheck(_score(0.0300), _score(0.0100)))
+    assert not report.scene_passes
+    assert not any(report.use_model(k) for k in [(0, 0), (0, 1), (1, 0), (5, 5)])
+    assert report.persistence_share([(0, 0), (0, 1), (1, 0)]) == 1.0
+    assert f"not better by {MARGIN_DB:g} dB" in report.sentence(1.0)
+    assert report.to_dict(1.0)["scene_passes"] is False
+
+    # a pooled win smaller than the margin does not pass either
+    close = PredictCheck()
+    close.add((0, 0), TileCheck(_score(0.0100 / 10 ** (0.9 * MARGIN_DB / 10)), _score(0.0100)))
+    assert close.model.psnr > close.persistence.psnr and not close.scene_passes
+
+    # a clear pooled win: each tile then follows its own verdict, unchecked tiles the pooled one
+    clear = PredictCheck()
+    clear.add((0, 0), TileCheck(_score(0.0040), _score(0.0100)))
+    clear.add((0, 1), TileCheck(_score(0.0110), _score(0.0100)))
+    assert clear.scene_passes
+    assert clear.use_model((0, 0)) and not clear.use_model((0, 1)) and clear.use_model((9, 9))
+
+    # switched off: the model everywhere, whatever the backtest said
+    report.enabled = False
+    assert report.use_model((1, 0))
