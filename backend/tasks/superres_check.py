@@ -11,6 +11,16 @@ units the model sees (the per-raster stretch when the model declares one, else t
 A large raster is checked on its central ``CHECK_MAX_PIXELS`` (input pixels, about a 4096 x 4096 window);
 tiles outside it follow the verdict of the whole check.
 
+Memory (issue 20): only the degraded window (all bands, 1 / factor^2 of the window) is held whole. The
+model's blended output reaches the scoring in full-width strips of ``STRIP_ROWS`` rows as the tiles finish;
+each strip is scored at once against the input (read again, in the strips the degrading read) and the
+bicubic path (run on the strip's coarse rows plus ``CLASSICAL_HALO`` rows each side), and only error sums
+per tile are kept. The scores are those of the whole-window computation up to float64 summation order
+(bit for bit up-sampling with power-of-two factors; other factors round torch's bicubic coordinates
+slightly otherwise, about 1e-5). On a 13-band raster with data in the 4096 px window the check took 2.4 GB
+above the process's baseline; in strips about 0.4 GB, mostly one strip's 13-band read
+(tests/benchmarks/bench_memory.py --task check --centre).
+
 Periodic texture: the power of the 4-8 px periodic components, i.e. the FFT (Hann-windowed, mean removed)
 in the square band 1/8 <= max(|fx|, |fy|) <= 1/4 cycles per pixel, in variance units.
 """
@@ -29,6 +39,12 @@ import torch.nn.functional as F
 PERIODIC_BAND = (1.0 / 8.0, 1.0 / 4.0)  # cycles per pixel: periods of 4 to 8 px
 CHECK_MAX_PIXELS = 4096 * 4096  # input pixels of the check window (its model run is 1/factor^2 of that)
 CONTEXT = 0.5  # each tile is judged on its input window widened by this share of its size on every side
+STRIP_ROWS = 256  # window rows read, degraded and scored at a time
+SCORE_ROWS = 64  # of which the float64 errors are taken this many rows at a time
+# coarse rows each side of a strip that its bicubic (+ back-projection) output is computed with: the output
+# there depends on coarse rows about 2 away per bicubic pass (4 passes with back-projection), so 32 leaves
+# the strip's rows as the whole window gives them
+CLASSICAL_HALO = 32
 
 
 # ------------------------------------------------------------------------------------------- texture
@@ -100,7 +116,10 @@ def psnr(a: np.ndarray, b: np.ndarray, valid: Optional[np.ndarray] = None) -> fl
 
 def psnr_of_squares(err: np.ndarray) -> float:
     """PSNR (peak 1) of squared errors already taken (:func:`psnr` without the difference)."""
-    mse = float(err.mean()) if err.size else float("nan")
+    return psnr_of_mse(float(err.mean()) if err.size else float("nan"))
+
+
+def psnr_of_mse(mse: float) -> float:
     return float("inf") if mse == 0 else -10.0 * math.log10(mse) if mse == mse else float("nan")
 
 
@@ -166,47 +185,149 @@ def check_window(height: int, width: int, factor: int, max_pixels: int = CHECK_M
     return (height - h) // 2, (width - w) // 2, h, w
 
 
-def degrade_source(read: Callable, window: tuple, factor: int, strip: int = 256):
+def strip_rows(factor: int, strip: int = STRIP_ROWS) -> int:
+    """Rows per strip of the check window: a multiple of the factor."""
+    return max(factor, strip - strip % factor)
+
+
+def degrade_source(read: Callable, window: tuple, factor: int, strip: int = STRIP_ROWS, keep_fine: bool = True):
     """Block means of the window (read by ``read(row, col, h, w) -> (unit (C, h, w), valid (h, w))``) in row
     strips, so memory stays at one strip plus the coarse result. A coarse pixel is valid when all its fine
-    pixels are. Returns coarse (C, h/f, w/f), its validity, the window's RGB (3, h, w) and its validity."""
+    pixels are. Returns coarse (C, h/f, w/f), its validity, the window's RGB (3, h, w) and its validity (the
+    last two None without ``keep_fine``: :func:`self_check` reads them again strip by strip)."""
     r0, c0, h, w = window
-    rows = max(factor, strip - strip % factor)
+    rows = strip_rows(factor, strip)
     coarse = cvalid = None  # filled strip by strip (no list of strips + concatenation: half the peak memory)
-    fine_rgb = np.zeros((3, h, w), np.float32)
-    fvalid = np.zeros((h, w), bool)
+    fine_rgb = np.zeros((3, h, w), np.float32) if keep_fine else None
+    fvalid = np.zeros((h, w), bool) if keep_fine else None
     for r in range(0, h, rows):
         n = min(rows, h - r)
         unit, valid = read(r0 + r, c0, n, w)
-        unit = np.where(valid[None], unit, 0.0)
-        part = block_mean(unit, factor).astype(np.float32)
+        unit = np.asarray(unit)
+        if unit.dtype == np.float32 and unit.flags.writeable:  # (read gives a fresh array): no copy of the strip
+            unit[:, ~valid] = 0.0
+        else:
+            unit = np.where(valid[None], unit, 0.0)
         if coarse is None:
-            coarse = np.zeros((part.shape[0], h // factor, w // factor), np.float32)
+            coarse = np.zeros((unit.shape[0], h // factor, w // factor), np.float32)
             cvalid = np.zeros((h // factor, w // factor), bool)
         cr = r // factor
-        coarse[:, cr:cr + part.shape[1]] = part
-        cvalid[cr:cr + part.shape[1]] = block_mean(valid[None].astype(np.float64), factor)[0] > 0.999
-        fine_rgb[:, r:r + n] = unit[:3]
-        fvalid[r:r + n] = valid
+        for b in range(unit.shape[0]):  # one band at a time: the float64 means of all 13 took 110 MB a strip
+            part = block_mean(unit[b:b + 1], factor)[0]
+            coarse[b, cr:cr + part.shape[0]] = part  # (float64 -> float32 as astype)
+        cvalid[cr:cr + n // factor] = block_mean(valid[None].astype(np.float64), factor)[0] > 0.999
+        if keep_fine:
+            fine_rgb[:, r:r + n] = unit[:3]
+            fvalid[r:r + n] = valid
     return coarse, cvalid, fine_rgb, fvalid
 
 
-def judge(report: SRCheck, truth: np.ndarray, valid: np.ndarray, model: np.ndarray, bicubic: np.ndarray,
-          window: tuple, tiles, to_model_units: Callable[[np.ndarray], np.ndarray]) -> SRCheck:
-    """Scores of the model's and bicubic's one-scale-down outputs (input units, (3, h, w) over ``window``)
-    against the input's RGB, overall and per tile (input windows widened by :data:`CONTEXT`)."""
+def classical_rows(classical_unit: Callable, coarse: np.ndarray, factor: int, r: int, n: int,
+                   halo: int = CLASSICAL_HALO) -> np.ndarray:
+    """Fine rows ``[r, r + n)`` (multiples of the factor) of ``classical_unit(coarse)[:3]`` without running it
+    on the whole window: on the strip's coarse rows with ``halo`` rows of context each side. Bicubic and the
+    back-projection clip to max(1, their input's maximum); where the strip's maximum is below the window's,
+    one row at the window's maximum is added beyond the halo (too far to change the strip's rows) so that the
+    clip is the window's."""
+    hc = coarse.shape[1]
+    a, b = r // factor, (r + n) // factor
+    lo, hi = max(0, a - halo), min(hc, b + halo)
+    piece, top = coarse[:, lo:hi], a - lo
+    if lo > 0 or hi < hc:
+        peak = float(coarse[:3].max())
+        if peak > 1.0 and float(piece[:3].max()) < peak:
+            extra = np.full((coarse.shape[0], 1, coarse.shape[2]), peak, coarse.dtype)
+            if hi < hc:  # below the bottom halo
+                piece = np.concatenate([piece, extra], axis=1)
+            else:  # the strip ends at the window's bottom: above the top halo (lo > 0 then)
+                piece, top = np.concatenate([extra, piece], axis=1), top + 1
+    out = np.asarray(classical_unit(piece))
+    return out[:3, top * factor:(top + b - a) * factor, :coarse.shape[2] * factor]
+
+
+class _StripScorer:
+    """The sink the model's blended check output streams into (``block_height`` rows at a time, top to
+    bottom, full width): each strip is scored at once against the input and the bicubic path, and only the
+    squared-error sums (overall and per tile) are kept -- the scores of whole-window error maps, without the
+    maps (on a 4096 px window each float64 RGB map is 400 MB)."""
+
+    def __init__(self, rows: int, window: tuple, factor: int, read: Callable, coarse: np.ndarray,
+                 cvalid: np.ndarray, classical_unit: Callable, to_model_units: Callable, boxes: list):
+        self.block_height = rows  # the tiling's blender stages finished rows in whole blocks of this height
+        self.dtype = np.dtype(np.float32)  # as run_tiled's in-memory result
+        self.path = None
+        self.rows, self.window, self.factor, self.read = rows, window, factor, read
+        self.coarse, self.cvalid = coarse, cvalid
+        self.classical_unit, self.to_model_units = classical_unit, to_model_units
+        self.keys = [box[0] for box in boxes]
+        self.boxes = np.array([box[1:] for box in boxes], np.int64).reshape(-1, 4)  # rr0, rr1, cc0, cc1 (window)
+        self.sums = np.zeros((len(boxes), 2))  # per tile: summed (model, bicubic) channel-mean squared errors
+        self.counts = np.zeros(len(boxes), np.int64)  # and valid pixels
+        self.total = np.zeros(2)
+        self.count = 0
+        self.done = 0  # window rows scored
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, array, window):
+        r, n = int(window.row_off), int(window.height)
+        if r != self.done or int(window.col_off) != 0 or int(window.width) != self.window[3]:
+            raise RuntimeError(f"the check's output came out of order: rows {r}..{r + n} after {self.done}")
+        for k in range(0, n, self.rows):  # the strips degrade_source read: the input reads back identically
+            self._score(r + k, array[:, k:k + self.rows])
+        self.done = r + n
+
+    def _score(self, r: int, model: np.ndarray):
+        r0, c0, h, w = self.window
+        f, n = self.factor, model.shape[1]
+        unit, fvalid = self.read(r0 + r, c0, n, w)
+        truth = np.where(fvalid[None], unit[:3], 0.0)
+        cv = self.cvalid[r // f:(r + n) // f]
+        valid = fvalid & np.repeat(np.repeat(cv, f, 0), f, 1)
+        del unit
+        outputs = (model, classical_rows(self.classical_unit, self.coarse, f, r, n))
+        em, eb = maps = np.empty((2, n, w))  # channel-mean squared errors of the strip
+        for s in range(0, n, SCORE_ROWS):  # float64 in fewer rows still: to_model_units makes temporaries
+            e = min(n, s + SCORE_ROWS)
+            t = self.to_model_units(np.asarray(truth[:, s:e], np.float64))
+            for i, a in enumerate(outputs):
+                err = self.to_model_units(np.array(a[:3, s:e, :w], dtype=np.float64))
+                np.subtract(err, t, out=err)
+                np.square(err, out=err)  # the same values as (a - t) ** 2
+                self.total[i] += float(err.sum(where=valid[None, s:e]))
+                maps[i, s:e] = err.mean(axis=0)
+                del err
+        self.count += 3 * int(valid.sum())
+        rr0, rr1, cc0, cc1 = self.boxes.T
+        for j in np.nonzero((rr0 < r + n) & (rr1 > r))[0]:  # the tiles' judging windows this strip crosses
+            a0, a1 = max(int(rr0[j]), r) - r, min(int(rr1[j]), r + n) - r
+            v = valid[a0:a1, cc0[j]:cc1[j]]
+            c = int(v.sum())
+            if c:
+                self.sums[j, 0] += float(em[a0:a1, cc0[j]:cc1[j]][v].sum())
+                self.sums[j, 1] += float(eb[a0:a1, cc0[j]:cc1[j]][v].sum())
+                self.counts[j] += c
+
+    def finish(self, report: SRCheck) -> SRCheck:
+        if self.done != self.window[2]:
+            raise RuntimeError(f"the check scored {self.done} of {self.window[2]} rows")
+        if self.count:
+            report.model_db, report.bicubic_db = (psnr_of_mse(x / self.count) for x in self.total)
+        for key, (m, b), c in zip(self.keys, self.sums, self.counts):
+            if c >= 16:
+                report.tiles[key] = (float(m / c), float(b / c))
+        return report
+
+
+def judging_boxes(tiles, window: tuple) -> list:
+    """(key, rr0, rr1, cc0, cc1): the window rows and columns each tile is judged on (its input window widened
+    by :data:`CONTEXT`, clipped to the checked window), for the tiles mostly inside the window."""
     r0, c0, h, w = window
-    t = to_model_units(np.asarray(truth, np.float64))
-    scores = []
-    for a in (model, bicubic):  # one float64 error map at a time, squared in place: the window is 4096 px a side
-        err = to_model_units(np.array(a, dtype=np.float64))
-        np.subtract(err, t, out=err)
-        np.square(err, out=err)  # the same values as (a - t) ** 2
-        scores.append((psnr_of_squares(err[:, valid]) if valid.any() else None, err.mean(axis=0)))
-        del err
-    (model_db, em), (bicubic_db, eb) = scores
-    if valid.any():
-        report.model_db, report.bicubic_db = model_db, bicubic_db
+    boxes = []
     for tile in tiles:
         win = tile.window
         th, tw = int(win.height), int(win.width)
@@ -216,12 +337,37 @@ def judge(report: SRCheck, truth: np.ndarray, valid: np.ndarray, model: np.ndarr
         rr0, cc0, rr1, cc1 = max(rr0, 0), max(cc0, 0), min(rr1, h), min(cc1, w)
         if rr1 - rr0 < th // 2 or cc1 - cc0 < tw // 2:
             continue  # mostly outside the checked window: the overall verdict applies
-        v = valid[rr0:rr1, cc0:cc1]
-        if v.sum() < 16:
-            continue
-        key = (int(win.row_off), int(win.col_off))
-        report.tiles[key] = (float(em[rr0:rr1, cc0:cc1][v].mean()), float(eb[rr0:rr1, cc0:cc1][v].mean()))
-    return report
+        boxes.append(((int(win.row_off), int(win.col_off)), rr0, rr1, cc0, cc1))
+    return boxes
+
+
+def stream_tiled(fn: Callable, source, tile_size: int, overlap: int, factor: int, base_seed: int, metadata,
+                 cancel, sink) -> int:
+    """:func:`backend.tiling.run_tiled`'s in-memory run (the same tiles, seeds, reflect padding and
+    blending, hence the same values), with the finished rows handed to ``sink`` as the tiles complete
+    instead of kept in a whole-output array. Returns the number of tiles."""
+    from ..cancel import Cancelled, is_cancelled
+    from ..geo.grids import sr_output_grid
+    from ..tiling import TileBatch, _Blender, _read_batch, plan_tiles
+
+    tiles = plan_tiles(source.grid, tile_size, overlap, factor, base_seed, metadata)
+    ph, pw = max(tiles.th, tile_size), max(tiles.tw, tile_size)
+    state = _Blender(sr_output_grid(source.grid, factor), int(overlap) * int(factor), tiles, track_valid=False)
+    started = False
+    for k in range(len(tiles)):
+        if is_cancelled(cancel):
+            raise Cancelled(f"cancelled after {k} of {len(tiles)} tiles of the self-check")
+        tile = tiles[k]
+        inputs, valids = _read_batch([source], [tile], ph, pw, "reflect")
+        result = np.asarray(fn(TileBatch([tile], inputs, valids, int(factor))))
+        if result.shape[:2] != (1, 3) or result.shape[2:] != (ph * factor, pw * factor):
+            raise RuntimeError(f"the check's tile function returned shape {result.shape}")
+        if not started:
+            state.start(3, sink)
+            started = True
+        oh, ow = int(tile.out_window.height), int(tile.out_window.width)
+        state.add(sink, tile, result[0, :, :oh, :ow], None, None)
+    return len(tiles)
 
 
 def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: int, metadata,
@@ -237,7 +383,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
     from ..geo.grids import Grid
     from ..geo.scaling import to_unit
-    from ..tiling import ArraySource, plan_tiles, run_tiled
+    from ..tiling import ArraySource, plan_tiles
     from .common import TileProgress
 
     grid = source.grid
@@ -256,7 +402,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
         raw, valid = source.read(Window(c, r, width, n))
         return to_unit(raw, mode, valid=valid, clip=False), valid
 
-    coarse, cvalid, truth, fvalid = degrade_source(read, window, factor)
+    coarse, cvalid, _, _ = degrade_source(read, window, factor, keep_fine=False)
     if not cvalid.any():  # nothing to score (e.g. a scene's nodata centre): the model everywhere, as judged
         return report
     cgrid = Grid(grid.crs, grid.transform * Affine.translation(c0, r0) * Affine.scale(factor), w // factor, h // factor)
@@ -268,16 +414,15 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
                                      if batch.valid[0][k].any() else classical_unit(batch.inputs[0][k]))[:3],
                                     np.float32) for k, t in enumerate(batch.tiles)])
 
-    res = run_tiled(fn, None, sources=[ArraySource(coarse, cgrid, cvalid)], tile_size=tile_in, overlap=overlap_in,
-                    factor=factor, out_bands=3, base_seed=ctx.seed ^ 0x5EED, metadata=metadata, cancel=ctx.cancel)
-    model = res.array[:3, :h, :w]  # float32: judge takes them to float64 one at a time
-    bicubic = np.asarray(classical_unit(coarse))[:3, :h, :w]
-    valid = fvalid & np.repeat(np.repeat(cvalid, factor, 0), factor, 1)
     # only the tiles near the checked window get their own verdict: the others (millions on a large raster)
     # are counted, not visited
     pad_r, pad_c = int(CONTEXT * tiles.th), int(CONTEXT * tiles.tw)
     near = [tiles[k] for k in tiles.indexes_in(r0 - pad_r, r0 + h + pad_r, c0 - pad_c, c0 + w + pad_c)]
-    judge(report, truth, valid, model, bicubic, window, near, to_model_units)
+    scorer = _StripScorer(strip_rows(factor), window, factor, read, coarse, cvalid, classical_unit, to_model_units,
+                          judging_boxes(near, window))
+    stream_tiled(fn, ArraySource(coarse, cgrid, cvalid), tile_in, overlap_in, factor, ctx.seed ^ 0x5EED, metadata,
+                 ctx.cancel, scorer)
+    scorer.finish(report)
     own = sum(not report.use_model(key) for key in report.tiles)
     rest = 0 if report.use_model(None) else len(tiles) - len(report.tiles)
     report.fallback_tiles = own + rest
@@ -286,4 +431,5 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
 
 __all__ = ["PERIODIC_BAND", "periodic_power", "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr",
-           "psnr_of_squares", "SRCheck", "check_window", "degrade_source", "judge", "self_check"]
+           "psnr_of_squares", "psnr_of_mse", "SRCheck", "check_window", "strip_rows", "degrade_source",
+           "classical_rows", "judging_boxes", "stream_tiled", "self_check"]
