@@ -24,3 +24,21 @@ def test_inpaint_progress_counts_only_the_tiles_that_run(tmp_path):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert max(f for f, text in seen if text.startswith("inpaint: tile")) > 0.9  # the model's steps fill the bar
 
+
+
+def test_superres_progress_follows_the_self_check_then_the_output(tmp_path):
+    """The self-check runs the model before the first output tile (minutes on a large raster): it takes the
+    first part of the bar and says so, instead of a bar frozen at 0 %."""
+    from backend.api import DiffusionSat
+
+    ds = DiffusionSat.from_pretrained("diffusionsat-mini")
+    seen = []
+    res = ds.super_resolve(ROOT / "resources" / "samples" / "slovenia_s2l1c_13band.tif", output=tmp_path / "sr.tif",
+                           steps=2, seed=1, quicklook=False, progress=lambda f, m="": seen.append((f, m)))
+    assert res.check and res.check["enabled"]
+    check = [f for f, text in seen if text.startswith("super-resolve: self-check: tile")]
+    output = [f for f, text in seen if text.startswith("super-resolve: tile")]
+    assert check and output, seen
+    assert 0.0 < max(check) <= min(output)  # the check first, on its own share of the bar
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

@@ -39,7 +39,8 @@ import torch.nn.functional as F
 from ..geo.scaling import resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource, plan_tiles, require_strip_memory
-from .common import TaskContext, TaskOutput, TileProgress, sample, tile_and_overlap, to_chw, window_key
+from .common import (TaskContext, TaskOutput, TileProgress, sample, scaled_progress, tile_and_overlap, to_chw,
+                     window_key)
 from .raster_task import RasterPlan, TileInput, read_header, run_raster
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 from .superres_check import bicubic_up, grid_notch, self_check
@@ -154,7 +155,6 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     # an output too wide for the blending strips is refused here, before the sample and the self-check
     require_strip_memory(plan_tiles(source.grid, tile_in, overlap_in, factor), 4 if spread else 3,
                          "float32" if spread else header.dtype, job.input)
-    tracker = TileProgress(ctx.progress, "super-resolve")
     percentiles = stretch_percentiles(model)
     values = valid_sample(source, job.input)
     limits = shared_limits([source], mode, percentiles, samples=[values]) if percentiles else None
@@ -198,6 +198,7 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
     report = self_check(ctx, source, mode, factor, tile_in, overlap_in, metadata, super_unit, classical_unit,
                         lambda x: stretch_units(x, limits), enabled=bool(getattr(job, "fallback", True)))
+    tracker = TileProgress(scaled_progress(ctx.progress, report.progress_share, 1.0), "super-resolve")
     plan = RasterPlan([source], mode, header.dtype, tile_in, overlap_in, metadata, inputs=[job.input],
                       factor=factor, nodata=nodata, check_tags=report.tags(), check=report.to_dict())
     return run_raster(ctx, plan, step, tracker)

@@ -136,6 +136,7 @@ class SRCheck:
     total_tiles: int = 0
     window: Optional[tuple] = None  # (row, col, height, width) of the input that was checked
     seconds: float = 0.0
+    progress_share: float = 0.0  # of the job's progress bar: the check's model tiles over all of them
 
     def use_model(self, key) -> bool:
         if not self.enabled:
@@ -342,21 +343,26 @@ def judging_boxes(tiles, window: tuple) -> list:
 
 
 def stream_tiled(fn: Callable, source, tile_size: int, overlap: int, factor: int, base_seed: int, metadata,
-                 cancel, sink) -> int:
+                 cancel, sink, tiles=None, tracker=None) -> int:
     """:func:`backend.tiling.run_tiled`'s in-memory run (the same tiles, seeds, reflect padding and
     blending, hence the same values), with the finished rows handed to ``sink`` as the tiles complete
-    instead of kept in a whole-output array. Returns the number of tiles."""
+    instead of kept in a whole-output array. ``tracker`` (a :class:`~.common.TileProgress`) hears of each
+    tile: on a large raster the check is minutes of work before the first output tile. Returns the number
+    of tiles."""
     from ..cancel import Cancelled, is_cancelled
     from ..geo.grids import sr_output_grid
     from ..tiling import TileBatch, _Blender, _read_batch, plan_tiles
 
-    tiles = plan_tiles(source.grid, tile_size, overlap, factor, base_seed, metadata)
+    if tiles is None:
+        tiles = plan_tiles(source.grid, tile_size, overlap, factor, base_seed, metadata)
     ph, pw = max(tiles.th, tile_size), max(tiles.tw, tile_size)
     state = _Blender(sr_output_grid(source.grid, factor), int(overlap) * int(factor), tiles, track_valid=False)
     started = False
     for k in range(len(tiles)):
         if is_cancelled(cancel):
             raise Cancelled(f"cancelled after {k} of {len(tiles)} tiles of the self-check")
+        if tracker is not None:
+            tracker.tiles(k, len(tiles))
         tile = tiles[k]
         inputs, valids = _read_batch([source], [tile], ph, pw, "reflect")
         result = np.asarray(fn(TileBatch([tile], inputs, valids, int(factor))))
@@ -377,14 +383,15 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
     ``super_unit(unit, valid, seed, metadata, gsd, progress)`` is the task's model path for one tile and
     ``classical_unit(unit)`` its bicubic path, both from [0, 1] input units to (3+, h * f, w * f) input units;
-    ``to_model_units`` maps input units to the units the scores are taken in."""
+    ``to_model_units`` maps input units to the units the scores are taken in. The check takes the first
+    ``report.progress_share`` of ``ctx.progress`` (its model tiles over all model tiles of the job)."""
     from affine import Affine
     from rasterio.windows import Window
 
     from ..geo.grids import Grid
     from ..geo.scaling import to_unit
     from ..tiling import ArraySource, plan_tiles
-    from .common import TileProgress
+    from .common import TileProgress, scaled_progress
 
     grid = source.grid
     tiles = plan_tiles(grid, tile_in, overlap_in, factor, ctx.seed, metadata)
@@ -407,7 +414,9 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
         return report
     cgrid = Grid(grid.crs, grid.transform * Affine.translation(c0, r0) * Affine.scale(factor), w // factor, h // factor)
     gsd = grid.gsd() * factor
-    tracker = TileProgress(None, "super-resolve: self-check")
+    check_tiles = plan_tiles(cgrid, tile_in, overlap_in, factor, ctx.seed ^ 0x5EED, metadata)
+    report.progress_share = len(check_tiles) / float(len(check_tiles) + len(tiles))
+    tracker = TileProgress(scaled_progress(ctx.progress, 0.0, report.progress_share), "super-resolve: self-check")
 
     def fn(batch):
         return np.stack([np.asarray((super_unit(batch.inputs[0][k], batch.valid[0][k], t.seed, t.metadata, gsd, tracker)
@@ -421,7 +430,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     scorer = _StripScorer(strip_rows(factor), window, factor, read, coarse, cvalid, classical_unit, to_model_units,
                           judging_boxes(near, window))
     stream_tiled(fn, ArraySource(coarse, cgrid, cvalid), tile_in, overlap_in, factor, ctx.seed ^ 0x5EED, metadata,
-                 ctx.cancel, scorer)
+                 ctx.cancel, scorer, tiles=check_tiles, tracker=tracker)
     scorer.finish(report)
     own = sum(not report.use_model(key) for key in report.tiles)
     rest = 0 if report.use_model(None) else len(tiles) - len(report.tiles)
