@@ -34,7 +34,7 @@ def test_match_recovers_a_linear_radiometric_difference():
     np.testing.assert_allclose(offset, -0.05, atol=1e-9)
 
 
-def test_classical_takes_the_closest_valid_date_then_biharmonic():
+def test_classical_takes_the_closest_valid_date_then_the_harmonic_fill():
     target = np.zeros((3, 8, 8))
     hole = np.zeros((8, 8), bool)
     hole[2:6, 2:6] = True
@@ -42,7 +42,7 @@ def test_classical_takes_the_closest_valid_date_then_biharmonic():
     near_valid = np.ones((8, 8), bool)
     near_valid[2, 2] = False  # a gap in the closest date: the next date fills it
     far_valid = np.ones((8, 8), bool)
-    far_valid[2, 2] = False  # no date has it: biharmonic from the target's pixels (zeros)
+    far_valid[2, 2] = False  # no date has it: harmonic fill from the target's pixels (zeros)
     near_valid[3, 3] = False
     out = classical(target, hole, [far, near], [far_valid, near_valid], order=[1, 0])
     assert out[0, 4, 4] == 1.0 and out[0, 3, 3] == 2.0 and out[0, 0, 0] == 0.0

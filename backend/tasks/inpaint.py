@@ -1,7 +1,7 @@
 """Inpaint the masked pixels of a raster (clouds, or any mask); every other pixel is kept.
 
-What is written by default (issue 14): inside the mask, the classical (biharmonic) fill carries the
-surroundings' colour and shading and the model adds the texture finer than 2 px
+What is written by default (issue 14): inside the mask, the classical (harmonic) fill carries the
+surroundings' colour and shading and the model adds its finest texture (1 px), at the known ring's amplitude
 (:mod:`.inpaint_anchor`, design chosen by measurement); before anything is written a self-check fills
 known pixels shaped like each tile's hole both ways (:mod:`.inpaint_check`), and tiles where the model
 scores lower get the classical fill. The scores and the share of masked pixels filled classically go into
@@ -96,7 +96,7 @@ def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile) -> CheckR
 
 def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,
                tile_size: int) -> CheckReport:
-    """This date's check: probes filled by the model path and by the biharmonic fill (:mod:`.inpaint_fill`)."""
+    """This date's check: probes filled by the model path and by the harmonic fill (:mod:`.inpaint_fill`)."""
     from rasterio.windows import Window
 
     job, pipe = ctx.job, ctx.model.pipeline
@@ -174,7 +174,7 @@ def run(ctx: TaskContext) -> TaskOutput:
 
 
 def _inpaint(ctx: TaskContext, inp: InpaintInput) -> TaskOutput:
-    """This date's inpainting: the model's fill anchored on the biharmonic one, checked tile by tile."""
+    """This date's inpainting: the model's fill anchored on the harmonic one, checked tile by tile."""
     job, pipe, units = ctx.job, ctx.model.pipeline, inp.units
     report = self_check(ctx, inp.source, inp.mask, inp.tiles, units, inp.mode, inp.tile)
     tracker = TileProgress(scaled_progress(ctx.progress, CHECK_SHARE if report.enabled else 0.0, 1.0), "inpaint")

@@ -7,10 +7,10 @@ pixels clear in the target and valid in that date (:class:`Match`). Then, inside
 
 * the classical fill ("the last clear frame"): each masked pixel takes the matched value of the date
   closest in time where that date is valid (dates of unknown day come after dated ones, in the given
-  order); pixels no other date covers get the biharmonic fill of the target;
+  order); pixels no other date covers get the classical (harmonic) fill of the target;
 * the model fill: the temporal 3-D ControlNet predicts the target date from the matched other dates (their
   metadata and the target's), and is anchored on the classical fill as single-date inpainting anchors on
-  biharmonic (:mod:`.inpaint_anchor`, the same design); the target's own clear pixels are kept exactly.
+  its harmonic fill (:mod:`.inpaint_anchor`, the same design); the target's own clear pixels are kept exactly.
 
 Before anything is written the fill checks itself as single-date inpainting does (:mod:`.inpaint_check`):
 known target pixels shaped like each tile's hole are hidden, filled both ways and scored; tiles where the
@@ -26,7 +26,7 @@ import numpy as np
 
 from ..cancel import raise_if_cancelled
 from ..geo.scaling import to_unit
-from .classical_fill import biharmonic_fill
+from .classical_fill import classical_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
 from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
@@ -72,7 +72,7 @@ class Match:
 
 def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray], valid: Sequence[np.ndarray],
               order: Sequence[int], invalid: Optional[np.ndarray] = None) -> np.ndarray:
-    """The other-date fill of one window (model units): nearest valid date per pixel, biharmonic elsewhere."""
+    """The other-date fill of one window (model units): nearest valid date per pixel, harmonic elsewhere."""
     out = np.asarray(target, np.float64).copy()
     todo = np.asarray(hole, bool).copy()
     for k in order:
@@ -81,7 +81,7 @@ def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray]
         todo &= ~take
     if todo.any():
         unknown = todo if invalid is None else (todo | invalid)
-        out[:, todo] = biharmonic_fill(out, unknown)[:, todo]
+        out[:, todo] = classical_fill(out, unknown)[:, todo]
     return out
 
 
