@@ -150,12 +150,15 @@ class DiffusionSat:
             extra_tags: Optional[dict] = None) -> JobResult:
         """Run a job from :mod:`backend.jobs` (validated first: bad input fails before any work).
         ``extra_tags``: more ``DIFFUSIONSAT_*`` tags for the output (a batch's job fingerprint)."""
+        return self._run_checked(checked_job(job), progress, cancel, quicklook, cog, extra_tags)
+
+    def _run_checked(self, job, progress=None, cancel: CancelSource = None, quicklook: bool = True, cog: bool = False,
+                     extra_tags: Optional[dict] = None) -> JobResult:
+        """:meth:`run` for a job that :func:`checked_job` returned (resolved and validated once)."""
         from .tasks import generate, inpaint, predict, superres
         from .choices import choose_seed
         from .tasks.common import TaskContext
 
-        job = resolve_job(job)  # a Sentinel-2 product -> its reflectance VRT (issue 18)
-        job.validate()
         _jobs.check_written_files(job, quicklook)  # quick-look and uncertainty layer never replace an input
         if job.sampling.guidance is None:  # the model folder's recommendation for this task
             job = dataclasses.replace(job, sampling=dataclasses.replace(job.sampling,
@@ -205,9 +208,7 @@ class DiffusionSat:
         """How long ``job`` will take here (:class:`backend.estimate.Estimate`), from one measured model call."""
         from .estimate import estimate
 
-        job = resolve_job(job)
-        job.validate()
-        return estimate(self, job)
+        return estimate(self, checked_job(job))
 
     def _tags(self, job, seed: int) -> dict:
         from .geo.write import provenance_tags
@@ -265,6 +266,13 @@ def resolve_job(job):
     return resolve(job)
 
 
+def checked_job(job):
+    """``job`` with its Sentinel-2 products resolved (issue 18), validated: the one check of every entry point."""
+    job = resolve_job(job)
+    job.validate()
+    return job
+
+
 def _str(path):
     return None if path is None else str(path)
 
@@ -317,18 +325,18 @@ def clear_cache() -> None:
 
 def estimate_job(job, model=DEFAULT_MODEL):
     """How long ``job`` will take with a (cached) model: :class:`backend.estimate.Estimate`."""
-    job = resolve_job(job)
-    job.validate()
-    return get_model(model, job.sampling.device, job.sampling.precision).estimate(job)
+    from .estimate import estimate
+
+    job = checked_job(job)
+    return estimate(get_model(model, job.sampling.device, job.sampling.precision), job)
 
 
 def run_job(job, model=DEFAULT_MODEL, progress=None, cancel: CancelSource = None, quicklook: bool = True,
             cog: bool = False, extra_tags: Optional[dict] = None) -> JobResult:
     """Validate and run one job with a (cached) model: what the plugin's tasks and the CLI call."""
-    job = resolve_job(job)
-    job.validate()  # before loading anything
+    job = checked_job(job)  # before loading anything
     loaded = get_model(model, job.sampling.device, job.sampling.precision)
-    return loaded.run(job, progress, cancel, quicklook, cog, extra_tags)
+    return loaded._run_checked(job, progress, cancel, quicklook, cog, extra_tags)
 
 
 def run_batch(task: str, inputs, output_dir, **options):

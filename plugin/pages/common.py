@@ -304,9 +304,8 @@ class TaskPage(QWidget):
         try:
             job = self.build_job()
             job.sampling, job.tiling = self.sampling()
-            job.validate()
             job.output = str(output_path(self.task, self.settings()))
-            job.validate()
+            job.validate()  # once, with everything set (the backend trusts a job validated here)
         except (JobError, LayerError, ValueError, OSError) as exc:
             self.show_status(str(exc), error=True)
             return None
