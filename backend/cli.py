@@ -144,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", default="")
     p.add_argument("--no-fallback", dest="fallback", action="store_false",
                    help="skip the backtest (the most recent frame predicted from the older ones) and write the "
-                        "model's prediction everywhere (default: where the model scores lower than persistence, "
-                        "the most recent frame is written)")
+                        "model's prediction everywhere (default: unless the model clearly beats the recent-frames "
+                        "composite -- the frames matched to the most recent one, recency-weighted -- the composite "
+                        "is written)")
     _common_out(p)
     _sampling_args(p)
 

@@ -280,8 +280,8 @@ class PredictJob:
     output: Optional[str] = None
     sampling: SamplingOptions = dataclasses.field(default_factory=SamplingOptions)
     tiling: TilingOptions = dataclasses.field(default_factory=TilingOptions)
-    # backtest per tile (the most recent frame predicted from the older ones vs persistence); tiles where the
-    # model scores lower are written as the most recent frame (False: the model everywhere -- tasks/predict_check.py)
+    # backtest per tile (the most recent frame predicted from the older ones vs the recent-frames composite);
+    # unless the model wins clearly, the composite is written (False: the model everywhere -- tasks/predict_check.py)
     fallback: bool = True
     task = "predict"
 

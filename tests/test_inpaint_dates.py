@@ -8,7 +8,8 @@ import pytest
 import rasterio
 
 from backend.jobs import InpaintJob, JobError, MaskSpec
-from backend.tasks.inpaint_dates import Match, classical, date_order
+from backend.tasks.inpaint_dates import classical, date_order
+from backend.tasks.radiometric_match import Match
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "resources" / "samples"

@@ -3,7 +3,7 @@
 ``InpaintJob.other_dates`` (API ``other_dates=``, CLI ``--other-date``, Processing and the inpaint page's
 "use other dates of this place") turns inpainting into a temporal fill. Every other date is read on the
 target's grid and radiometrically matched to the target: per band, a least-squares line fitted on the
-pixels clear in the target and valid in that date (:class:`Match`). Then, inside the mask:
+pixels clear in the target and valid in that date (:mod:`.radiometric_match`). Then, inside the mask:
 
 * the classical fill ("the last clear frame"): each masked pixel takes the matched value of the date
   closest in time where that date is valid (dates of unknown day come after dated ones, in the given
@@ -24,7 +24,6 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from ..cancel import raise_if_cancelled
 from ..geo.scaling import to_unit
 from .classical_fill import classical_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
@@ -32,9 +31,8 @@ from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_ti
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
 from .inpaint_check import CheckReport, Score, TileCheck, find_probes
 from .predict import at_tile, open_dated, require_overlap
+from .radiometric_match import apply, fit
 from .raster_task import run_raster
-
-BLOCK = 1024  # the radiometric match reads the rasters in blocks of this many pixels a side
 
 
 def date_order(target_date, dates: Sequence) -> List[int]:
@@ -46,28 +44,6 @@ def date_order(target_date, dates: Sequence) -> List[int]:
         return (0, abs((d - target_date).days), i)
 
     return sorted(range(len(dates)), key=key)
-
-
-class Match:
-    """Per frame and band, the line ``target ~ gain * frame + offset`` fitted on pixels clear in both."""
-
-    def __init__(self, frames: int, bands: int):
-        self.sums = np.zeros((frames, bands, 5))  # n, sx, sy, sxx, sxy
-
-    def add(self, k: int, frame: np.ndarray, target: np.ndarray, where: np.ndarray) -> None:
-        x, y = frame[:, where].astype(np.float64), target[:, where].astype(np.float64)
-        self.sums[k] += np.stack([np.full(x.shape[0], x.shape[1]), x.sum(1), y.sum(1), (x * x).sum(1),
-                                  (x * y).sum(1)], axis=1)
-
-    def coefficients(self) -> np.ndarray:
-        """(frames, bands, 2) gain and offset; a frame with too little overlap keeps gain 1 and its mean shift."""
-        n, sx, sy, sxx, sxy = np.moveaxis(self.sums, -1, 0)
-        var = sxx - sx * sx / np.maximum(n, 1)
-        cov = sxy - sx * sy / np.maximum(n, 1)
-        ok = (n > 50) & (var > 1e-9 * np.maximum(n, 1))
-        gain = np.where(ok, cov / np.where(ok, var, 1.0), 1.0)
-        offset = np.where(n > 0, (sy - gain * sx) / np.maximum(n, 1), 0.0)
-        return np.stack([gain, offset], axis=-1)
 
 
 def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray], valid: Sequence[np.ndarray],
@@ -103,7 +79,7 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
     job, pipe = ctx.job, ctx.model.pipeline
     source, mode, units, target_md = inp.source, inp.mode, inp.units, inp.metadata
     order = date_order(target_md.date, [m.date for m in frame_md])
-    coeffs = _fit(ctx, source, others, inp.mask, mode, units).coefficients()
+    coeffs = _fit(ctx, source, others, inp.mask, mode, units)
 
     def prepare(raw, ok, reads):
         """Target and matched other dates of one window in the model's units, with their validity."""
@@ -111,7 +87,7 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
         frames, valid = [], []
         for k, (r, v) in enumerate(reads):
             f = units.to_model(to_unit(r, mode, valid=v, clip=False))
-            frames.append(f * coeffs[k, :, 0, None, None] + coeffs[k, :, 1, None, None])
+            frames.append(apply(f, coeffs[k]))
             valid.append(np.asarray(v, bool) & np.isfinite(f).all(0))
         return image, frames, valid
 
@@ -146,26 +122,16 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
     return run_raster(ctx, plan, hole_step(mode, fill_hole), tracker, model_tiles(inp, report))
 
 
-def _fit(ctx, source, others, mask, mode, units) -> Match:
+def _fit(ctx, source, others, mask, mode, units) -> np.ndarray:
     """The radiometric match of every other date to the target, block by block over the whole raster."""
-    from rasterio.windows import Window
+    def reader(src):
+        def read(win):
+            raw, ok = src.read(win)
+            return units.to_model(to_unit(raw, mode, valid=ok, clip=False)), ok
+        return read
 
-    H, W = mask.shape
-    match = Match(len(others), 3)
-    for r in range(0, H, BLOCK):
-        for c in range(0, W, BLOCK):
-            raise_if_cancelled(ctx.cancel, "inpaint")
-            win = Window(c, r, min(BLOCK, W - c), min(BLOCK, H - r))
-            raw, ok = source.read(win)
-            target = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
-            clear = ok & ~mask[r:r + win.height, c:c + win.width] & np.isfinite(target).all(0)
-            for k, src in enumerate(others):
-                fr, fv = src.read(win)
-                f = units.to_model(to_unit(fr, mode, valid=fv, clip=False))
-                where = clear & fv & np.isfinite(f).all(0)
-                if where.any():
-                    match.add(k, f, target, where)
-    return match
+    return fit(mask.shape, reader(source), [reader(src) for src in others], 3, ctx.cancel, exclude=mask,
+               label="inpaint")
 
 
 def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
@@ -191,4 +157,4 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     return check_holes(ctx, mask, tiles, check_tile)
 
 
-__all__ = ["Match", "classical", "date_order", "run"]
+__all__ = ["classical", "date_order", "run"]

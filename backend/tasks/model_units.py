@@ -1,5 +1,5 @@
 """The input's [0, 1] units <-> the model's stretched units, for the tasks that fill or forecast in the model's
-units and write in the input's (inpainting, inpainting with other dates, prediction's persistence tiles)."""
+units and write in the input's (inpainting, inpainting with other dates, prediction's composite tiles)."""
 
 from __future__ import annotations
 

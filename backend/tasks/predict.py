@@ -5,10 +5,13 @@ Each frame brings its own metadata (its date, and its location per tile); the ta
 the first frame's location with the target date. Frame dates come from the job, else from the files
 (tags, product names, MTL); an unknown date stays unknown (0 for the model), never invented.
 
-What is written by default (issue 14): before anything is written, a backtest per tile predicts the most
-recent frame from the older ones and scores it against persistence (:mod:`.predict_check`); tiles where the
-model scores lower are written as the most recent frame, so the output is never silently worse than the
-obvious forecast. ``job.fallback=False`` (CLI ``--no-fallback``) writes the model's prediction everywhere.
+What is written by default (issue 14): the classical forecast is the recent-frames composite (every frame
+matched radiometrically to the most recent one, then a recency-weighted mean: :mod:`.radiometric_match`),
+which beats the most recent frame as it is on the unseen series. Before anything is written, a backtest per
+tile predicts the most recent frame from the older ones and scores it against the composite of the older
+frames (:mod:`.predict_check`); unless the model wins clearly, the composite is written, so the output is
+never silently worse than the obvious forecast. ``job.fallback=False`` (CLI ``--no-fallback``) writes the
+model's prediction everywhere.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .inpaint import rgb_bands
 from .inpaint_check import Score, TileCheck
 from .model_units import ModelUnits
 from .predict_check import PredictCheck, most_recent_order
+from .radiometric_match import apply, composite, fit
 from .raster_task import RasterPlan, TileInput, read_header, run_raster
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 
@@ -99,19 +103,26 @@ def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
     limits = shared_limits(sources, mode, percentiles) if percentiles else None
 
     order = most_recent_order([m.date for m in frame_md])
+    units = ModelUnits(limits)
+    readers = [unit_reader(src, mode, units) for src in sources]
+    shape = (header.grid.height, header.grid.width)
+    to_latest = matched_to(order[0], range(len(sources)), readers, shape, ctx.cancel)
+    recency = [order.index(k) for k in range(len(sources))]
     tiles = plan_tiles(header.grid, tile, overlap, 1, ctx.seed, frame_md[0])
-    report = backtest(ctx, sources, frame_md, order, tiles, mode, limits, tile)
+    report = backtest(ctx, sources, frame_md, order, tiles, mode, limits, tile, readers, shape)
     keys = [window_key(t.window) for t in tiles]
-    share = report.persistence_share(keys)
+    share = report.classical_share(keys)
     lo = CHECK_SHARE if report.enabled and report.possible else 0.0
     tracker = TileProgress(scaled_progress(ctx.progress, lo, 1.0), "predict")
-    units = ModelUnits(limits)
 
     def step(tile: TileInput) -> np.ndarray:
         t = tile.tile
-        if not report.use_model(window_key(t.window)):  # persistence: the most recent frame as it is
-            raw = to_unit(tile.arrays[order[0]], mode, valid=tile.valid[order[0]], clip=False)
-            out = np.asarray(units.to_model(raw), np.float32)  # unclipped: the inverse gives it back exactly
+        if not report.use_model(window_key(t.window)):  # the classical forecast: the recent-frames composite
+            raw = [units.to_model(to_unit(a, mode, valid=v, clip=False)) for a, v in zip(tile.arrays, tile.valid)]
+            out = composite([apply(f, c) for f, c in zip(raw, to_latest)], tile.valid, recency)
+            gap = ~np.isfinite(out).all(0)  # no frame valid: the most recent frame's (nodata) values as they are
+            out[:, gap] = raw[order[0]][:, gap]
+            out = out.astype(np.float32)  # unclipped: a pixel of one frame comes back as that frame's value
         else:
             frames = [to_unit(a, mode, valid=v) for a, v in zip(tile.arrays, tile.valid)]
             if limits is not None:
@@ -129,9 +140,27 @@ def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
     return run_raster(ctx, plan, step, tracker, [report.use_model(k) for k in keys])
 
 
-def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, tile_size: int) -> PredictCheck:
-    """Per tile: the model's prediction of the most recent frame from the older ones vs. the next most recent
-    frame (persistence), both scored against the most recent frame (see :mod:`.predict_check`)."""
+def unit_reader(source, mode, units):
+    """window -> (the frame in the model's units, unclipped; its validity)."""
+    def read(window):
+        raw, ok = source.read(window)
+        return units.to_model(to_unit(raw, mode, valid=ok, clip=False)), ok
+    return read
+
+
+def matched_to(reference: int, frames, readers, shape, cancel) -> list:
+    """Per frame of ``frames``, its (3, 2) match to the frame ``reference`` (which keeps itself exactly)."""
+    frames = list(frames)
+    coeffs = fit(shape, readers[reference], [readers[k] for k in frames], 3, cancel, label="predict")
+    coeffs[frames.index(reference)] = [[1.0, 0.0]] * 3
+    return list(coeffs)
+
+
+def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, tile_size: int, readers,
+             shape) -> PredictCheck:
+    """Per tile: the model's prediction of the most recent frame from the older ones vs. the composite of the
+    older ones matched to the next most recent (the classical forecast one date back), both scored against the
+    most recent frame (see :mod:`.predict_check`)."""
     job, pipe = ctx.job, ctx.model.pipeline
     report = PredictCheck(enabled=bool(getattr(job, "fallback", True)), possible=len(sources) >= 2,
                           total_tiles=len(tiles), latest_name=str(job.frames[order[0]][0]))
@@ -140,6 +169,8 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
     started = time.perf_counter()
     latest, previous = order[0], order[1]
     older = sorted(order[1:])  # the controls keep the job's frame order, as in the real prediction
+    to_previous = matched_to(previous, older, readers, shape, ctx.cancel)
+    recency = [order.index(k) - 1 for k in older]
     tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "predict: self-check")
     for i, t in enumerate(tiles):
         tracker.tiles(i, len(tiles))
@@ -160,9 +191,13 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
                           [pad_to(np.asarray(frames[j], np.float32), ph, pw) for j in older], per_frame, target,
                           prompt=job.prompt)
         predicted = to_chw(image, None)[:, :h, :w]
-        model, persistence = Score(), Score()
+        unclipped = [readers[j](t.window)[0] for j in older]
+        forecast = composite([apply(f, c) for f, c in zip(unclipped, to_previous)], [valid[j] for j in older],
+                             recency)
+        forecast = np.clip(np.where(np.isfinite(forecast), forecast, frames[previous]), 0.0, 1.0)
+        model, classical = Score(), Score()
         model.add(predicted, frames[latest], where)
-        persistence.add(frames[previous], frames[latest], where)
-        report.add(window_key(t.window), TileCheck(model, persistence))
+        classical.add(forecast, frames[latest], where)
+        report.add(window_key(t.window), TileCheck(model, classical))
     report.seconds = time.perf_counter() - started
     return report
