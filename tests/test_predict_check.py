@@ -36,14 +36,14 @@ def _read(path):
 
 def _composite_by_hand(paths):
     """The classical forecast computed independently: each frame fitted to the most recent one with
-    np.polyfit per band, then the recency-weighted mean (the most recent weighs len(paths))."""
+    np.polyfit per band, then the mean with weights halving per step back from the most recent."""
     frames = [_read(p)[0] for p in paths]
     latest = frames[-1]
     total = np.zeros_like(latest)
     for rank, f in enumerate(reversed(frames)):
         matched = np.stack([np.polyval(np.polyfit(f[b].ravel(), latest[b].ravel(), 1), f[b]) for b in range(3)])
-        total += (len(frames) - rank) * matched
-    return total / sum(range(1, len(frames) + 1))
+        total += 0.5 ** rank * matched
+    return total / sum(0.5 ** rank for rank in range(len(frames)))
 
 
 def test_default_output_is_never_silently_worse_than_the_classical_forecast(model, tmp_path):

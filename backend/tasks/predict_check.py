@@ -3,8 +3,8 @@ classical forecast.
 
 The obvious forecast of a place is its most recent image ("persistence"); the product's classical forecast
 does better: the recent-frames composite (:func:`~.radiometric_match.composite`: every frame matched to the
-most recent one, then a recency-weighted mean), which beat persistence on every fold of the unseen dated
-series (MODEL_CARD.md). Nothing is known of the target date, so the check is a backtest on what is known:
+most recent one, then a recency-weighted mean), which beat persistence on SSIM on every fold of the unseen
+dated series and on PSNR on all but one, a tie (MODEL_CARD.md). Nothing is known of the target date, so the check is a backtest on what is known:
 for each tile, the model predicts the most recent frame from the older frames (with that frame's date as the
 target), and the composite of the older frames (matched to the next most recent one) stands in for the
 classical forecast; both are scored against the real most recent frame on the pixels valid in both.
