@@ -35,19 +35,28 @@ def test_match_recovers_a_linear_radiometric_difference():
     np.testing.assert_allclose(offset, -0.05, atol=1e-9)
 
 
-def test_classical_takes_the_closest_valid_date_then_the_harmonic_fill():
-    target = np.zeros((3, 8, 8))
-    hole = np.zeros((8, 8), bool)
-    hole[2:6, 2:6] = True
-    near, far = np.full((3, 8, 8), 1.0), np.full((3, 8, 8), 2.0)
-    near_valid = np.ones((8, 8), bool)
-    near_valid[2, 2] = False  # a gap in the closest date: the next date fills it
-    far_valid = np.ones((8, 8), bool)
-    far_valid[2, 2] = False  # no date has it: harmonic fill from the target's pixels (zeros)
-    near_valid[3, 3] = False
-    out = classical(target, hole, [far, near], [far_valid, near_valid], order=[1, 0])
-    assert out[0, 4, 4] == 1.0 and out[0, 3, 3] == 2.0 and out[0, 0, 0] == 0.0
-    assert abs(out[0, 2, 2] - 1.0) < 1.0  # interpolated, not left at zero or a date's value
+def test_classical_blends_the_dates_into_the_targets_surroundings():
+    y, x = np.mgrid[0:24, 0:24] / 24.0
+    structure = np.sin(9 * x) * np.cos(7 * y)  # what the other dates show: the ground
+    target = np.stack([0.3 + 0.1 * structure + 0.2 * x] * 3)  # the target: the same ground, lit differently
+    hole = np.zeros((24, 24), bool)
+    hole[6:18, 5:17] = True
+    near = np.stack([0.3 + 0.1 * structure] * 3)  # the closest date lacks the target's ramp ...
+    far = near + 0.05 * np.random.default_rng(0).standard_normal(near.shape)  # ... the farther one is noisier
+    ok = np.ones((24, 24), bool)
+    out = classical(np.where(hole, 9.0, target), hole, [far, near], [ok, ok], order=[1, 0])
+    assert np.array_equal(out[:, ~hole], target[:, ~hole])
+    # the ramp is carried in from the surroundings (linear: harmonic exactly), the structure comes from the dates
+    err = np.abs(out - target)[:, hole]
+    assert err.mean() < 0.02 and err.mean() < 0.2 * np.abs(near - target)[:, hole].mean()
+    # a constant offset between the dates and the target is the surroundings' level: it is removed exactly
+    flat = np.zeros((3, 24, 24))
+    blend = classical(flat, hole, [np.full_like(flat, 3.0), np.zeros_like(flat)], [ok, ok], order=[1, 0])
+    np.testing.assert_allclose(blend[:, hole], 0.0, atol=1e-9)
+    gap = ok.copy()
+    gap[10, 10] = False
+    nothing = classical(flat, hole, [np.ones_like(flat)], [gap], order=[0])
+    assert np.isfinite(nothing).all() and abs(nothing[0, 10, 10]) < 1.0  # no date: harmonic, not a date's value
 
 
 def test_validation_of_other_dates(tmp_path):
@@ -107,3 +116,21 @@ def test_cli_takes_other_dates(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.exists() and "other_dates" in proc.stdout
+
+
+def test_composite_halves_the_weight_per_step_back_and_skips_invalid_pixels():
+    from backend.tasks.radiometric_match import composite
+
+    a, b, c = (np.full((3, 2, 2), v) for v in (1.0, 2.0, 4.0))
+    va, vb, vc = np.ones((2, 2), bool), np.ones((2, 2), bool), np.ones((2, 2), bool)
+    vb[0, 0] = False
+    vc[0, 0] = vc[0, 1] = False
+    vc[1, 1] = False
+    va[0, 1] = False
+    out = composite([a, b, c], [va, vb, vc], recency=[0, 1, 2])  # a most recent: weights 1, 1/2, 1/4
+    assert out[0, 1, 0] == (1 * 1 + 0.5 * 2 + 0.25 * 4) / 1.75
+    assert out[0, 0, 0] == 1.0  # only a is valid
+    assert out[0, 0, 1] == 2.0  # only b
+    assert out[0, 1, 1] == (1 * 1 + 0.5 * 2) / 1.5
+    none = composite([a], [np.zeros((2, 2), bool)], recency=[0])
+    assert np.isnan(none).all()  # no frame: unknown, never a made-up value

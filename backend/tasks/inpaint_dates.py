@@ -5,9 +5,13 @@
 target's grid and radiometrically matched to the target: per band, a least-squares line fitted on the
 pixels clear in the target and valid in that date (:mod:`.radiometric_match`). Then, inside the mask:
 
-* the classical fill ("the last clear frame"): each masked pixel takes the matched value of the date
-  closest in time where that date is valid (dates of unknown day come after dated ones, in the given
-  order); pixels no other date covers get the classical (harmonic) fill of the target;
+* the classical fill: the matched dates' composite (their mean, each weighing half the one closer in time:
+  :func:`~.radiometric_match.composite`; dates of unknown day come after dated ones, in the given order),
+  blended in seamlessly: the difference between the target and the composite, known around the hole, is
+  carried into it by the harmonic fill and added, so the dates give the structure and the target's
+  surroundings the level. Pixels no other date covers get the harmonic fill of the target. On the unseen
+  series (six folds, real cloud shapes) this scored 21.9 dB / SSIM 0.664 inside the mask, against 19.8 /
+  0.607 for the closest date's values alone, 20.3 / 0.572 harmonic and 18.6 / 0.558 biharmonic (MODEL_CARD.md);
 * the model fill: the temporal 3-D ControlNet predicts the target date from the matched other dates (their
   metadata and the target's), and is anchored on the classical fill as single-date inpainting anchors on
   its harmonic fill (:mod:`.inpaint_anchor`, the same design); the target's own clear pixels are kept exactly.
@@ -31,7 +35,7 @@ from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_ti
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
 from .inpaint_check import CheckReport, Score, TileCheck, find_probes
 from .predict import at_tile, open_dated, require_overlap
-from .radiometric_match import apply, fit
+from .radiometric_match import apply, composite, fit
 from .raster_task import run_raster
 
 
@@ -48,13 +52,24 @@ def date_order(target_date, dates: Sequence) -> List[int]:
 
 def classical(target: np.ndarray, hole: np.ndarray, frames: Sequence[np.ndarray], valid: Sequence[np.ndarray],
               order: Sequence[int], invalid: Optional[np.ndarray] = None) -> np.ndarray:
-    """The other-date fill of one window (model units): nearest valid date per pixel, harmonic elsewhere."""
+    """The other-date fill of one window (model units): the dates' composite, blended in seamlessly; harmonic
+    where no date is valid. See the module doc."""
+    rank = {k: r for r, k in enumerate(order)}
+    dates = composite(frames, valid, [rank[k] for k in range(len(frames))])
     out = np.asarray(target, np.float64).copy()
-    todo = np.asarray(hole, bool).copy()
-    for k in order:
-        take = todo & valid[k]
-        out[:, take] = frames[k][:, take]
-        todo &= ~take
+    hole = np.asarray(hole, bool)
+    bad = hole if invalid is None else (hole | np.asarray(invalid, bool))
+    covered = np.isfinite(dates).all(0)
+    take = hole & covered
+    if take.any():
+        # the target minus the dates, known around the hole, carried into it harmonically: the dates give the
+        # structure, the target's own surroundings the level (gradient-domain, "seamless" cloning)
+        unknown = bad | ~covered | ~np.isfinite(out).all(0)
+        diff = np.where(unknown[None], 0.0, out - np.where(covered[None], dates, 0.0))
+        if (~unknown).any():
+            diff = classical_fill(diff, unknown)
+        out[:, take] = dates[:, take] + diff[:, take]
+    todo = hole & ~covered
     if todo.any():
         unknown = todo if invalid is None else (todo | invalid)
         out[:, todo] = classical_fill(out, unknown)[:, todo]
