@@ -134,3 +134,37 @@ def test_composite_halves_the_weight_per_step_back_and_skips_invalid_pixels():
     assert out[0, 1, 1] == (1 * 1 + 0.5 * 2) / 1.5
     none = composite([a], [np.zeros((2, 2), bool)], recency=[0])
     assert np.isnan(none).all()  # no frame: unknown, never a made-up value
+
+
+def test_fit_reads_a_bounded_spread_of_blocks_and_recovers_the_match(tmp_path):
+    """The radiometric fit of a large raster reads at most MAX_BLOCKS blocks, spread over the raster (not the
+    whole raster before the first tile), and still recovers a known gain and offset from a real GeoTIFF."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    from backend.tasks.radiometric_match import MAX_BLOCKS, fit
+
+    rng = np.random.default_rng(2)
+    target = rng.random((3, 300, 400)).astype(np.float32)
+    path = tmp_path / "frame.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=400, height=300, count=3, dtype="float32",
+                       crs="EPSG:32633", transform=from_origin(0, 300, 1, 1)) as dst:
+        dst.write(2.0 * target + 0.1)  # another date: brighter and shifted
+    seen = []
+
+    def frame(win: Window):
+        seen.append((int(win.row_off), int(win.col_off)))
+        with rasterio.open(path) as ds:
+            return ds.read(window=win).astype(np.float64), np.ones((int(win.height), int(win.width)), bool)
+
+    def reference(win: Window):
+        r, c, h, w = int(win.row_off), int(win.col_off), int(win.height), int(win.width)
+        return target[:, r:r + h, c:c + w].astype(np.float64), np.ones((h, w), bool)
+
+    coeffs = fit((300, 400), reference, [frame], 3, block=10)  # 30 x 40 = 1200 blocks of 10 px
+    assert len(seen) == len(set(seen)) == MAX_BLOCKS
+    rows, cols = {r for r, _ in seen}, {c for _, c in seen}
+    assert min(rows) == 0 and max(rows) == 290 and len(rows) > 10 and len(cols) > 10  # spread, not one corner
+    np.testing.assert_allclose(coeffs[0, :, 0], 0.5, atol=1e-5)
+    np.testing.assert_allclose(coeffs[0, :, 1], -0.05, atol=1e-5)

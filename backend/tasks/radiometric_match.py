@@ -21,6 +21,8 @@ import numpy as np
 from ..cancel import raise_if_cancelled
 
 BLOCK = 1024  # the fit reads the rasters in blocks of this many pixels a side
+MAX_BLOCKS = 64  # at most this many blocks, spread evenly: 67 M pixels fit a line per band well enough, and a
+# 60 000 px raster (3 600 blocks per frame) would otherwise be read whole before the first tile
 
 Read = Callable[[object], Tuple[np.ndarray, np.ndarray]]  # window -> (values (C, h, w) float64, valid (h, w))
 
@@ -50,24 +52,27 @@ class Match:
 def fit(shape: Tuple[int, int], reference: Read, frames: Sequence[Read], bands: int, cancel=None,
         exclude: Optional[np.ndarray] = None, label: str = "match", block: int = BLOCK) -> np.ndarray:
     """Coefficients (frames, bands, 2) of every frame matched to ``reference`` over a raster of ``shape``
-    (H, W), read block by block; ``exclude`` (H, W) marks reference pixels not to fit on (e.g. clouds)."""
+    (H, W), read block by block (at most ``MAX_BLOCKS``, evenly spread); ``exclude`` (H, W) marks reference
+    pixels not to fit on (e.g. clouds)."""
     from rasterio.windows import Window
 
     H, W = shape
     match = Match(len(frames), bands)
-    for r in range(0, H, block):
-        for c in range(0, W, block):
-            raise_if_cancelled(cancel, label)
-            win = Window(c, r, min(block, W - c), min(block, H - r))
-            target, ok = reference(win)
-            clear = ok & np.isfinite(target).all(0)
-            if exclude is not None:
-                clear &= ~exclude[r:r + win.height, c:c + win.width]
-            for k, read in enumerate(frames):
-                f, fv = read(win)
-                where = clear & fv & np.isfinite(f).all(0)
-                if where.any():
-                    match.add(k, f, target, where)
+    blocks = [(r, c) for r in range(0, H, block) for c in range(0, W, block)]
+    if len(blocks) > MAX_BLOCKS:
+        blocks = [blocks[int(i)] for i in np.linspace(0, len(blocks) - 1, MAX_BLOCKS).round()]
+    for r, c in blocks:
+        raise_if_cancelled(cancel, label)
+        win = Window(c, r, min(block, W - c), min(block, H - r))
+        target, ok = reference(win)
+        clear = ok & np.isfinite(target).all(0)
+        if exclude is not None:
+            clear &= ~exclude[r:r + win.height, c:c + win.width]
+        for k, read in enumerate(frames):
+            f, fv = read(win)
+            where = clear & fv & np.isfinite(f).all(0)
+            if where.any():
+                match.add(k, f, target, where)
     return match.coefficients()
 
 
@@ -94,4 +99,4 @@ def composite(frames: Sequence[np.ndarray], valid: Sequence[np.ndarray], recency
         return np.where(weight > 0, total / np.where(weight > 0, weight, 1.0), np.nan)
 
 
-__all__ = ["BLOCK", "Match", "apply", "composite", "fit"]
+__all__ = ["BLOCK", "MAX_BLOCKS", "Match", "apply", "composite", "fit"]
