@@ -110,7 +110,7 @@ def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUn
         images, padded = [], []
         for p in probes:
             raw, valid = source.read(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
-            images.append(pad_to(units.to_model(to_unit(raw, mode, valid=valid, clip=False)), ph, pw))
+            images.append(pad_to(units.of_raw(raw, mode, valid), ph, pw))
             scored = np.zeros((ph, pw), bool)
             scored[:size[0], :size[1]] = p.scored & valid  # nodata is no truth; padding is not scored
             padded.append(Probe(p.window, pad_to(p.hidden, ph, pw), scored))

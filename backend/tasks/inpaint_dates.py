@@ -28,7 +28,6 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from ..geo.scaling import to_unit
 from .classical_fill import classical_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
 from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_tiles
@@ -98,10 +97,10 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
 
     def prepare(raw, ok, reads):
         """Target and matched other dates of one window in the model's units, with their validity."""
-        image = units.to_model(to_unit(raw, mode, valid=ok, clip=False))
+        image = units.of_raw(raw, mode, ok)
         frames, valid = [], []
         for k, (r, v) in enumerate(reads):
-            f = units.to_model(to_unit(r, mode, valid=v, clip=False))
+            f = units.of_raw(r, mode, v)
             frames.append(apply(f, coeffs[k]))
             valid.append(np.asarray(v, bool) & np.isfinite(f).all(0))
         return image, frames, valid
@@ -138,15 +137,9 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
 
 
 def _fit(ctx, source, others, mask, mode, units) -> np.ndarray:
-    """The radiometric match of every other date to the target, block by block over the whole raster."""
-    def reader(src):
-        def read(win):
-            raw, ok = src.read(win)
-            return units.to_model(to_unit(raw, mode, valid=ok, clip=False)), ok
-        return read
-
-    return fit(mask.shape, reader(source), [reader(src) for src in others], 3, ctx.cancel, exclude=mask,
-               label="inpaint")
+    """The radiometric match of every other date to the target (clouds excluded), over the whole raster."""
+    return fit(mask.shape, units.reader(source, mode), [units.reader(src, mode) for src in others], 3, ctx.cancel,
+               exclude=mask, label="inpaint")
 
 
 def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:

@@ -19,6 +19,19 @@ class ModelUnits:
             return x
         return (x - self.lim[:, 0, None, None]) / (self.lim[:, 1, None, None] - self.lim[:, 0, None, None])
 
+    def of_raw(self, raw: np.ndarray, mode: str, valid=None) -> np.ndarray:
+        """Raw pixel values (the input's data type) in the model's units, unclipped."""
+        from ..geo.scaling import to_unit
+
+        return self.to_model(to_unit(raw, mode, valid=valid, clip=False))
+
+    def reader(self, source, mode: str):
+        """``window -> (values in the model's units, validity)`` of a tiling-engine source."""
+        def read(window):
+            raw, ok = source.read(window)
+            return self.of_raw(raw, mode, ok), ok
+        return read
+
     def to_input(self, x: np.ndarray) -> np.ndarray:
         if self.lim is None:
             return np.asarray(x, dtype=np.float64)

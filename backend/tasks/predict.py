@@ -104,21 +104,22 @@ def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
 
     order = most_recent_order([m.date for m in frame_md])
     units = ModelUnits(limits)
-    readers = [unit_reader(src, mode, units) for src in sources]
     shape = (header.grid.height, header.grid.width)
-    to_latest = matched_to(order[0], range(len(sources)), readers, shape, ctx.cancel)
-    recency = [order.index(k) for k in range(len(sources))]
     tiles = plan_tiles(header.grid, tile, overlap, 1, ctx.seed, frame_md[0])
-    report = backtest(ctx, sources, frame_md, order, tiles, mode, limits, tile, readers, shape)
+    report = backtest(ctx, sources, frame_md, order, tiles, mode, limits, tile, units, shape)
     keys = [window_key(t.window) for t in tiles]
+    runs = [report.use_model(k) for k in keys]
     share = report.classical_share(keys)
+    # the composite's match is read only when some tile writes the composite (not with --no-fallback)
+    to_latest = None if all(runs) else matched_to(order[0], sources, mode, units, shape, ctx.cancel)
+    recency = [order.index(k) for k in range(len(sources))]
     lo = CHECK_SHARE if report.enabled and report.possible else 0.0
     tracker = TileProgress(scaled_progress(ctx.progress, lo, 1.0), "predict")
 
     def step(tile: TileInput) -> np.ndarray:
         t = tile.tile
         if not report.use_model(window_key(t.window)):  # the classical forecast: the recent-frames composite
-            raw = [units.to_model(to_unit(a, mode, valid=v, clip=False)) for a, v in zip(tile.arrays, tile.valid)]
+            raw = [units.of_raw(a, mode, v) for a, v in zip(tile.arrays, tile.valid)]
             out = composite([apply(f, c) for f, c in zip(raw, to_latest)], tile.valid, recency)
             gap = ~np.isfinite(out).all(0)  # no frame valid: the most recent frame's (nodata) values as they are
             out[:, gap] = raw[order[0]][:, gap]
@@ -137,26 +138,20 @@ def _predict(ctx: TaskContext, header, sources, frame_md) -> TaskOutput:
 
     plan = RasterPlan(sources, mode, header.dtype, tile, overlap, target_base, inputs=[p for p, _ in job.frames],
                       check_tags=report.tags(share), check=report.to_dict(share))
-    return run_raster(ctx, plan, step, tracker, [report.use_model(k) for k in keys])
+    return run_raster(ctx, plan, step, tracker, runs)
 
 
-def unit_reader(source, mode, units):
-    """window -> (the frame in the model's units, unclipped; its validity)."""
-    def read(window):
-        raw, ok = source.read(window)
-        return units.to_model(to_unit(raw, mode, valid=ok, clip=False)), ok
-    return read
+def matched_to(reference: int, sources, mode, units, shape, cancel, frames=None) -> list:
+    """Per frame of ``frames`` (default: every source), its (3, 2) radiometric match to the source
+    ``reference``, which keeps itself exactly (gain 1, offset 0; it is not read as a frame)."""
+    frames = list(range(len(sources)) if frames is None else frames)
+    others = [k for k in frames if k != reference]
+    fitted = iter(fit(shape, units.reader(sources[reference], mode), [units.reader(sources[k], mode) for k in others],
+                      3, cancel, label="predict") if others else [])
+    return [np.array([[1.0, 0.0]] * 3) if k == reference else next(fitted) for k in frames]
 
 
-def matched_to(reference: int, frames, readers, shape, cancel) -> list:
-    """Per frame of ``frames``, its (3, 2) match to the frame ``reference`` (which keeps itself exactly)."""
-    frames = list(frames)
-    coeffs = fit(shape, readers[reference], [readers[k] for k in frames], 3, cancel, label="predict")
-    coeffs[frames.index(reference)] = [[1.0, 0.0]] * 3
-    return list(coeffs)
-
-
-def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, tile_size: int, readers,
+def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, tile_size: int, units,
              shape) -> PredictCheck:
     """Per tile: the model's prediction of the most recent frame from the older ones vs. the composite of the
     older ones matched to the next most recent (the classical forecast one date back), both scored against the
@@ -169,18 +164,19 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
     started = time.perf_counter()
     latest, previous = order[0], order[1]
     older = sorted(order[1:])  # the controls keep the job's frame order, as in the real prediction
-    to_previous = matched_to(previous, older, readers, shape, ctx.cancel)
+    to_previous = matched_to(previous, sources, mode, units, shape, ctx.cancel, frames=older)
     recency = [order.index(k) - 1 for k in older]
     tracker = TileProgress(scaled_progress(ctx.progress, 0.0, CHECK_SHARE), "predict: self-check")
     for i, t in enumerate(tiles):
         tracker.tiles(i, len(tiles))
         raise_if_cancelled(ctx.cancel, "predict")
         reads = [s.read(t.window) for s in sources]
-        frames, valid = [], []
+        frames, valid, unclipped = [], [], []
         for raw, ok in reads:
             f = to_unit(raw, mode, valid=ok)
             frames.append(stretch(f, limits, ok) if limits is not None else f)
             valid.append(ok)
+            unclipped.append(units.of_raw(raw, mode, ok))
         h, w = frames[0].shape[1:]
         where = valid[latest] & valid[previous]
         if not where.any():
@@ -191,9 +187,8 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
                           [pad_to(np.asarray(frames[j], np.float32), ph, pw) for j in older], per_frame, target,
                           prompt=job.prompt)
         predicted = to_chw(image, None)[:, :h, :w]
-        unclipped = [readers[j](t.window)[0] for j in older]
-        forecast = composite([apply(f, c) for f, c in zip(unclipped, to_previous)], [valid[j] for j in older],
-                             recency)
+        forecast = composite([apply(unclipped[j], c) for j, c in zip(older, to_previous)],
+                             [valid[j] for j in older], recency)
         forecast = np.clip(np.where(np.isfinite(forecast), forecast, frames[previous]), 0.0, 1.0)
         model, classical = Score(), Score()
         model.add(predicted, frames[latest], where)

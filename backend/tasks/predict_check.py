@@ -4,10 +4,11 @@ classical forecast.
 The obvious forecast of a place is its most recent image ("persistence"); the product's classical forecast
 does better: the recent-frames composite (:func:`~.radiometric_match.composite`: every frame matched to the
 most recent one, then a recency-weighted mean), which beat persistence on SSIM on every fold of the unseen
-dated series and on PSNR on all but one, a tie (MODEL_CARD.md). Nothing is known of the target date, so the check is a backtest on what is known:
-for each tile, the model predicts the most recent frame from the older frames (with that frame's date as the
-target), and the composite of the older frames (matched to the next most recent one) stands in for the
-classical forecast; both are scored against the real most recent frame on the pixels valid in both.
+dated series and on PSNR on all but one, a tie (MODEL_CARD.md). Nothing is known of the target date, so the
+check is a backtest on what is known: for each tile, the model predicts the most recent frame from the older
+frames (with that frame's date as the target), and the composite of the older frames (matched to the next
+most recent one) stands in for the classical forecast; both are scored against the real most recent frame on
+the pixels valid in both.
 
 Two gates decide, because a backtest of one date is a noisy guide (issue 14: on the unseen NAIP series the
 per-tile verdicts alone chose the model on 78 % of tiles and the product fell 0.7 dB below persistence):
