@@ -483,7 +483,7 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
               progress: Optional[Callable[[int, int], None]] = None, cancel=None, nodata=None,
               mask_invalid: bool = False, descriptions: Optional[Sequence[str]] = None, tags: Optional[dict] = None,
               cog: bool = False, pad_to_tile: bool = True, pad_mode: str = "reflect", protect: Sequence = (),
-              gdal_cache_mb: int = 64, align: int = 1) -> TilingResult:
+              gdal_cache_mb: int = 64, align: int = 1, sink=None) -> TilingResult:
     """Run ``tile_fn`` over the tiles of ``sources`` (or of ``grid``) and write the blended result.
 
     sources: :class:`RasterSource` / :class:`ArraySource` objects or raster paths (opened as
@@ -495,6 +495,8 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
     nodata / mask_invalid: with ``mask_invalid`` the output is ``nodata`` (or 0) where the first
         source's blended validity is below 0.5 (e.g. scene-edge fill stays fill).
     protect: extra paths that must not be overwritten (the sources' paths always are).
+    sink: instead of a file or an array, hand the finished output rows to this object (``write(array,
+        window)``, ``block_height``, ``dtype``, a context manager), e.g. a scorer that keeps only sums.
     See the module docstring for tiling, blending, memory, seeds, metadata, progress and cancel.
     """
     import rasterio
@@ -550,7 +552,7 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
         if output_path is not None:
             require_strip_memory(tiles, out_bands or 4, out_dtype, output_path)
         state = _Blender(out_grid, ramp, tiles, track_valid=mask_invalid and bool(srcs))
-        sink = None
+        given, sink = sink, None
         done = 0
         batches = 0
         with rasterio.Env(GDAL_CACHEMAX=int(gdal_cache_mb)):
@@ -573,7 +575,9 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
                     if result.shape[1] != out_bands:
                         raise TilingError(f"the tile function returned {result.shape[1]} bands, expected {out_bands}")
                     if sink is None:
-                        if output_path is None:
+                        if given is not None:
+                            sink = given
+                        elif output_path is None:
                             sink = _MemorySink(out_grid, out_bands, out_dtype)
                         else:
                             sink = GeoTIFFWriter(output_path, out_grid, out_bands, out_dtype, nodata=nodata,
@@ -597,7 +601,8 @@ def run_tiled(tile_fn: Callable[[TileBatch], np.ndarray], output_path=None, *, s
             sink.__exit__(None, None, None)
         return TilingResult(
             path=None if output_path is None else str(sink.path), grid=out_grid, tiles=total, batches=batches,
-            seconds=time.perf_counter() - t_start, array=sink.array if output_path is None else None,
+            seconds=time.perf_counter() - t_start,
+            array=sink.array if output_path is None and given is None else None,
         )
     finally:
         for s in opened:

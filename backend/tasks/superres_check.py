@@ -342,40 +342,6 @@ def judging_boxes(tiles, window: tuple) -> list:
     return boxes
 
 
-def stream_tiled(fn: Callable, source, tile_size: int, overlap: int, factor: int, base_seed: int, metadata,
-                 cancel, sink, tiles=None, tracker=None) -> int:
-    """:func:`backend.tiling.run_tiled`'s in-memory run (the same tiles, seeds, reflect padding and
-    blending, hence the same values), with the finished rows handed to ``sink`` as the tiles complete
-    instead of kept in a whole-output array. ``tracker`` (a :class:`~.common.TileProgress`) hears of each
-    tile: on a large raster the check is minutes of work before the first output tile. Returns the number
-    of tiles."""
-    from ..cancel import Cancelled, is_cancelled
-    from ..geo.grids import sr_output_grid
-    from ..tiling import TileBatch, _Blender, _read_batch, plan_tiles
-
-    if tiles is None:
-        tiles = plan_tiles(source.grid, tile_size, overlap, factor, base_seed, metadata)
-    ph, pw = max(tiles.th, tile_size), max(tiles.tw, tile_size)
-    state = _Blender(sr_output_grid(source.grid, factor), int(overlap) * int(factor), tiles, track_valid=False)
-    started = False
-    for k in range(len(tiles)):
-        if is_cancelled(cancel):
-            raise Cancelled(f"cancelled after {k} of {len(tiles)} tiles of the self-check")
-        if tracker is not None:
-            tracker.tiles(k, len(tiles))
-        tile = tiles[k]
-        inputs, valids = _read_batch([source], [tile], ph, pw, "reflect")
-        result = np.asarray(fn(TileBatch([tile], inputs, valids, int(factor))))
-        if result.shape[:2] != (1, 3) or result.shape[2:] != (ph * factor, pw * factor):
-            raise RuntimeError(f"the check's tile function returned shape {result.shape}")
-        if not started:
-            state.start(3, sink)
-            started = True
-        oh, ow = int(tile.out_window.height), int(tile.out_window.width)
-        state.add(sink, tile, result[0, :, :oh, :ow], None, None)
-    return len(tiles)
-
-
 def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: int, metadata,
                super_unit: Callable, classical_unit: Callable, to_model_units: Callable,
                enabled: bool = True) -> SRCheck:
@@ -390,7 +356,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
     from ..geo.grids import Grid
     from ..geo.scaling import to_unit
-    from ..tiling import ArraySource, plan_tiles
+    from ..tiling import ArraySource, plan_tiles, run_tiled
     from .common import TileProgress, scaled_progress
 
     grid = source.grid
@@ -429,8 +395,10 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     near = [tiles[k] for k in tiles.indexes_in(r0 - pad_r, r0 + h + pad_r, c0 - pad_c, c0 + w + pad_c)]
     scorer = _StripScorer(strip_rows(factor), window, factor, read, coarse, cvalid, classical_unit, to_model_units,
                           judging_boxes(near, window))
-    stream_tiled(fn, ArraySource(coarse, cgrid, cvalid), tile_in, overlap_in, factor, ctx.seed ^ 0x5EED, metadata,
-                 ctx.cancel, scorer, tiles=check_tiles, tracker=tracker)
+    # the tiling engine's in-memory run (same tiles, seeds, padding, blending), its rows streamed to the scorer
+    run_tiled(fn, sources=[ArraySource(coarse, cgrid, cvalid)], tile_size=tile_in, overlap=overlap_in, factor=factor,
+              out_bands=3, base_seed=ctx.seed ^ 0x5EED, metadata=metadata, progress=tracker.tiles, cancel=ctx.cancel,
+              sink=scorer)
     scorer.finish(report)
     own = sum(not report.use_model(key) for key in report.tiles)
     rest = 0 if report.use_model(None) else len(tiles) - len(report.tiles)
@@ -441,4 +409,4 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
 __all__ = ["PERIODIC_BAND", "periodic_power", "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr",
            "psnr_of_squares", "psnr_of_mse", "SRCheck", "check_window", "strip_rows", "degrade_source",
-           "classical_rows", "judging_boxes", "stream_tiled", "self_check"]
+           "classical_rows", "judging_boxes", "self_check"]
