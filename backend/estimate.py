@@ -3,7 +3,8 @@
 The count comes from the same tile plan the task will run (windows x steps for generation); the time of
 one denoising step is measured once per process, model, size and thread count (a UNet call on the
 chosen device, scaled by the task ControlNet's share of the parameters), plus one VAE decode per tile.
-Inpainting runs only the tiles that hold masked pixels (its estimate counts every tile and says "at most"),
+Inpainting runs only the tiles that hold masked pixels (its estimate counts every tile -- of the window
+around a small mask on a large raster, :mod:`.tasks.inpaint_area` -- and says "at most"),
 each up to three times (the fill and the self-check's probes); the 3-D ControlNet runs once per frame.
 """
 
@@ -83,6 +84,11 @@ def model_tile(model, job) -> Tuple[int, int, int]:
         factor, _ = plan_factor(model, job.factor)
         tiles = plan_tiles(grid, max(8, tile // factor), max(1, overlap // factor), factor)
     else:
+        if job.task == "inpaint":  # a small mask on a large raster runs on the window around it
+            from .tasks.inpaint_area import area_window, work_area
+
+            area = work_area(job, grid, tile, job.output)
+            grid = grid if area is None else grid.window_grid(area_window(area))
         tiles = plan_tiles(grid, tile, overlap)
     h, w = int(tiles[0].out_window.height), int(tiles[0].out_window.width)
     return len(tiles), (-(-h // f)) * (-(-w // f)), h * w

@@ -114,12 +114,14 @@ class RasterSource:
     bands: 1-based indexes and/or names (None = all). bounds (+ bounds_crs): process only the pixels
     covering that extent (ExtentError if empty or outside the raster). grid: read the raster resampled
     onto another grid (a ``WarpedVRT`` with ``resampling``, e.g. to align a second date or a mask with
-    the first input, or to reach a target GSD). edge_zeros: treat undeclared scene-edge zeros as nodata
-    (per tile; see :func:`backend.geo.masks.edge_zero_mask`).
+    the first input, or to reach a target GSD). window: process only this pixel window (of the raster,
+    or of ``grid``). edge_zeros: treat undeclared scene-edge zeros as nodata (per tile; see
+    :func:`backend.geo.masks.edge_zero_mask`).
     """
 
     def __init__(self, path, bands=None, *, require_crs: bool = True, edge_zeros: bool = False, bounds=None,
-                 bounds_crs=None, grid: Optional[Grid] = None, resampling: str = "bilinear"):
+                 bounds_crs=None, grid: Optional[Grid] = None, resampling: str = "bilinear",
+                 window: Optional[Window] = None):
         from .geo.bands import resolve_bands
         from .geo.grids import bounds_window
         from .geo.read import open_raster, require_georeferenced
@@ -150,8 +152,8 @@ class RasterSource:
                 self._alpha = self._vrt.count if self._ds.nodata is None else None
                 native = grid
             self.grid = native
-            if bounds is not None:
-                win = bounds_window(native, bounds, bounds_crs)
+            if bounds is not None or window is not None:
+                win = window if bounds is None else bounds_window(native, bounds, bounds_crs)
                 self._offset = (int(win.row_off), int(win.col_off))
                 self.grid = native.window_grid(win)
         except Exception:

@@ -270,7 +270,8 @@ def test_dilation_larger_than_the_raster_is_bad_input(tmp_path):
 
 
 def test_allocation_failure_is_bad_input_naming_the_raster(tmp_path):
-    # a sparse 40 000 x 40 000 px raster (a few MB on disk) whose mask alone needs 1.6 GB
+    # a sparse 40 000 x 40 000 px raster (a few MB on disk) whose mask alone needs 1.6 GB: the mask raster
+    # covers all of it (a smaller one is filled on its windows only: test_inpaint_area.py)
     big = tmp_path / "big.tif"
     profile = dict(driver="GTiff", width=40000, height=40000, count=3, dtype="uint8", crs="EPSG:32633",
                    transform=Affine(10, 0, 500000, 0, -10, 5000000), tiled=True, compress="deflate",
@@ -278,8 +279,8 @@ def test_allocation_failure_is_bad_input_naming_the_raster(tmp_path):
     with rasterio.open(big, "w", **profile) as ds:
         ds.write(np.full((3, 64, 64), 100, np.uint8), window=rasterio.windows.Window(0, 0, 64, 64))
     mask = tmp_path / "mask.tif"
-    with rasterio.open(mask, "w", **dict(profile, count=1, width=64, height=64)) as ds:
-        ds.write(np.pad(np.ones((8, 8), np.uint8), 28)[None])
+    with rasterio.open(mask, "w", **dict(profile, count=1)) as ds:
+        ds.write(np.pad(np.ones((8, 8), np.uint8), 28)[None], window=rasterio.windows.Window(0, 0, 64, 64))
 
     def limit_memory():  # about 0.6 GB more than loading torch and the model takes
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))

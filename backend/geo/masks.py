@@ -147,16 +147,8 @@ def _as_geojson(geom) -> dict:
     raise MaskError(f"{type(geom).__name__} is not a geometry (expected shapely or GeoJSON)")
 
 
-def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool = False,
-                dilate_m: float = 0.0) -> np.ndarray:
-    """Bool (H, W) on ``grid``: True inside the polygons.
-
-    ``source``: a vector file path / QGIS layer source ('file.gpkg|layername=x'), or an iterable of
-    shapely geometries / GeoJSON geometries or features / WKT strings, in ``crs`` (default: the file's own CRS; for
-    geometries ``crs`` is required unless they are already in the grid's CRS, which must then be said
-    by passing ``crs=grid.crs``).
-    """
-    from rasterio.features import rasterize
+def _grid_shapes(source, grid: Grid, crs=None, layer=None) -> list:
+    """The polygons of ``source`` (see :func:`vector_mask`) as GeoJSON-like geometries in the grid's CRS."""
     from rasterio.warp import transform_geom
 
     if isinstance(source, os.PathLike) or (isinstance(source, str) and not _looks_like_wkt(source)):
@@ -182,7 +174,22 @@ def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool =
                 g = transform_geom(src_crs, grid.crs, g)
             except Exception as exc:
                 raise MaskError(f"cannot reproject the mask from {src_crs.to_string()} to {grid.crs.to_string()}: {exc}") from None
-        shapes.append((g, 1))
+        shapes.append(g)
+    return shapes
+
+
+def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool = False,
+                dilate_m: float = 0.0) -> np.ndarray:
+    """Bool (H, W) on ``grid``: True inside the polygons.
+
+    ``source``: a vector file path / QGIS layer source ('file.gpkg|layername=x'), or an iterable of
+    shapely geometries / GeoJSON geometries or features / WKT strings, in ``crs`` (default: the file's own CRS; for
+    geometries ``crs`` is required unless they are already in the grid's CRS, which must then be said
+    by passing ``crs=grid.crs``).
+    """
+    from rasterio.features import rasterize
+
+    shapes = [(g, 1) for g in _grid_shapes(source, grid, crs, layer)]
     if not shapes:
         return np.zeros(grid.shape, dtype=bool)
     burned = rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8",
@@ -191,6 +198,53 @@ def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool =
     if dilate_m:
         mask = dilate_mask(mask, dilate_m, grid.gsd())
     return mask
+
+
+def mask_footprint(grid: Grid, *, vector=None, vector_layer=None, raster=None, geometries_wkt=None,
+                   geometries_crs=None, dilate_m: float = 0.0, **_) -> Optional[Tuple[int, int, int, int]]:
+    """(row0, row1, col0, col1) of ``grid`` that a mask (the arguments of :func:`build_mask`) can touch, known
+    without rasterising it: the polygons' bounds, or a mask raster's extent, grown by one pixel and by the
+    dilation; None when it covers no pixel of the grid. Lets a small mask on a huge raster be built, and
+    filled, on the windows around it only."""
+    from rasterio.warp import transform_bounds
+
+    if vector is not None or geometries_wkt:
+        from shapely.geometry import shape
+
+        source = vector if vector is not None else list(geometries_wkt)
+        boxes = [shape(g).bounds for g in _grid_shapes(source, grid, None if vector is not None else geometries_crs,
+                                                         vector_layer)]
+        boxes = [b for b in boxes if all(math.isfinite(v) for v in b)]
+        if not boxes:
+            return None
+        left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    elif raster is not None:
+        import rasterio
+        from rasterio.errors import RasterioIOError
+
+        try:
+            src = rasterio.open(raster)
+        except RasterioIOError as exc:
+            raise MaskError(f"the mask raster {raster} is not a raster GDAL can read: {exc}") from None
+        with src:
+            if src.crs is None:
+                raise MissingCRSError(f"the mask raster {raster} has no coordinate reference system")
+            left, bottom, right, top = src.bounds
+            if src.crs != grid.crs:
+                left, bottom, right, top = transform_bounds(src.crs, grid.crs, left, bottom, right, top,
+                                                            densify_pts=21)
+    else:
+        raise MaskError("a mask needs exactly one source: a polygon file, a raster, or drawn shapes")
+    inv = ~grid.transform
+    corners = [inv * (x, y) for x in (left, right) for y in (bottom, top)]
+    cols, rows = [c for c, _ in corners], [r for _, r in corners]
+    grow = 1 + (int(math.ceil(dilate_m / grid.gsd())) if dilate_m else 0)
+    row0, row1 = max(0, math.floor(min(rows)) - grow), min(grid.height, math.ceil(max(rows)) + grow)
+    col0, col1 = max(0, math.floor(min(cols)) - grow), min(grid.width, math.ceil(max(cols)) + grow)
+    if row1 <= row0 or col1 <= col0:
+        return None
+    return row0, row1, col0, col1
 
 
 # Bytes per raster pixel an inpainting run holds for its whole-raster mask: the mask (bool), the engine's
@@ -331,6 +385,6 @@ def mask_from_raster(path, grid: Grid, kind: str = "scl", *, classes: Optional[I
 
 __all__ = [
     "SCL_CLOUD_CLASSES", "QA_PIXEL_CLOUD_BITS", "nodata_mask", "edge_zero_mask", "dilate_mask", "read_vector",
-    "vector_mask", "MASK_BYTES_PER_PIXEL", "memory_available", "require_mask_memory", "build_mask", "scl_mask",
+    "vector_mask", "mask_footprint", "MASK_BYTES_PER_PIXEL", "memory_available", "require_mask_memory", "build_mask", "scl_mask",
     "qa_pixel_mask", "resample_to_grid", "mask_from_raster",
 ]

@@ -69,7 +69,7 @@ def temp_prefix(path: PathLike) -> str:
     return f".{Path(os.fspath(path)).name}.p{os.getpid()}h{_host_tag()}."
 
 
-_TEMP_ENDINGS = (".partial.tif", ".partial.cog.tif", ".samples.tif", ".part")
+_TEMP_ENDINGS = (".partial.tif", ".partial.cog.tif", ".samples.tif", ".patch.tif", ".patch_uncertainty.tif", ".part")
 
 
 def _process_gone(pid: int) -> bool:
@@ -154,7 +154,7 @@ class GeoTIFFWriter:
                  descriptions: Optional[Sequence[Optional[str]]] = None, tags: Optional[Mapping[str, str]] = None,
                  band_tags: Optional[Sequence[Mapping[str, str]]] = None, cog: bool = False,
                  inputs: Iterable[PathLike] = (), blocksize: int = 256, compress: str = "DEFLATE",
-                 interleave: str = "pixel"):
+                 interleave: str = "pixel", sparse: bool = False):
         self.path = check_output_path(path, inputs)
         self.grid = grid
         self.count = int(count)
@@ -169,6 +169,7 @@ class GeoTIFFWriter:
         self.blocksize = int(blocksize)
         self.compress = compress
         self.interleave = interleave
+        self.sparse = bool(sparse)  # blocks never written stay out of the file (they read as nodata, or 0)
         self.dataset = None
         self._tmp: Optional[Path] = None
 
@@ -186,6 +187,8 @@ class GeoTIFFWriter:
             profile["predictor"] = 3 if self.dtype.kind == "f" else (2 if self.dtype.kind in "iu" else 1)
         if self.count > 1:
             profile["interleave"] = self.interleave
+        if self.sparse:
+            profile["SPARSE_OK"] = "TRUE"
         if self.count != 3:
             # GDAL would make a 4-band Byte GeoTIFF RGB + alpha: the 4th band (NIR ...) must stay data
             profile["photometric"] = "MINISBLACK"

@@ -12,7 +12,9 @@ Unmasked pixels are the input's values: exactly for integer data, and up to floa
 tiling engine's overlap blend (about 1e-7 relative) for float data.
 
 The mask (polygons, raster classes or bits, drawn shapes; optionally dilated) is rasterised on the
-input grid. Tiles without a masked pixel are copied through without running the model. The output
+input grid. Tiles without a masked pixel are copied through without running the model. A mask whose extent
+is a small part of the raster is rasterised, filled and checked on the window around it only, and the rest
+of the raster is copied block by block (:mod:`.inpaint_area`). The output
 holds the selected RGB bands in the input's data type and units.
 """
 
@@ -32,6 +34,7 @@ from ..tiling import ArraySource, RasterSource, plan_tiles
 from .common import (TaskContext, TaskOutput, TileProgress, pad_to, sample, sampling_kwargs, scaled_progress,
                      tile_and_overlap, window_key)
 from .inpaint_anchor import DEFAULT_DESIGN
+from .inpaint_area import area_window, run_in_area, work_area
 from .inpaint_check import CheckReport, Probe, find_probes, holed_tiles
 from .inpaint_fill import fill, probe_fills, score_probes
 from .model_units import ModelUnits
@@ -155,13 +158,21 @@ def read_mask(job, grid) -> np.ndarray:
 def run(ctx: TaskContext) -> TaskOutput:
     job = ctx.job
     header = read_header(job.input)
+    tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
+    area = work_area(job, header.grid, tile, ctx.output)
+    if area is None:
+        return _run(ctx, header, None, tile, overlap)
+    return run_in_area(ctx, header, area, lambda c, h: _run(c, h, area_window(area), tile, overlap))
+
+
+def _run(ctx: TaskContext, header: InputHeader, window, tile: int, overlap: int) -> TaskOutput:
+    """Inpainting on ``header.grid``: the raster's, or the ``window`` of it that a small mask needs."""
+    job = ctx.job
     mask = read_mask(job, header.grid)
     bands = rgb_bands(header.descriptions, job.bands)
-    with contextlib.closing(RasterSource(job.input, bands)) as source:
+    with contextlib.closing(RasterSource(job.input, bands, window=window)) as source:
         mode = resolve_mode(header.dtype)
-        tile, overlap = tile_and_overlap(job, ctx.model.tile_size)
-        percentiles = stretch_percentiles(ctx.model)  # over the pixels that are kept (clouds would skew it)
-        limits = shared_limits([source], mode, percentiles, exclude=mask) if percentiles else None
+        limits = _limits(ctx, source, bands, mode, mask, window)
         metadata = metadata_from_raster(job.input)
         tiles = plan_tiles(header.grid, tile, overlap, 1, ctx.seed, metadata)
         inp = InpaintInput(header, mask, source, bands, mode, limits, ModelUnits(limits), tile, overlap, tiles,
@@ -171,6 +182,30 @@ def run(ctx: TaskContext) -> TaskOutput:
 
             return inpaint_dates.run(ctx, inp)
         return _inpaint(ctx, inp)
+
+
+def _limits(ctx: TaskContext, source, bands, mode: str, mask: np.ndarray, window):
+    """The model's stretch over the raster's kept pixels (clouds would skew it): the whole raster's, also when
+    only a window of it is filled, so that the window's fill and check see the units a whole run would."""
+    percentiles = stretch_percentiles(ctx.model)
+    if not percentiles:
+        return None
+    if window is None:
+        return shared_limits([source], mode, percentiles, exclude=mask)
+    r0, c0 = int(window.row_off), int(window.col_off)
+
+    def exclude(w):  # the window's mask placed on the raster: nothing is masked outside it
+        out = np.zeros((int(w.height), int(w.width)), bool)
+        rr0, cc0 = max(int(w.row_off), r0), max(int(w.col_off), c0)
+        rr1 = min(int(w.row_off + w.height), r0 + mask.shape[0])
+        cc1 = min(int(w.col_off + w.width), c0 + mask.shape[1])
+        if rr1 > rr0 and cc1 > cc0:
+            out[rr0 - int(w.row_off):rr1 - int(w.row_off), cc0 - int(w.col_off):cc1 - int(w.col_off)] = \
+                mask[rr0 - r0:rr1 - r0, cc0 - c0:cc1 - c0]
+        return out
+
+    with contextlib.closing(RasterSource(ctx.job.input, bands)) as whole:
+        return shared_limits([whole], mode, percentiles, exclude=exclude)
 
 
 def _inpaint(ctx: TaskContext, inp: InpaintInput) -> TaskOutput:
