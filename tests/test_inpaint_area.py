@@ -178,3 +178,18 @@ def test_the_estimate_counts_the_tiles_of_the_window(model, scene, tmp_path):
     job = InpaintJob(input=str(scene), mask=MaskSpec(**spec), output=str(tmp_path / "e.tif"),
                      sampling=SamplingOptions(steps=2), tiling=TilingOptions(tile_size=64, overlap=16))
     assert model.estimate(job).tiles == 36  # the 288 px window: 6 x 6 tiles, not the raster's 420
+
+
+def test_a_striped_input_gives_the_same_output_as_a_tiled_one(model, scene, tmp_path):
+    striped = tmp_path / "striped.tif"
+    with rasterio.open(scene) as src:
+        profile = dict(src.profile, tiled=False, blockysize=8)
+        profile.pop("blockxsize")
+        with rasterio.open(striped, "w", **profile) as dst:
+            dst.write(src.read())
+    spec = _square(scene, 470, 400, 30)
+    a = model.inpaint(scene, spec, output=tmp_path / "a.tif", **FAST)
+    b = model.inpaint(striped, spec, output=tmp_path / "b.tif", **FAST)
+    with rasterio.open(a.output) as x, rasterio.open(b.output) as y:
+        assert y.tags()["DIFFUSIONSAT_INPAINT_AREA"] == x.tags()["DIFFUSIONSAT_INPAINT_AREA"]
+        np.testing.assert_array_equal(x.read(), y.read())

@@ -33,6 +33,7 @@ MARGIN_TILES = 2  # tiles of context around the mask's footprint
 AREA_SHARE = 0.5  # of the raster's pixels: above it the whole raster is processed as usual
 PATCH_SHARE = 0.9  # of the progress bar: the fill; the rest is the copy of the raster around it
 COPY_COLUMNS = 4096  # columns copied at a time (times one block row of rows)
+COPY_BYTES = 64 << 20  # a striped input is read in whole rows up to this size, so that each strip decodes once
 
 
 def work_area(job, grid, tile: int, output) -> Optional[tuple]:
@@ -120,13 +121,16 @@ def compose(ctx, header, window, patch: Path, out: TaskOutput) -> Path:
                           cog=ctx.cog, inputs=_inputs(job), sparse=True) as dst:
         gds = gdal.OpenEx(src.name, gdal.OF_RASTER | gdal.OF_VERBOSE_ERROR)  # the file rasterio opened (.SAFE: its VRT)
         rows = dst.block_height
+        step = COPY_COLUMNS
+        if src.block_shapes[0][1] >= grid.width:  # strips: a narrower read would decode each strip again
+            step = max(step, COPY_BYTES // max(1, rows * len(indexes) * np.dtype(dtype).itemsize))
         r0, c0 = int(window.row_off), int(window.col_off)
         r1, c1 = r0 + int(window.height), c0 + int(window.width)
         for row in range(0, grid.height, rows):
             raise_if_cancelled(ctx.cancel, "inpaint")
             n = min(rows, grid.height - row)
-            for col in range(0, grid.width, COPY_COLUMNS):
-                w = min(COPY_COLUMNS, grid.width - col)
+            for col in range(0, grid.width, step):
+                w = min(step, grid.width - col)
                 if r0 <= row and row + n <= r1 and c0 <= col and col + w <= c1:
                     continue  # the patch covers it
                 chunk = Window(col, row, w, n)
