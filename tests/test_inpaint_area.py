@@ -193,3 +193,17 @@ def test_a_striped_input_gives_the_same_output_as_a_tiled_one(model, scene, tmp_
     with rasterio.open(a.output) as x, rasterio.open(b.output) as y:
         assert y.tags()["DIFFUSIONSAT_INPAINT_AREA"] == x.tags()["DIFFUSIONSAT_INPAINT_AREA"]
         np.testing.assert_array_equal(x.read(), y.read())
+
+
+def test_a_mask_beside_a_huge_raster_is_refused_for_what_it_is(model, tmp_path):
+    from backend.tasks.inpaint import InpaintError
+
+    scene = tmp_path / "huge.tif"
+    with rasterio.open(scene, "w", driver="GTiff", width=100_000, height=100_000, count=3, dtype="uint8",
+                       crs="EPSG:32633", transform=rasterio.Affine(10, 0, 400000, 0, -10, 5200000), tiled=True,
+                       SPARSE_OK=True, BIGTIFF="YES") as ds:
+        ds.write(np.ones((3, 16, 16), np.uint8), window=Window(0, 0, 16, 16))
+    beside = {"geometries_wkt": ["POLYGON((0 0, 100 0, 100 100, 0 100, 0 0))"], "geometries_crs": "EPSG:32633"}
+    with pytest.raises(InpaintError, match="covers no pixel"):  # not a refusal for the whole mask's memory
+        model.inpaint(scene, beside, output=tmp_path / "out.tif", **FAST)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.tif"]

@@ -38,8 +38,8 @@ COPY_BYTES = 64 << 20  # a striped input is read in whole rows up to this size, 
 
 def work_area(job, grid, tile: int, output) -> Optional[tuple]:
     """(row0, row1, col0, col1): the window inpainting runs on, or None for the whole raster (no output file,
-    or a mask whose area is most of the raster). A mask outside the raster is left to the whole-raster path,
-    which says so. A batch's block of a huge raster (``BLOCK_TAKEOVER``) runs the job's whole-raster plan, as
+    or a mask whose area is most of the raster). A mask that cannot reach the raster is refused here, before
+    the whole-raster mask is built (on a huge raster that alone would be refused for its memory). A batch's block of a huge raster (``BLOCK_TAKEOVER``) runs the job's whole-raster plan, as
     its other blocks and the merge do."""
     from ..tiling import BLOCK_TAKEOVER
 
@@ -50,7 +50,9 @@ def work_area(job, grid, tile: int, output) -> Optional[tuple]:
                           geometries_wkt=spec.geometries_wkt, geometries_crs=spec.geometries_crs,
                           dilate_m=spec.dilate_m)
     if foot is None:
-        return None
+        from .inpaint import InpaintError
+
+        raise InpaintError("the mask covers no pixel of the raster: nothing to inpaint")
     margin = MARGIN_TILES * int(tile)
     r0, r1 = max(0, foot[0] - margin), min(grid.height, foot[1] + margin)
     c0, c1 = max(0, foot[2] - margin), min(grid.width, foot[3] + margin)
