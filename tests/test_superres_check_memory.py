@@ -4,6 +4,9 @@ The scores and verdicts must be the whole-window computation's (the check as it 
 the reference), and the check must never hold a whole-window RGB array. The process-level numbers (a
 60 000 x 60 000 px 13-band raster with data in the check window) come from
 ``tests/benchmarks/bench_memory.py --task check --centre``.
+
+Its cost (issue 20 item 4, below "the check's cost"): the window holds at most CHECK_MAX_TILES model tiles
+of the task's tiling whatever the raster's size; checked on real tile plans and a real sparse GeoTIFF.
 """
 
 import math
@@ -16,9 +19,9 @@ from affine import Affine
 
 from backend.tasks.common import TaskContext
 from backend.tasks.superres import match_observation
-from backend.tasks.superres_check import (CONTEXT, bicubic_up, block_mean, check_window, classical_rows,
-                                          psnr_of_squares, self_check, strip_rows)
-from backend.tiling import ArraySource, RasterSource, plan_tiles, run_tiled
+from backend.tasks.superres_check import (CHECK_MAX_PIXELS, CHECK_MAX_TILES, CONTEXT, bicubic_up, block_mean,
+                                          check_window, classical_rows, psnr_of_squares, self_check, strip_rows)
+from backend.tiling import ArraySource, RasterSource, axis_starts, plan_tiles, run_tiled
 
 MODE = "reflectance10000"
 LIM = np.array([[0.02, 0.3], [0.03, 0.35], [0.01, 0.25]])  # a per-raster stretch: the units the check scores in
@@ -72,7 +75,8 @@ def _ctx(seed=0):
     return TaskContext(model=None, job=None, seed=seed, progress=None, cancel=None, output=None, tags={})
 
 
-def reference_check(source, mode, factor, tile_in, overlap_in, super_unit, classical_unit, to_units, seed=0):
+def reference_check(source, mode, factor, tile_in, overlap_in, super_unit, classical_unit, to_units, seed=0,
+                    max_tiles=CHECK_MAX_TILES):
     """The self-check as it was before the strips: the whole window's input RGB, model output (run_tiled in
     memory), bicubic output and float64 error maps. Returns (model_db, bicubic_db, {key: (model, bicubic)})."""
     from rasterio.windows import Window
@@ -81,7 +85,7 @@ def reference_check(source, mode, factor, tile_in, overlap_in, super_unit, class
     from backend.geo.scaling import to_unit
 
     grid = source.grid
-    r0, c0, h, w = check_window(grid.height, grid.width, factor)
+    r0, c0, h, w = check_window(grid.height, grid.width, factor, tile_in, overlap_in, max_tiles)
     rows = max(factor, 256 - 256 % factor)
     coarse = np.zeros((source.count, h // factor, w // factor), np.float32)
     cvalid = np.zeros((h // factor, w // factor), bool)
@@ -151,20 +155,24 @@ def test_classical_strips_are_the_whole_windows_rows(factor):
     assert not np.array_equal(alone, whole[:, :rows])
 
 
-@pytest.mark.parametrize("factor,tile_in,overlap_in,tol", [(4, 32, 6, 1e-12), (3, 24, 4, 1e-5)])
-def test_the_strip_scores_are_the_whole_window_scores(tmp_path, factor, tile_in, overlap_in, tol):
-    """To float64 summation order (factor 4); with factor 3, to the float32 rounding of torch's bicubic
-    coordinates (see above)."""
+@pytest.mark.parametrize("factor,tile_in,overlap_in,tol,max_tiles",
+                         [(4, 32, 6, 1e-12, CHECK_MAX_TILES), (3, 24, 4, 1e-5, 1000)])
+def test_the_strip_scores_are_the_whole_window_scores(tmp_path, factor, tile_in, overlap_in, tol, max_tiles):
+    """To float64 summation order (factor 4: the default budget, an 856 px window inside the raster); with
+    factor 3 (a budget above the raster's 285 tiles: all of it, 1098 x 900 px), to the float32 rounding of
+    torch's bicubic coordinates (see above)."""
     path = write_raster(tmp_path / "scene.tif", 1100, 900)
     source = RasterSource(path, require_crs=True)
     try:
         report = self_check(_ctx(3), source, MODE, factor, tile_in, overlap_in, None, model(factor),
-                            classical(factor), to_model_units)
+                            classical(factor), to_model_units, max_tiles=max_tiles)
         model_db, bicubic_db, verdicts = reference_check(source, MODE, factor, tile_in, overlap_in, model(factor),
-                                                         classical(factor), to_model_units, seed=3)
+                                                         classical(factor), to_model_units, seed=3,
+                                                         max_tiles=max_tiles)
     finally:
         source.close()
     assert report.window[2] > 3 * strip_rows(factor)  # several strips, the last one partial
+    assert report.model_tiles <= max_tiles
     assert math.isclose(report.model_db, model_db, rel_tol=tol)
     assert math.isclose(report.bicubic_db, bicubic_db, rel_tol=tol)
     assert report.tiles.keys() == verdicts.keys() and len(verdicts) > 100
@@ -201,3 +209,82 @@ def test_the_check_never_holds_a_whole_window_rgb_array(tmp_path):
     print(f"check peak {peak / 1e6:.1f} MB traced; one float32 RGB window {window_rgb / 1e6:.1f} MB")
     assert report.window == (0, 0, height, width) and report.model_db is not None and len(report.tiles) > 100
     assert peak < window_rgb
+
+
+# ------------------------------------------------------------------------------------------- the check's cost
+def _check_plan(height, width, factor, tile_in, overlap_in, max_tiles=CHECK_MAX_TILES):
+    """The window check_window picks and the tiles the check's run plans on its degraded copy (as
+    self_check plans them)."""
+    from backend.geo.grids import Grid
+
+    r0, c0, h, w = check_window(height, width, factor, tile_in, overlap_in, max_tiles)
+    grid = Grid(rasterio.crs.CRS.from_epsg(32633), Affine(10 * factor, 0, 400000, 0, -10 * factor, 5200000),
+                w // factor, h // factor)
+    return (r0, c0, h, w), plan_tiles(grid, tile_in, overlap_in, factor)
+
+
+@pytest.mark.parametrize("height,width,factor,tile_in,overlap_in", [
+    (60000, 60000, 4, 32, 8),  # the bundled model's tiles (128 px output, 32 px overlap, x4) on issue 20's raster
+    (60000, 60000, 4, 128, 16),  # 512 px output tiles (the released model's size)
+    (60000, 60000, 2, 64, 16),
+    (60000, 60000, 3, 24, 4),
+    (60000, 300, 4, 32, 8),  # a narrow strip: the budget goes to rows
+    (301, 60000, 4, 32, 8),
+    (1100, 900, 4, 32, 6),  # smaller than the window: a sub-window still
+    (101, 100, 4, 32, 8),  # the sample: all of it, one tile
+])
+def test_the_check_window_holds_the_tile_budget(height, width, factor, tile_in, overlap_in):
+    """The check's model tiles stay within CHECK_MAX_TILES whatever the raster's size (the fixed 4096 px
+    window took 1849 on the bundled model's tiles), the window is centred, and it is the largest such
+    window: a tile row or column more would exceed the budget (or the raster, or the pixel cap)."""
+    (r0, c0, h, w), plan = _check_plan(height, width, factor, tile_in, overlap_in)
+    assert 0 < len(plan) <= CHECK_MAX_TILES
+    assert h % factor == 0 and w % factor == 0 and h * w <= CHECK_MAX_PIXELS
+    assert (r0, c0) == ((height - h) // 2, (width - w) // 2)
+    # the largest: one coarse pixel more along an axis leaves the raster or the pixel cap, or takes the
+    # check past its budget
+    for size, longer, other in ((height, h + factor, len(plan.cols)), (width, w + factor, len(plan.rows))):
+        if longer <= size - size % factor and longer <= math.isqrt(CHECK_MAX_PIXELS):
+            assert len(axis_starts(longer // factor, tile_in, overlap_in)) * other > CHECK_MAX_TILES
+    if height == width == 60000 and (tile_in, overlap_in) == (32, 8):
+        assert len(plan) == CHECK_MAX_TILES and (h, w) == (800, 800)  # 8 x 8 tiles of 32 px every 24 px
+
+
+def test_the_check_on_a_huge_sparse_raster_runs_its_budget_of_model_tiles(tmp_path):
+    """A real 20 000 x 20 000 px GeoTIFF (sparse: only its central 1024 px are written) checked with the
+    bundled model's tile geometry: the model path runs at most CHECK_MAX_TILES times (the 4096 px window
+    ran it on every tile of its degraded 1024 px centre), yet over a thousand output tiles get a verdict of
+    their own and the rest follow the overall verdict."""
+    side, data = 20000, 1024
+    path = tmp_path / "huge.tif"
+    profile = dict(driver="GTiff", width=side, height=side, count=4, dtype="uint16", crs="EPSG:32633", nodata=0,
+                   transform=Affine(10, 0, 400000, 0, -10, 5200000), tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate", SPARSE_OK=True, BIGTIFF="YES")
+    write_raster(tmp_path / "centre.tif", data, data)
+    with rasterio.open(tmp_path / "centre.tif") as src, rasterio.open(path, "w", **profile) as dst:
+        at = (side - data) // 2
+        dst.write(np.maximum(src.read(), 1), window=rasterio.windows.Window(at, at, data, data))  # no nodata hole
+    factor, tile_in, overlap_in = 4, 32, 8  # tile_and_overlap of the bundled model: 128 px output, 32 overlap
+    calls = []
+    run = model(factor)
+
+    def counted(unit, valid, seed, metadata, gsd, progress):
+        calls.append(seed)
+        assert len(calls) <= CHECK_MAX_TILES, "the check ran the model past its budget"
+        return run(unit, valid, seed, metadata, gsd, progress)
+
+    source = RasterSource(path, require_crs=True)
+    try:
+        with rasterio.Env(GDAL_CACHEMAX=16):
+            report = self_check(_ctx(), source, MODE, factor, tile_in, overlap_in, None, counted, classical(factor),
+                                to_model_units)
+    finally:
+        source.close()
+    assert report.window == ((side - 800) // 2, (side - 800) // 2, 800, 800)
+    assert len(calls) == report.model_tiles == CHECK_MAX_TILES  # every check tile has data: each ran the model
+    assert report.model_db is not None and len(report.tiles) > 1000
+    plan = plan_tiles(source.grid, tile_in, overlap_in, factor)
+    assert report.total_tiles == len(plan) > 600000
+    outside = report.total_tiles - len(report.tiles)
+    own = sum(m > b for m, b in report.tiles.values())
+    assert report.fallback_tiles == own + (0 if report.model_db >= report.bicubic_db else outside)

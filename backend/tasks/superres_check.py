@@ -8,8 +8,32 @@ window under it (widened by half a tile for stabler scores); where the model sco
 the bicubic (back-projected) image for that tile. Scores are PSNR over the valid pixels of the RGB in the
 units the model sees (the per-raster stretch when the model declares one, else the input's [0, 1]).
 
-A large raster is checked on its central ``CHECK_MAX_PIXELS`` (input pixels, about a 4096 x 4096 window);
-tiles outside it follow the verdict of the whole check.
+Window (issue 20 item 4): a large raster is checked on a central window sized by the check's cost, not by
+its area: the largest window whose degraded copy the task's tiling (input tile, overlap, factor) covers with
+at most ``CHECK_MAX_TILES`` model tiles (8 x 8 on a square raster; a raster one or two tiles wide gets a
+taller window), and at most ``CHECK_MAX_PIXELS`` input pixels (which bounds its memory for huge tiles).
+Tiles outside it follow the verdict of the whole check. With the bundled model's tiles (128 px output,
+32 px overlap, x4: 32 px input tiles overlapping by 8) that is an 800 x 800 px input window. The 4096 px
+window it replaced took 1849 of these tiles on any raster above 4096 px: 9 to 26 minutes on a CPU
+before the first output tile (tests/benchmarks/bench_memory.py). A raster smaller than the window costs
+what it did (the model over 1/16 of its area); a larger one at most 64 model tiles, a small share of its
+run.
+
+The trade-off: the overall verdict, which the rest of a large raster follows, now comes from its central
+800 px (64 km^2 at 10 m) instead of 4096 px, so a raster whose centre differs from the rest (a city in
+the middle of fields) gets the verdict of its centre; the ~1 000 output tiles inside the window keep
+verdicts of their own, and a raster between 800 and 4096 px, checked whole before, now has tiles that
+follow the overall verdict instead of their own (both unseen scenes). Measured with the bundled model at
+25 steps on those two scenes (MODEL_CARD.md), checked whole and on central windows of 9 to 361 tiles (the
+whole check's per-tile errors, pooled; tests/benchmarks/bench_check_window.py): T29UNU (1830 px, 361
+tiles whole) model - bicubic -0.83 dB whole, -0.68 dB on 8 x 8 tiles, between -0.68 and -1.11 dB from 9
+tiles up; T18SVG (972 x 964 px, 100 tiles) -0.06 dB whole, -0.10 dB on 8 x 8, -0.06 to -0.17 dB: the same
+verdict (bicubic) at every size. The check itself with 64 tiles: -0.92 and -0.09 dB, in 90-124 s on 2
+shared CPU cores (the whole T29UNU check: 433 s). More tiles would take a CPU past two minutes for no
+change of verdict on these scenes; fewer would judge fewer tiles and let the verdict rest on a smaller
+sample. Per-tile verdicts near a tie depend on the
+tiles' seeds and positions, which move with the window: 92 % (T29UNU) and 82 % (T18SVG) of the tiles
+judged in both runs got the same verdict; those that changed had a median margin of 2-5 % of their error.
 
 Memory (issue 20): only the degraded window (all bands, 1 / factor^2 of the window) is held whole. The
 model's blended output reaches the scoring in full-width strips of ``STRIP_ROWS`` rows as the tiles finish;
@@ -18,7 +42,8 @@ bicubic path (run on the strip's coarse rows plus ``CLASSICAL_HALO`` rows each s
 per tile are kept. The scores are those of the whole-window computation up to float64 summation order
 (bit for bit up-sampling with power-of-two factors; other factors round torch's bicubic coordinates
 slightly otherwise, about 1e-5). On a 13-band raster with data in the 4096 px window the check took 2.4 GB
-above the process's baseline; in strips about 0.4 GB, mostly one strip's 13-band read
+above the process's baseline; in strips about 0.4 GB, mostly one strip's 13-band read; on the window of 64
+tiles 390 MB with 512 px output tiles (3648 px), 65 MB with the bundled model's (800 px)
 (tests/benchmarks/bench_memory.py --task check --centre).
 
 Periodic texture: the power of the 4-8 px periodic components, i.e. the FFT (Hann-windowed, mean removed)
@@ -37,7 +62,10 @@ import torch
 import torch.nn.functional as F
 
 PERIODIC_BAND = (1.0 / 8.0, 1.0 / 4.0)  # cycles per pixel: periods of 4 to 8 px
-CHECK_MAX_PIXELS = 4096 * 4096  # input pixels of the check window (its model run is 1/factor^2 of that)
+# model tiles of the check at most (its cost): 8 x 8 tiles, 1.5-2 minutes at 25 steps on 2 shared CPU cores with
+# the bundled model, with the verdict of the whole scene on both unseen scenes (module docstring)
+CHECK_MAX_TILES = 64
+CHECK_MAX_PIXELS = 4096 * 4096  # and input pixels of the check window at most (its memory, for huge tiles)
 CONTEXT = 0.5  # each tile is judged on its input window widened by this share of its size on every side
 STRIP_ROWS = 256  # window rows read, degraded and scored at a time
 SCORE_ROWS = 64  # of which the float64 errors are taken this many rows at a time
@@ -135,6 +163,7 @@ class SRCheck:
     fallback_tiles: int = 0
     total_tiles: int = 0
     window: Optional[tuple] = None  # (row, col, height, width) of the input that was checked
+    model_tiles: int = 0  # the check's own model tiles (on the degraded window; at most CHECK_MAX_TILES)
     seconds: float = 0.0
     progress_share: float = 0.0  # of the job's progress bar: the check's model tiles over all of them
 
@@ -175,13 +204,41 @@ class SRCheck:
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "model_psnr": self.model_db, "bicubic_psnr": self.bicubic_db,
                 "fallback_share": self.fallback_share, "fallback_tiles": self.fallback_tiles,
-                "tiles": self.total_tiles, "seconds": round(self.seconds, 3), "summary": self.summary()}
+                "tiles": self.total_tiles, "check_tiles": self.model_tiles, "seconds": round(self.seconds, 3),
+                "summary": self.summary()}
 
 
-def check_window(height: int, width: int, factor: int, max_pixels: int = CHECK_MAX_PIXELS) -> tuple:
-    """The central window of the input that the check uses: (row, col, height, width), multiples of factor."""
-    side = int(math.sqrt(max_pixels))
-    h, w = min(height, side), min(width, side)
+def check_span(tiles: int, tile_in: int, overlap_in: int) -> int:
+    """The longest axis (coarse pixels) that the tiling plans with ``tiles`` tiles of ``tile_in`` px overlapping
+    by at least ``overlap_in`` (``tiling.axis_starts``: a tile every ``tile_in - overlap_in`` px, the last on
+    the edge; one pixel more would take one tile more)."""
+    return int(tile_in) + (max(1, int(tiles)) - 1) * max(1, int(tile_in) - int(overlap_in))
+
+
+def check_tile_counts(height: int, width: int, factor: int, tile_in: int, overlap_in: int,
+                      max_tiles: int = CHECK_MAX_TILES) -> Tuple[int, int]:
+    """(rows, columns) of check tiles: as square as the raster allows, their product at most ``max_tiles`` (a
+    raster one or two tiles wide gets the rest of the budget in rows)."""
+    from ..tiling import axis_starts
+
+    all_rows = len(axis_starts(height // factor, tile_in, overlap_in))  # what the whole degraded raster takes
+    all_cols = len(axis_starts(width // factor, tile_in, overlap_in))
+    budget = max(1, int(max_tiles))
+    cols = min(all_cols, max(1, math.isqrt(budget)))
+    rows = min(all_rows, max(1, budget // cols))
+    cols = min(all_cols, max(1, budget // rows))
+    return rows, cols
+
+
+def check_window(height: int, width: int, factor: int, tile_in: int, overlap_in: int,
+                 max_tiles: int = CHECK_MAX_TILES, max_pixels: int = CHECK_MAX_PIXELS) -> tuple:
+    """The central window of the input that the check uses: (row, col, height, width), multiples of factor,
+    whose degraded copy (``height / factor`` x ``width / factor``) the task's tiling (``tile_in``,
+    ``overlap_in`` coarse px) covers with at most ``max_tiles`` tiles, and at most ``max_pixels`` input pixels."""
+    rows, cols = check_tile_counts(height, width, factor, tile_in, overlap_in, max_tiles)
+    side = math.isqrt(int(max_pixels))
+    h = min(height, side, check_span(rows, tile_in, overlap_in) * factor)
+    w = min(width, side, check_span(cols, tile_in, overlap_in) * factor)
     h, w = h - h % factor, w - w % factor
     return (height - h) // 2, (width - w) // 2, h, w
 
@@ -344,13 +401,14 @@ def judging_boxes(tiles, window: tuple) -> list:
 
 def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: int, metadata,
                super_unit: Callable, classical_unit: Callable, to_model_units: Callable,
-               enabled: bool = True) -> SRCheck:
+               enabled: bool = True, max_tiles: Optional[int] = None) -> SRCheck:
     """Run the check for a super-resolution job before its output is written (the scores go into its tags).
 
     ``super_unit(unit, valid, seed, metadata, gsd, progress)`` is the task's model path for one tile and
     ``classical_unit(unit)`` its bicubic path, both from [0, 1] input units to (3+, h * f, w * f) input units;
     ``to_model_units`` maps input units to the units the scores are taken in. The check takes the first
-    ``report.progress_share`` of ``ctx.progress`` (its model tiles over all model tiles of the job)."""
+    ``report.progress_share`` of ``ctx.progress`` (its model tiles over all model tiles of the job).
+    ``max_tiles``: the check's model tiles at most (default :data:`CHECK_MAX_TILES`)."""
     from affine import Affine
     from rasterio.windows import Window
 
@@ -360,12 +418,15 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     from .common import TileProgress, scaled_progress
 
     grid = source.grid
-    tiles = plan_tiles(grid, tile_in, overlap_in, factor, ctx.seed, metadata)
+    # the output pass's tiles, for their windows only: without metadata (a tile's metadata takes about 2 ms,
+    # which on the ~30 000 tiles near a 4096 px window was a minute before the check's first model tile)
+    tiles = plan_tiles(grid, tile_in, overlap_in, factor)
     report = SRCheck(enabled=bool(enabled), total_tiles=len(tiles))
     if not report.enabled:
         return report
     started = time.perf_counter()
-    window = check_window(grid.height, grid.width, factor)
+    budget = CHECK_MAX_TILES if max_tiles is None else int(max_tiles)
+    window = check_window(grid.height, grid.width, factor, tile_in, overlap_in, budget)
     r0, c0, h, w = window
     if h // factor < 8 or w // factor < 8:  # nothing sensible to degrade: the model everywhere, and said so
         return report
@@ -381,6 +442,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     cgrid = Grid(grid.crs, grid.transform * Affine.translation(c0, r0) * Affine.scale(factor), w // factor, h // factor)
     gsd = grid.gsd() * factor
     check_tiles = plan_tiles(cgrid, tile_in, overlap_in, factor, ctx.seed ^ 0x5EED, metadata)
+    report.model_tiles = len(check_tiles)
     report.progress_share = len(check_tiles) / float(len(check_tiles) + len(tiles))
     tracker = TileProgress(scaled_progress(ctx.progress, 0.0, report.progress_share), "super-resolve: self-check")
 
@@ -407,6 +469,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     return report
 
 
-__all__ = ["PERIODIC_BAND", "periodic_power", "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr",
-           "psnr_of_squares", "psnr_of_mse", "SRCheck", "check_window", "strip_rows", "degrade_source",
+__all__ = ["PERIODIC_BAND", "CHECK_MAX_TILES", "CHECK_MAX_PIXELS", "periodic_power", "periodic_fraction", "grid_notch",
+           "bicubic_up", "block_mean", "psnr", "psnr_of_squares", "psnr_of_mse", "SRCheck", "check_span",
+           "check_tile_counts", "check_window", "strip_rows", "degrade_source",
            "classical_rows", "judging_boxes", "self_check"]

@@ -1,30 +1,48 @@
 """Memory and start-up time on huge sparse rasters (issue 20 item 4).
 
-    .venv/bin/python tests/benchmarks/bench_memory.py [--side 60000] [--seconds 90] [--root DIR]
+    .venv/bin/python tests/benchmarks/bench_memory.py [--side 60000] [--seconds 90] [--root DIR] [--centre]
     .venv/bin/python tests/benchmarks/bench_memory.py --task inpaint --side 200000
 
 Makes a sparse, tiled 13-band Sentinel-2-like GeoTIFF in /tmp (nodata 0; a 4096 px square of the sample
 scene off centre, the rest never written, so the file is a few MB), then super-resolves it through the API
-in a child process with 2 steps, cancels after ``--seconds`` and prints: seconds to the first tile of the
-output pass, tiles done, peak RSS (VmHWM) and RSS after loading the model. ``--root`` runs another checkout's
-backend (e.g. an export of the previous commit) for a before/after comparison. ``--task inpaint``: a sparse
-3-band raster with a 40 x 40 px mask raster over its written corner, inpainted the same way.
+in a child process with 2 steps, cancels ``--seconds`` after the output pass's first tile and prints: seconds
+from the model's load to the first progress call (``first_progress_s``: the self-check's first model tile
+when the check runs, else the output pass's first tile) and to the output pass's first tile
+(``first_output_tile_s``: the check included), the peak RSS (VmHWM) then and at the end, the last progress
+message (tiles done) and the RSS after loading the model. ``--root`` runs another checkout's backend (e.g. an
+export of the previous commit) for a before/after comparison. ``--task inpaint``: a sparse 3-band raster with
+a 40 x 40 px mask raster over its written corner, inpainted the same way.
 
 ``--centre`` writes the square over the raster's centre instead, i.e. over the super-resolution self-check's
 window (backend/tasks/superres_check.py), which the default placement leaves empty on purpose: with it the
-check really runs. ``--task check`` runs that self-check alone (factor 4, the task's 128 px input tiles with
-16 px overlap), with bicubic + back-projection standing in for the model, so its own memory is measured in
-seconds rather than the minutes the model takes on a CPU; it prints the RSS before the check, the peak RSS,
-the check's seconds and scores.
+check really runs. ``--task check`` runs that self-check alone (factor 4; ``--check-tiles``: input tile and
+overlap, default 128 and 16, i.e. 512 px output tiles; the bundled model's are 32 and 8), with bicubic +
+back-projection standing in for the model, so its own memory is measured in seconds rather than the
+minutes the model takes on a CPU; it prints the RSS before the check, the peak RSS, the check's window,
+model tiles, seconds and scores.
 
-    .venv/bin/python tests/benchmarks/bench_memory.py --task check --centre
-    .venv/bin/python tests/benchmarks/bench_memory.py --centre --seconds 30 --timeout 2700
+    .venv/bin/python tests/benchmarks/bench_memory.py --centre --seconds 120 --timeout 600
+    .venv/bin/python tests/benchmarks/bench_memory.py --seconds 120 --timeout 600
+    .venv/bin/python tests/benchmarks/bench_memory.py --task check --centre [--check-tiles 32 8]
 
-Measured on 2 shared CPU cores, 60 000 px side, data over the check window: the check alone peaked at
-2660 MB RSS before the strips (271 MB before it) and 630-830 MB after, with the same scores (37.13286 /
-37.13283 dB, 157 fallback tiles); the whole super-resolution at 850 MB (430 MB with the model loaded). Its
-first output tile came after 1577 s: the check runs the model over the whole degraded window (1024 x 1024
-px at factor 4) before the output pass, which on a CPU is most of that time.
+Measured on 2 shared CPU cores, 60 000 px side (6 250 000 output tiles), the bundled model:
+
+* ``--centre`` (data over the check window), before (the check on the central 4096 px, commit 6704fff):
+  first progress (check tile 1 of 1849) at 86 s (a minute of it the metadata of the ~30 000 output tiles
+  near the window, 15 s degrading the 4096 px x 13 bands), first output tile at 548 s; peak RSS 825 MB
+  then. After (the check on 64 model tiles, an 800 px window): first progress (check tile 1 of 64) at
+  1.2-1.6 s, 2.9 s with another process keeping one core busy; first output tile at 18-20 s (44 s with
+  the busy core); peak RSS 565-569 MB then.
+* default placement (no data in the check window: no model run before the output pass): first output tile
+  at 6.1 s before (the empty 4096 px window read and degraded), 0.75 s after; peak RSS then 740 MB before,
+  536 MB after.
+* the output pass, after that, grows to its full-width buffers (``tiling.strip_bytes``: 680 MB for a
+  240 000 px wide uint16 output) and peaks at 1550-1590 MB after about 10 000 tiles (1680 MB after 20 000,
+  with the check off), transiently while the first staged block rows are written (RSS between flushes
+  1.2-1.33 GB): above issue 20's 1.5 GB, in the output pass (tiling.py), not in the self-check.
+* ``--task check --centre``: before the strips the check peaked at 2660 MB (4096 px window); in strips
+  630-830 MB. Now with 128 / 16 px tiles (a 3648 px window, 64 tiles) 660 MB, 39 s, 271 MB before the
+  check; with the bundled model's 32 / 8 (800 px, 64 tiles) 337 MB, 2.4 s.
 """
 
 from __future__ import annotations
@@ -103,13 +121,16 @@ def rss(key):
 from backend.api import get_model
 model = get_model()
 loaded = rss('VmRSS'); t_load = time.perf_counter()
-stop, first, seen = threading.Event(), [], [0]
+stop, first, output, seen = threading.Event(), [], [], [0]
 seconds = float(sys.argv[3])
 def progress(fraction, message=''):
-    if not first:
-        first.append(time.perf_counter() - t_load)
+    now = time.perf_counter() - t_load
+    if not first:  # the first model tile (of the self-check where there is one)
+        first.append((now, message))
+    if not output and ': tile' in message and 'check' not in message:  # the output pass's first tile
+        output.append((now, message, rss('VmHWM')))
     seen[0] = message
-    if time.perf_counter() - t_load > seconds:
+    if output and now - output[0][0] > seconds:
         stop.set()
 result = 'done'
 try:
@@ -121,7 +142,10 @@ try:
                             quicklook=False)
 except Exception as exc:
     result = type(exc).__name__ + ': ' + str(exc)[:200]
-print(json.dumps({'first_tile_s': first[0] if first else None, 'last_progress': seen[0], 'result': result,
+print(json.dumps({'first_progress_s': first[0][0] if first else None, 'first_progress': first[0][1] if first else None,
+                  'first_output_tile_s': output[0][0] if output else None,
+                  'peak_rss_at_first_output_tile_mb': output[0][2] if output else None,
+                  'last_progress': seen[0], 'result': result,
                   'peak_rss_mb': rss('VmHWM'), 'rss_after_model_mb': loaded,
                   'seconds': time.perf_counter() - t_load}))
 """
@@ -152,11 +176,13 @@ import rasterio
 before = rss('VmRSS')
 t0 = time.perf_counter()
 with rasterio.Env(GDAL_CACHEMAX=64):  # the task's read cache (superres.READ_CACHE_MB)
-    report = self_check(ctx, source, 'reflectance10000', factor, 128, 16, None, model, classical, to_model_units)
+    report = self_check(ctx, source, 'reflectance10000', factor, int(sys.argv[2]), int(sys.argv[3]), None, model,
+                        classical, to_model_units)
 source.close()
 print(json.dumps({'rss_before_check_mb': before, 'peak_rss_mb': rss('VmHWM'), 'check_s': time.perf_counter() - t0,
-                  'window': report.window, 'model_db': report.model_db, 'bicubic_db': report.bicubic_db,
-                  'judged_tiles': len(report.tiles), 'fallback_tiles': report.fallback_tiles,
+                  'window': report.window, 'check_tiles': report.model_tiles, 'model_db': report.model_db,
+                  'bicubic_db': report.bicubic_db, 'judged_tiles': len(report.tiles),
+                  'fallback_tiles': report.fallback_tiles,
                   'total_tiles': report.total_tiles}))
 """
 
@@ -170,13 +196,15 @@ def _peak_rss_mb(pid: int):
         return None
 
 
-def run_case(root: Path, raster: Path, seconds: float, timeout: float, mask=None, check_only=False) -> dict:
+def run_case(root: Path, raster: Path, seconds: float, timeout: float, mask=None, check_only=False,
+             check_tiles=(128, 16)) -> dict:
     """The child's JSON line; when it is killed at ``timeout``, the peak RSS it had reached (polled)."""
     out = Path("/tmp/bench_memory_out.tif")
     env = dict(os.environ, PYTHONPATH=str(root))
     started = time.perf_counter()
     extra = [] if mask is None else [str(mask)]
-    args = [CHILD_CHECK, str(raster)] if check_only else [CHILD, str(raster), str(out), str(seconds), *extra]
+    args = ([CHILD_CHECK, str(raster), *map(str, check_tiles)] if check_only else
+            [CHILD, str(raster), str(out), str(seconds), *extra])
     proc = subprocess.Popen([sys.executable, "-c", *args], cwd=str(root),
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = None
@@ -199,7 +227,10 @@ def main(argv=None) -> int:
     parser.add_argument("--task", choices=("superres", "inpaint", "check"), default="superres")
     parser.add_argument("--centre", action="store_true", help="data over the self-check's central window")
     parser.add_argument("--side", type=int, default=60000)
-    parser.add_argument("--seconds", type=float, default=90.0, help="cancel the run after this long")
+    parser.add_argument("--seconds", type=float, default=90.0,
+                        help="cancel the run this long after the output pass's first tile")
+    parser.add_argument("--check-tiles", type=int, nargs=2, default=(128, 16), metavar=("TILE_IN", "OVERLAP_IN"),
+                        help="--task check: input tile and overlap (default 128 16: 512 px output tiles at x4)")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
@@ -210,7 +241,8 @@ def main(argv=None) -> int:
         name = f"/tmp/bench_memory_{args.side}{'_centre' if args.centre else ''}_dn.tif"
         raster, mask = make_raster(Path(name), args.side, args.centre), None
         print(f"raster {raster} ({args.side} x {args.side} px, 13 bands, {raster.stat().st_size / 1e6:.1f} MB on disk)")
-    res = run_case(args.root.resolve(), raster, args.seconds, args.timeout, mask, check_only=args.task == "check")
+    res = run_case(args.root.resolve(), raster, args.seconds, args.timeout, mask, check_only=args.task == "check",
+                   check_tiles=args.check_tiles)
     print(json.dumps(res, indent=1))
     return 0
 
