@@ -267,3 +267,28 @@ def test_memory_does_not_grow_with_raster_height(tmp_path):
         peaks.append(min(peak(path, tmp_path / f"o{height}_{k}.tif") for k in range(2)))
     whole_raster_bytes = 2 * 2048 * 96 * 4
     assert peaks[1] < peaks[0] * 1.5 and peaks[1] < whole_raster_bytes / 2, peaks
+
+
+def test_staged_rows_written_in_column_chunks_equal_the_whole_rows(tmp_path, monkeypatch):
+    """A writer that takes whole block rows a few blocks at a time (``write_columns``, as for very wide
+    outputs) gets the same file as one that takes them whole."""
+    from backend.geo.write import GeoTIFFWriter
+
+    path = write_raster(tmp_path / "wide.tif", smooth_field(3, 300, 700))
+
+    def warp(batch):  # not the identity: every blended pixel depends on the weights
+        return np.sin(3.0 * batch.inputs[0]) + 0.01 * np.arange(batch.inputs[0].shape[-1])
+
+    whole = run_tiled(warp, tmp_path / "whole.tif", sources=[path], tile_size=64, overlap=16)
+    widths = []
+    monkeypatch.setattr(GeoTIFFWriter, "write_columns", property(lambda self: 32))
+    original = GeoTIFFWriter.write
+
+    def spy(self, array, window=None):
+        widths.append(int(window.width))
+        return original(self, array, window)
+    monkeypatch.setattr(GeoTIFFWriter, "write", spy)
+    chunked = run_tiled(warp, tmp_path / "chunked.tif", sources=[path], tile_size=64, overlap=16)
+    with rasterio.open(whole.path) as a, rasterio.open(chunked.path) as b:
+        np.testing.assert_array_equal(a.read(), b.read())
+    assert widths and max(widths) == 32 and len(widths) >= 700 // 32

@@ -216,6 +216,13 @@ class GeoTIFFWriter:
     def block_height(self) -> int:
         return int(self.dataset.block_shapes[0][0]) if self.dataset is not None else self.blocksize
 
+    @property
+    def write_columns(self) -> int:
+        """Columns a writer of whole block rows should hand over at a time: 32 blocks (a block row of a very
+        wide output is hundreds of MB)."""
+        width = int(self.dataset.block_shapes[0][1]) if self.dataset is not None else self.blocksize
+        return 32 * width
+
     def write(self, array: np.ndarray, window: Optional[Window] = None) -> None:
         """Write (count, h, w) (or (h, w) for one band) at ``window`` (default: the whole grid)."""
         arr = np.asarray(array)
