@@ -220,16 +220,7 @@ def mask_footprint(grid: Grid, *, vector=None, vector_layer=None, raster=None, g
         left, bottom = min(b[0] for b in boxes), min(b[1] for b in boxes)
         right, top = max(b[2] for b in boxes), max(b[3] for b in boxes)
     elif raster is not None:
-        import rasterio
-        from rasterio.errors import RasterioIOError
-
-        try:
-            src = rasterio.open(raster)
-        except RasterioIOError as exc:
-            raise MaskError(f"the mask raster {raster} is not a raster GDAL can read: {exc}") from None
-        with src:
-            if src.crs is None:
-                raise MissingCRSError(f"the mask raster {raster} has no coordinate reference system")
+        with open_mask_raster(raster) as src:
             left, bottom, right, top = src.bounds
             if src.crs != grid.crs:
                 left, bottom, right, top = transform_bounds(src.crs, grid.crs, left, bottom, right, top,
@@ -334,20 +325,28 @@ def qa_pixel_mask(qa: np.ndarray, bits: Iterable[int] = QA_PIXEL_CLOUD_BITS) -> 
     return (np.asarray(qa).astype(np.uint32) & flags) != 0
 
 
-def resample_to_grid(path, grid: Grid, band: int = 1, resampling: str = "nearest") -> np.ndarray:
-    """One band of a raster resampled onto ``grid`` (nearest by default), in its own dtype."""
+def open_mask_raster(path):
+    """The mask raster opened with rasterio; MaskError / MissingCRSError naming it when it cannot be used."""
     import rasterio
-    from rasterio.enums import Resampling
     from rasterio.errors import RasterioIOError
-    from rasterio.warp import reproject
 
     try:
         src = rasterio.open(path)
     except RasterioIOError as exc:
         raise MaskError(f"the mask raster {path} is not a raster GDAL can read: {exc}") from None
-    with src:
-        if src.crs is None:
-            raise MissingCRSError(f"the mask raster {path} has no coordinate reference system")
+    if src.crs is None:
+        src.close()
+        raise MissingCRSError(f"the mask raster {path} has no coordinate reference system")
+    return src
+
+
+def resample_to_grid(path, grid: Grid, band: int = 1, resampling: str = "nearest") -> np.ndarray:
+    """One band of a raster resampled onto ``grid`` (nearest by default), in its own dtype."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject
+
+    with open_mask_raster(path) as src:
         fill = src.nodata if src.nodata is not None else 0
         out = np.full(grid.shape, fill, dtype=src.dtypes[band - 1])
         reproject(
