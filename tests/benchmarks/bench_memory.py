@@ -37,9 +37,11 @@ Measured on 2 shared CPU cores, 60 000 px side (6 250 000 output tiles), the bun
   at 6.1 s before (the empty 4096 px window read and degraded), 0.75 s after; peak RSS then 740 MB before,
   536 MB after.
 * the output pass, after that, grows to its full-width buffers (``tiling.strip_bytes``: 680 MB for a
-  240 000 px wide uint16 output) and peaks at 1550-1590 MB after about 10 000 tiles (1680 MB after 20 000,
-  with the check off), transiently while the first staged block rows are written (RSS between flushes
-  1.2-1.33 GB): above issue 20's 1.5 GB, in the output pass (tiling.py), not in the self-check.
+  240 000 px wide uint16 output). It peaked at 1550-1590 MB after about 10 000 tiles (1680 MB after 20 000,
+  with the check off): each flush handed the writer a full-width slice of the stage, which is not
+  contiguous, so the write copied it (368 MB). Written 32 blocks at a time since: 1381 MB after 11 000
+  tiles with ``--centre`` (``--seconds 120``), 1429 MB after 25 800 tiles in the default placement
+  (``--seconds 300``); below issue 20's 1.5 GB.
 * ``--task check --centre``: before the strips the check peaked at 2660 MB (4096 px window); in strips
   630-830 MB. Now with 128 / 16 px tiles (a 3648 px window, 64 tiles) 660 MB, 39 s, 271 MB before the
   check; with the bundled model's 32 / 8 (800 px, 64 tiles) 337 MB, 2.4 s.
