@@ -201,7 +201,7 @@ def vector_mask(source, grid: Grid, crs=None, *, layer=None, all_touched: bool =
 
 
 def mask_footprint(grid: Grid, *, vector=None, vector_layer=None, raster=None, geometries_wkt=None,
-                   geometries_crs=None, dilate_m: float = 0.0, **_) -> Optional[Tuple[int, int, int, int]]:
+                   geometries_crs=None, dilate_m: float = 0.0) -> Optional[Tuple[int, int, int, int]]:
     """(row0, row1, col0, col1) of ``grid`` that a mask (the arguments of :func:`build_mask`) can touch, known
     without rasterising it: the polygons' bounds, or a mask raster's extent, grown by one pixel and by the
     dilation; None when it covers no pixel of the grid. Lets a small mask on a huge raster be built, and

@@ -78,7 +78,7 @@ def run_in_area(ctx, header, area: tuple, run: Callable) -> TaskOutput:
         out = run(sub, dataclasses.replace(header, grid=header.grid.window_grid(window)))
         ctx.tags[TAG_PREFIX + "INPAINT_AREA"] = "col {} row {} width {} height {}".format(
             int(window.col_off), int(window.row_off), int(window.width), int(window.height))
-        path = compose(ctx, header, window, patch, out)
+        path = compose(ctx, header, window, patch)
         spread = None
         if out.uncertainty is not None:
             spread = compose_spread(ctx, header, window, Path(out.uncertainty))
@@ -105,7 +105,7 @@ def _empty(gds, indexes, window) -> bool:
     return True
 
 
-def compose(ctx, header, window, patch: Path, out: TaskOutput) -> Path:
+def compose(ctx, header, window, patch: Path) -> Path:
     """The output: the input's RGB bands block by block around the window (empty blocks skipped), the patch
     over it."""
     import rasterio
