@@ -110,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep the network's raw output (default: the output averaged back onto the input grid "
                         "equals the input's RGB)")
     p.add_argument("--no-fallback", dest="fallback", action="store_false",
-                   help="skip the self-check one scale down and keep the model's output everywhere (default: tiles "
-                        "where bicubic up-sampling scores higher on the input degraded once more get bicubic)")
+                   help="skip the self-check one scale down and keep the model's output everywhere (default: "
+                        "bicubic plus the model's detail at the weight fitted on the input degraded once more, "
+                        "bicubic alone where the detail does not help)")
     _common_out(p)
     _sampling_args(p)
 

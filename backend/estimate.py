@@ -159,6 +159,10 @@ def estimate(model, job) -> Estimate:
         runs += MAX_PROBES  # the self-check fills up to this many probes of each tile, each a model run
     if job.task == "predict" and getattr(job, "fallback", True) and len(job.frames) >= 2:
         runs += 1  # the backtest predicts the most recent frame of each tile once (tasks/predict_check.py)
+    if job.task == "superres":
+        from .tasks.superres import model_views
+
+        runs *= model_views(model)  # each view of a tile is a model run (tasks/superres.py)
     per_tile = runs * (steps * step_s * (samples if job.task == "generate" else 1) + decode_s * samples)
     if job.task == "generate":  # windows run at every step; decoding is in larger tiles, about the same area
         seconds = tiles * steps * step_s * samples + tiles * decode_s * samples

@@ -64,7 +64,7 @@
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="460"/>
+        <location filename="../plugin/pages/common.py" line="459"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -219,52 +219,52 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="354"/>
+        <location filename="../plugin/pages/common.py" line="353"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="341"/>
+        <location filename="../plugin/pages/common.py" line="340"/>
         <source>Running…</source>
         <translation>Läuft…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="370"/>
+        <location filename="../plugin/pages/common.py" line="369"/>
         <source>Cancelling…</source>
         <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="442"/>
+        <location filename="../plugin/pages/common.py" line="441"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="446"/>
+        <location filename="../plugin/pages/common.py" line="445"/>
         <source>{} uncertainty</source>
         <translation>{} Unsicherheit</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="448"/>
+        <location filename="../plugin/pages/common.py" line="447"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Fertig in {} s (Seed {}): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="458"/>
+        <location filename="../plugin/pages/common.py" line="457"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="461"/>
+        <location filename="../plugin/pages/common.py" line="460"/>
         <source>DiffusionSat error</source>
         <translation>DiffusionSat-Fehler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="98"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="484"/>
+        <location filename="../plugin/pages/common.py" line="483"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
@@ -479,17 +479,17 @@
         <translation>Vorgabe:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Classes (pixel values)</source>
         <translation>Klassen (Pixelwerte)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Bits set</source>
         <translation>Gesetzte Bits</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Any non-zero pixel</source>
         <translation>Jedes Pixel ungleich null</translation>
     </message>
@@ -564,7 +564,7 @@
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="73"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
@@ -709,12 +709,12 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -899,62 +899,62 @@
         <translation>Wählen Sie alle zehn Bänder.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="56"/>
+        <location filename="../plugin/processing/alg_common.py" line="57"/>
         <source>Output GeoTIFF</source>
         <translation>Ausgabe-GeoTIFF</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="57"/>
+        <location filename="../plugin/processing/alg_common.py" line="58"/>
         <source>Seed used</source>
         <translation>Verwendeter Seed</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="83"/>
+        <location filename="../plugin/processing/alg_common.py" line="102"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Das DiffusionSat-Backend kann nicht geladen werden: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="141"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="125"/>
+        <location filename="../plugin/processing/alg_common.py" line="144"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="130"/>
+        <location filename="../plugin/processing/alg_common.py" line="149"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="132"/>
+        <location filename="../plugin/processing/alg_common.py" line="151"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="140"/>
+        <location filename="../plugin/processing/alg_common.py" line="159"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="142"/>
+        <location filename="../plugin/processing/alg_common.py" line="161"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1014,52 +1014,52 @@
         <translation>Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein, erhalten: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="23"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
         <source>Inpaint masked area</source>
         <translation>Maskierten Bereich auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="33"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>Raster to inpaint</source>
         <translation>Aufzufüllendes Raster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>RGB-Bänder (leer: die ersten drei)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Mask polygons</source>
         <translation>Maskenpolygone</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Mask raster</source>
         <translation>Maskenraster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Mask raster values are</source>
         <translation>Die Werte des Maskenrasters sind</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="43"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Maskenwerte, z. B. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="44"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="45"/>
         <source>Grow the mask by (metres)</source>
         <translation>Maske vergrößern um (Meter)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="58"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="59"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Geben Sie genau eine Maske an: Polygone oder ein Maskenraster.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="78"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="79"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Wählen Sie drei RGB-Bänder oder keines; erhalten: {}.</translation>
     </message>
@@ -1099,27 +1099,27 @@
         <translation>Kein Datum für {}: Geben Sie es im Datumsparameter an.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="17"/>
+        <location filename="../plugin/processing/alg_superres.py" line="18"/>
         <source>Super-resolve Sentinel-2</source>
         <translation>Sentinel-2-Superauflösung</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="20"/>
+        <location filename="../plugin/processing/alg_superres.py" line="21"/>
         <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
         <translation>Rechnet ein Sentinel-2-Raster in hochaufgelöstes RGB auf einem an der Eingabe ausgerichteten Pixelraster hoch. Die Bänder sind B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge: hier gewählt oder, wenn keine gewählt sind, anhand ihrer Bandbeschreibungen gefunden.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <location filename="../plugin/processing/alg_superres.py" line="26"/>
         <source>Sentinel-2 raster</source>
         <translation>Sentinel-2-Raster</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="26"/>
+        <location filename="../plugin/processing/alg_superres.py" line="27"/>
         <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
         <translation>Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in dieser Reihenfolge (leer: nach Bandnamen)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="36"/>
+        <location filename="../plugin/processing/alg_superres.py" line="37"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Wählen Sie die zehn Bänder B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 oder keines; erhalten: {}.</translation>
     </message>
@@ -1134,12 +1134,12 @@
         <translation>Samples:</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="58"/>
+        <location filename="../plugin/processing/alg_common.py" line="59"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="134"/>
+        <location filename="../plugin/processing/alg_common.py" line="153"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
@@ -1164,7 +1164,7 @@
         <translation>Empfehlung des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="127"/>
+        <location filename="../plugin/processing/alg_common.py" line="146"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
@@ -1204,32 +1204,32 @@
         <translation>{}. Starten?</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="330"/>
+        <location filename="../plugin/pages/common.py" line="329"/>
         <source>DiffusionSat: estimating {}</source>
         <translation>DiffusionSat: Schätzung für {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="330"/>
+        <location filename="../plugin/pages/common.py" line="329"/>
         <source>Estimating the time…</source>
         <translation>Dauer wird geschätzt…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="343"/>
+        <location filename="../plugin/pages/common.py" line="342"/>
         <source>This will take {}</source>
         <translation>Voraussichtliche Dauer: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="347"/>
+        <location filename="../plugin/pages/common.py" line="346"/>
         <source>Not started. {}.</source>
         <translation>Nicht gestartet. {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="349"/>
+        <location filename="../plugin/pages/common.py" line="348"/>
         <source>Running: {}…</source>
         <translation>Läuft: {}…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="440"/>
+        <location filename="../plugin/pages/common.py" line="439"/>
         <source>DiffusionSat {} – {} – {}</source>
         <translation>DiffusionSat {} – {} – {}</translation>
     </message>
@@ -1284,27 +1284,27 @@
         <translation>Kanal {} des Layers ist mehrfach gewählt.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Image synthesis</source>
         <translation>Bildsynthese</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Image enhancement</source>
         <translation>Bildverbesserung</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="41"/>
+        <location filename="../plugin/processing/alg_common.py" line="42"/>
         <source>Time series</source>
         <translation>Zeitreihen</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="95"/>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
         <source>This will take {}.</source>
         <translation>Voraussichtliche Dauer: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="138"/>
+        <location filename="../plugin/processing/alg_common.py" line="157"/>
         <source>CPU threads (0: automatic)</source>
         <translation>CPU-Threads (0: automatisch)</translation>
     </message>
@@ -1319,9 +1319,9 @@
         <translation>Das Raster ist zu klein, um das Modell eine Maßstabsstufe tiefer zu prüfen: Die Ausgabe des Modells wird überall verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="129"/>
-        <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
-        <translation>Modell {} dB, bikubisch {} dB auf der Eingabe eine Maßstabsstufe tiefer; bikubisch für {} % der Kacheln verwendet.</translation>
+        <location filename="../plugin/pages/superres_page.py" line="132"/>
+        <source>Model {} dB, bicubic {} dB, written {} dB on the input one scale down; bicubic alone for {} % of tiles, the model&apos;s detail at {} % on average.</source>
+        <translation>Modell {} dB, bikubisch {} dB, geschrieben {} dB auf der Eingabe eine Maßstabsstufe tiefer; nur bikubisch für {} % der Kacheln, das Detail des Modells im Mittel mit {} % gewichtet.</translation>
     </message>
     <message>
         <location filename="../plugin/dock.py" line="64"/>
@@ -1559,7 +1559,7 @@
         <translation>Aufträge laufen auf {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Running on the Dask cluster {}.</source>
         <translation>Ausführung auf dem Dask-Cluster {}.</translation>
     </message>
@@ -1584,12 +1584,12 @@
         <translation>Ein bis vier andere Daten dieses Ortes auswählen oder „Andere Aufnahmedaten verwenden“ ausschalten.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="27"/>
         <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres. With other dates of the same place, the masked pixels come from the closest clear date, matched to this raster&apos;s colours, or from the temporal model where it checks better on known pixels.</source>
         <translation>Erzeugt die maskierten Pixel eines Rasters neu und behält die anderen. Die Maske ist ein Polygonlayer oder ein Maskenraster mit Klassenwerten (Sentinel-2-SCL-Wolken und -Schatten: 3,8,9,10), Bits (Landsat QA_PIXEL: 1,2,3,4) oder jedem Pixel ungleich null; sie kann um eine Strecke in Metern vergrößert werden. Mit anderen Aufnahmedaten desselben Ortes kommen die maskierten Pixel vom zeitlich nächsten klaren Datum, an die Farben dieses Rasters angepasst, oder vom zeitlichen Modell, wo es sich an bekannten Pixeln als besser erweist.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="47"/>
         <source>Other dates of this place to fill from (optional, up to 4)</source>
         <translation>Andere Aufnahmedaten dieses Ortes zum Füllen (optional, höchstens 4)</translation>
     </message>

@@ -64,7 +64,7 @@
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="460"/>
+        <location filename="../plugin/pages/common.py" line="459"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
@@ -219,52 +219,52 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="354"/>
+        <location filename="../plugin/pages/common.py" line="353"/>
         <source>DiffusionSat: {}</source>
         <translation>DiffusionSat : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="341"/>
+        <location filename="../plugin/pages/common.py" line="340"/>
         <source>Running…</source>
         <translation>En cours…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="370"/>
+        <location filename="../plugin/pages/common.py" line="369"/>
         <source>Cancelling…</source>
         <translation>Annulation…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="442"/>
+        <location filename="../plugin/pages/common.py" line="441"/>
         <source>DiffusionSat {} {}</source>
         <translation>DiffusionSat {} {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="446"/>
+        <location filename="../plugin/pages/common.py" line="445"/>
         <source>{} uncertainty</source>
         <translation>{} incertitude</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="448"/>
+        <location filename="../plugin/pages/common.py" line="447"/>
         <source>Done in {} s (seed {}): {}</source>
         <translation>Terminé en {} s (graine {}) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="458"/>
+        <location filename="../plugin/pages/common.py" line="457"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="461"/>
+        <location filename="../plugin/pages/common.py" line="460"/>
         <source>DiffusionSat error</source>
         <translation>Erreur DiffusionSat</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="98"/>
+        <location filename="../plugin/processing/alg_common.py" line="117"/>
         <source>Cancelled: nothing was written.</source>
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="484"/>
+        <location filename="../plugin/pages/common.py" line="483"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
@@ -479,17 +479,17 @@
         <translation>Préréglage :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Classes (pixel values)</source>
         <translation>Classes (valeurs de pixel)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Bits set</source>
         <translation>Bits activés</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Any non-zero pixel</source>
         <translation>Tout pixel non nul</translation>
     </message>
@@ -564,7 +564,7 @@
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="73"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="74"/>
         <source>The mask values must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
@@ -709,12 +709,12 @@
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
@@ -899,62 +899,62 @@
         <translation>Choisissez les dix bandes.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="56"/>
+        <location filename="../plugin/processing/alg_common.py" line="57"/>
         <source>Output GeoTIFF</source>
         <translation>GeoTIFF de sortie</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="57"/>
+        <location filename="../plugin/processing/alg_common.py" line="58"/>
         <source>Seed used</source>
         <translation>Graine utilisée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="83"/>
+        <location filename="../plugin/processing/alg_common.py" line="102"/>
         <source>The DiffusionSat backend cannot be loaded: {}</source>
         <translation>Le moteur DiffusionSat ne peut pas être chargé : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="103"/>
+        <location filename="../plugin/processing/alg_common.py" line="122"/>
         <source>Seed {}, {} s: {}</source>
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="122"/>
+        <location filename="../plugin/processing/alg_common.py" line="141"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="125"/>
+        <location filename="../plugin/processing/alg_common.py" line="144"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="130"/>
+        <location filename="../plugin/processing/alg_common.py" line="149"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="132"/>
+        <location filename="../plugin/processing/alg_common.py" line="151"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="136"/>
+        <location filename="../plugin/processing/alg_common.py" line="155"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="140"/>
+        <location filename="../plugin/processing/alg_common.py" line="159"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="142"/>
+        <location filename="../plugin/processing/alg_common.py" line="161"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1014,52 +1014,52 @@
         <translation>La date doit être une date réelle écrite AAAA-MM-JJ, reçu {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="23"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="24"/>
         <source>Inpaint masked area</source>
         <translation>Reconstruire la zone masquée</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="33"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
         <source>Raster to inpaint</source>
         <translation>Raster à reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="34"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="35"/>
         <source>RGB bands (empty: the first three)</source>
         <translation>Bandes RVB (vide : les trois premières)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="36"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="37"/>
         <source>Mask polygons</source>
         <translation>Polygones du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="38"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
         <source>Mask raster</source>
         <translation>Raster de masque</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="39"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="40"/>
         <source>Mask raster values are</source>
         <translation>Les valeurs du raster de masque sont</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="42"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="43"/>
         <source>Mask values, e.g. 3,8,9,10</source>
         <translation>Valeurs du masque, p. ex. 3,8,9,10</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="44"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="45"/>
         <source>Grow the mask by (metres)</source>
         <translation>Agrandir le masque de (mètres)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="58"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="59"/>
         <source>Give exactly one mask: polygons or a mask raster.</source>
         <translation>Donnez exactement un masque : des polygones ou un raster de masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="78"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="79"/>
         <source>Choose three RGB bands, or none; got {}.</source>
         <translation>Choisissez trois bandes RVB, ou aucune ; reçu {}.</translation>
     </message>
@@ -1099,27 +1099,27 @@
         <translation>Aucune date pour {} : indiquez-la dans le paramètre des dates.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="17"/>
+        <location filename="../plugin/processing/alg_superres.py" line="18"/>
         <source>Super-resolve Sentinel-2</source>
         <translation>Super-résolution Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="20"/>
+        <location filename="../plugin/processing/alg_superres.py" line="21"/>
         <source>Super-resolves a Sentinel-2 raster to high-resolution RGB on a pixel grid aligned to the input. The bands are B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 in this order: chosen here, or, when none are chosen, found by their band descriptions.</source>
         <translation>Convertit un raster Sentinel-2 en RVB haute résolution sur une grille de pixels alignée sur l’entrée. Les bandes sont B4 B3 B2 B5 B6 B7 B8 B8A B11 B12 dans cet ordre : choisies ici ou, à défaut, trouvées d’après leurs descriptions.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="25"/>
+        <location filename="../plugin/processing/alg_superres.py" line="26"/>
         <source>Sentinel-2 raster</source>
         <translation>Raster Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="26"/>
+        <location filename="../plugin/processing/alg_superres.py" line="27"/>
         <source>Bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, in this order (empty: by band name)</source>
         <translation>Bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, dans cet ordre (vide : d’après le nom des bandes)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_superres.py" line="36"/>
+        <location filename="../plugin/processing/alg_superres.py" line="37"/>
         <source>Choose the ten bands B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, or none; got {}.</source>
         <translation>Choisissez les dix bandes B4 B3 B2 B5 B6 B7 B8 B8A B11 B12, ou aucune ; reçu {}.</translation>
     </message>
@@ -1134,12 +1134,12 @@
         <translation>Échantillons :</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="58"/>
+        <location filename="../plugin/processing/alg_common.py" line="59"/>
         <source>Uncertainty (spread of the samples)</source>
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="134"/>
+        <location filename="../plugin/processing/alg_common.py" line="153"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
@@ -1164,7 +1164,7 @@
         <translation>Recommandation du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="127"/>
+        <location filename="../plugin/processing/alg_common.py" line="146"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
@@ -1204,32 +1204,32 @@
         <translation>{}. Lancer ?</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="330"/>
+        <location filename="../plugin/pages/common.py" line="329"/>
         <source>DiffusionSat: estimating {}</source>
         <translation>DiffusionSat : estimation de {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="330"/>
+        <location filename="../plugin/pages/common.py" line="329"/>
         <source>Estimating the time…</source>
         <translation>Estimation de la durée…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="343"/>
+        <location filename="../plugin/pages/common.py" line="342"/>
         <source>This will take {}</source>
         <translation>Durée prévue : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="347"/>
+        <location filename="../plugin/pages/common.py" line="346"/>
         <source>Not started. {}.</source>
         <translation>Non lancé. {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="349"/>
+        <location filename="../plugin/pages/common.py" line="348"/>
         <source>Running: {}…</source>
         <translation>En cours : {}…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="440"/>
+        <location filename="../plugin/pages/common.py" line="439"/>
         <source>DiffusionSat {} – {} – {}</source>
         <translation>DiffusionSat {} – {} – {}</translation>
     </message>
@@ -1284,27 +1284,27 @@
         <translation>La bande {} de la couche est choisie plusieurs fois.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Image synthesis</source>
         <translation>Synthèse d'images</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="40"/>
+        <location filename="../plugin/processing/alg_common.py" line="41"/>
         <source>Image enhancement</source>
         <translation>Amélioration d'images</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="41"/>
+        <location filename="../plugin/processing/alg_common.py" line="42"/>
         <source>Time series</source>
         <translation>Séries temporelles</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="95"/>
+        <location filename="../plugin/processing/alg_common.py" line="114"/>
         <source>This will take {}.</source>
         <translation>Durée prévue : {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="138"/>
+        <location filename="../plugin/processing/alg_common.py" line="157"/>
         <source>CPU threads (0: automatic)</source>
         <translation>Threads CPU (0 : automatique)</translation>
     </message>
@@ -1319,9 +1319,9 @@
         <translation>Le raster est trop petit pour vérifier le modèle une échelle plus bas : la sortie du modèle est utilisée partout.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/superres_page.py" line="129"/>
-        <source>Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.</source>
-        <translation>Modèle {} dB, bicubique {} dB sur l’entrée une échelle plus bas ; bicubique utilisé pour {} % des tuiles.</translation>
+        <location filename="../plugin/pages/superres_page.py" line="132"/>
+        <source>Model {} dB, bicubic {} dB, written {} dB on the input one scale down; bicubic alone for {} % of tiles, the model&apos;s detail at {} % on average.</source>
+        <translation>Modèle {} dB, bicubique {} dB, écrit {} dB sur l’entrée une échelle plus bas ; bicubique seul pour {} % des tuiles, le détail du modèle pondéré à {} % en moyenne.</translation>
     </message>
     <message>
         <location filename="../plugin/dock.py" line="64"/>
@@ -1559,7 +1559,7 @@
         <translation>Les tâches s'exécutent sur {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="93"/>
+        <location filename="../plugin/processing/alg_common.py" line="112"/>
         <source>Running on the Dask cluster {}.</source>
         <translation>Exécution sur le cluster Dask {}.</translation>
     </message>
@@ -1584,12 +1584,12 @@
         <translation>Cochez une à quatre autres dates de ce lieu, ou désactivez « Utiliser d’autres dates ».</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="26"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="27"/>
         <source>Regenerates the masked pixels of a raster and keeps the others. The mask is a polygon layer, or a mask raster with class values (Sentinel-2 SCL clouds and shadows: 3,8,9,10), bits (Landsat QA_PIXEL: 1,2,3,4) or any non-zero pixel; it can be grown by a distance in metres. With other dates of the same place, the masked pixels come from the closest clear date, matched to this raster&apos;s colours, or from the temporal model where it checks better on known pixels.</source>
         <translation>Régénère les pixels masqués d’un raster et conserve les autres. Le masque est une couche de polygones, ou un raster de masque avec des valeurs de classes (nuages et ombres SCL de Sentinel-2 : 3,8,9,10), des bits (QA_PIXEL de Landsat : 1,2,3,4) ou tout pixel non nul ; il peut être agrandi d’une distance en mètres. Avec d’autres dates du même lieu, les pixels masqués viennent de la date claire la plus proche, ajustée aux couleurs de ce raster, ou du modèle temporel là où il se vérifie meilleur sur des pixels connus.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_inpaint.py" line="46"/>
+        <location filename="../plugin/processing/alg_inpaint.py" line="47"/>
         <source>Other dates of this place to fill from (optional, up to 4)</source>
         <translation>Autres dates de ce lieu pour remplir (facultatif, 4 au plus)</translation>
     </message>

@@ -15,11 +15,14 @@ import tracemalloc
 import numpy as np
 import pytest
 import rasterio
+import torch
+import torch.nn.functional as F
 from affine import Affine
 
 from backend.tasks.common import TaskContext
 from backend.tasks.superres import match_observation
-from backend.tasks.superres_check import (CHECK_MAX_PIXELS, CHECK_MAX_TILES, CONTEXT, bicubic_up, block_mean,
+from backend.tasks.superres_check import (CHECK_MAX_PIXELS, CHECK_MAX_TILES, CONTEXT, MAX_MODEL_WEIGHT, MIN_GAIN_DB,
+                                          bicubic_up, block_mean,
                                           check_window, classical_rows, psnr_of_squares, self_check, strip_rows)
 from backend.tiling import ArraySource, RasterSource, axis_starts, plan_tiles, run_tiled
 
@@ -44,6 +47,31 @@ def model(factor):
         out = up(unit)
         y, x = np.mgrid[0:out.shape[1], 0:out.shape[2]]
         return out + 0.004 * (seed % 5) * (((x // 2 + y // 2) % 2) - 0.5)[None]
+
+    return run
+
+
+def plain(factor):
+    """A blurry classical path for the weight test: bicubic, then a 9 x 9 box filter."""
+    def run(unit):
+        up = torch.from_numpy(bicubic_up(unit[:3], factor))[None]
+        return F.avg_pool2d(F.pad(up, (4, 4, 4, 4), mode="replicate"), 9, stride=1)[0].numpy()
+
+    return run
+
+
+def detailed_model(factor):
+    """A model path whose detail over ``plain`` is partly right: bicubic's sharpness (real detail of the
+    input), plus a 4 px checker of a strength set by the tile's seed, and that sharpness reversed on every
+    eleventh seed (detail that only hurts): tiles get the window's weight, or none."""
+    blurry = plain(factor)
+
+    def run(unit, valid, seed, metadata, gsd, progress):
+        base, sharp = blurry(unit), bicubic_up(unit[:3], factor)
+        if seed % 11 == 10:
+            return 2 * base - sharp
+        y, x = np.mgrid[0:sharp.shape[1], 0:sharp.shape[2]]
+        return sharp + 0.002 * (seed % 5) * (((x // 2 + y // 2) % 2) - 0.5)[None]
 
     return run
 
@@ -114,8 +142,16 @@ def reference_check(source, mode, factor, tile_in, overlap_in, super_unit, class
         err = (to_units(a.astype(np.float64)) - t) ** 2
         scores.append((psnr_of_squares(err[:, valid]), err.mean(axis=0)))
     (model_db, em), (bicubic_db, eb) = scores
+    detail = to_units(res.array[:3, :h, :w].astype(np.float64)) - to_units(bicubic.astype(np.float64))
+    d2 = (detail ** 2).mean(axis=0)
+    dx = (detail * (t - to_units(bicubic.astype(np.float64)))).mean(axis=0)
+    # the window's weight: least squares on all valid pixels, capped, and 0 if it gains under MIN_GAIN_DB
+    window = min(MAX_MODEL_WEIGHT, max(0.0, dx[valid].sum() / d2[valid].sum()))
+    blended = eb[valid].sum() - 2 * window * dx[valid].sum() + window ** 2 * d2[valid].sum()
+    if 10 * math.log10(eb[valid].sum() / blended) < MIN_GAIN_DB:
+        window = 0.0
     tiles = plan_tiles(grid, tile_in, overlap_in, factor, seed)
-    verdicts = {}
+    verdicts, weights = {}, {}
     for tile in tiles:
         win = tile.window
         th, tw = int(win.height), int(win.width)
@@ -128,9 +164,11 @@ def reference_check(source, mode, factor, tile_in, overlap_in, super_unit, class
         v = valid[rr0:rr1, cc0:cc1]
         if v.sum() < 16:
             continue
-        verdicts[(int(win.row_off), int(win.col_off))] = (float(em[rr0:rr1, cc0:cc1][v].mean()),
-                                                          float(eb[rr0:rr1, cc0:cc1][v].mean()))
-    return model_db, bicubic_db, verdicts
+        key = (int(win.row_off), int(win.col_off))
+        verdicts[key] = (float(em[rr0:rr1, cc0:cc1][v].mean()), float(eb[rr0:rr1, cc0:cc1][v].mean()))
+        own = float(np.clip(dx[rr0:rr1, cc0:cc1][v].sum() / d2[rr0:rr1, cc0:cc1][v].sum(), 0.0, 1.0))
+        weights[key] = window if own > 0 else 0.0  # the window's weight, or none where the detail never helps
+    return model_db, bicubic_db, verdicts, weights, window
 
 
 @pytest.mark.parametrize("factor", [4, 3])
@@ -164,11 +202,11 @@ def test_the_strip_scores_are_the_whole_window_scores(tmp_path, factor, tile_in,
     path = write_raster(tmp_path / "scene.tif", 1100, 900)
     source = RasterSource(path, require_crs=True)
     try:
-        report = self_check(_ctx(3), source, MODE, factor, tile_in, overlap_in, None, model(factor),
-                            classical(factor), to_model_units, max_tiles=max_tiles)
-        model_db, bicubic_db, verdicts = reference_check(source, MODE, factor, tile_in, overlap_in, model(factor),
-                                                         classical(factor), to_model_units, seed=3,
-                                                         max_tiles=max_tiles)
+        report = self_check(_ctx(3), source, MODE, factor, tile_in, overlap_in, None, detailed_model(factor),
+                            plain(factor), to_model_units, max_tiles=max_tiles)
+        model_db, bicubic_db, verdicts, weights, window = reference_check(
+            source, MODE, factor, tile_in, overlap_in, detailed_model(factor), plain(factor), to_model_units, seed=3,
+            max_tiles=max_tiles)
     finally:
         source.close()
     assert report.window[2] > 3 * strip_rows(factor)  # several strips, the last one partial
@@ -183,7 +221,15 @@ def test_the_strip_scores_are_the_whole_window_scores(tmp_path, factor, tile_in,
     assert not flips
     losing = sum(m > b for m, b in verdicts.values())
     assert 0 < losing < len(verdicts)  # the case has verdicts both ways
-    assert report.fallback_tiles == losing + (0 if model_db >= bicubic_db else report.total_tiles - len(verdicts))
+    # the weight of the model's detail per tile: the least-squares blend, as the whole-window maps give it
+    assert report.weights.keys() == weights.keys()
+    for key, a in weights.items():  # a ratio of sums of differences: 100x the scores' relative rounding
+        assert math.isclose(report.weights[key], a, rel_tol=100 * tol, abs_tol=1e-9), key
+    assert math.isclose(report.weight, window, rel_tol=tol) and 0.0 < window <= MAX_MODEL_WEIGHT
+    dropped = sum(a == 0.0 for a in weights.values())
+    assert 0 < dropped < len(weights)  # both kinds: bicubic alone, and the window's weight
+    rest = 0 if report.weight > 0 else report.total_tiles - len(weights)
+    assert report.fallback_tiles == dropped + rest
 
 
 def test_the_check_never_holds_a_whole_window_rgb_array(tmp_path):
@@ -286,5 +332,6 @@ def test_the_check_on_a_huge_sparse_raster_runs_its_budget_of_model_tiles(tmp_pa
     plan = plan_tiles(source.grid, tile_in, overlap_in, factor)
     assert report.total_tiles == len(plan) > 600000
     outside = report.total_tiles - len(report.tiles)
-    own = sum(m > b for m, b in report.tiles.values())
-    assert report.fallback_tiles == own + (0 if report.model_db >= report.bicubic_db else outside)
+    own = sum(a == 0.0 for a in report.weights.values())  # judged tiles left to bicubic alone
+    assert report.weights.keys() == report.tiles.keys()
+    assert report.fallback_tiles == own + (0 if report.weight > 0 else outside)

@@ -77,16 +77,18 @@ def test_self_check_tags_and_result_through_the_api(model, tmp_path):
 
 
 def test_a_model_made_worse_falls_back_to_bicubic(model, tmp_path):
-    """The bundled model's pipeline with a strong 4 px checker added to each of its images (a real function
-    around the real pipeline): every tile is judged worse than bicubic and gets the bicubic output."""
+    """The bundled model's pipeline with strong 4 px stripes added to each of its images (a real function
+    around the real pipeline): every tile is judged worse than bicubic and gets the bicubic output. Stripes
+    along the rows, not a checker: the task averages each tile with its mirror image (two views), which
+    would cancel a checker and leaves horizontal stripes as they are."""
     pipe = model.pipeline
     original = pipe.super_resolve
 
     def worse(*args, **kwargs):
         res = original(*args, **kwargs)
         h, w = res.images.shape[1:3]
-        y, x = np.mgrid[0:h, 0:w]
-        res.images = np.clip(res.images + 0.4 * (((x // 2 + y // 2) % 2) - 0.5)[None, :, :, None], 0, 1)
+        y = np.mgrid[0:h, 0:w][0]
+        res.images = np.clip(res.images + 0.4 * (((y // 2) % 2) - 0.5)[None, :, :, None], 0, 1)
         return res
 
     pipe.super_resolve = worse
@@ -99,7 +101,7 @@ def test_a_model_made_worse_falls_back_to_bicubic(model, tmp_path):
     assert bad.check["fallback_share"] == 1.0 and bad.check["model_psnr"] < bad.check["bicubic_psnr"] - 1.0
     written, _ = _read(tmp_path / "bad.tif")
     unchecked, _ = _read(tmp_path / "raw.tif")
-    y, x = FLAT  # the checker shows in the unchecked output and not in what the product wrote
+    y, x = FLAT  # the stripes show in the unchecked output and not in what the product wrote
     area = (slice(None), slice(4 * y.start, 4 * y.stop), slice(4 * x.start, 4 * x.stop))
     assert periodic_power(unchecked[area]) > 5 * periodic_power(written[area])
 
@@ -153,3 +155,57 @@ def test_product_adds_no_periodic_texture_on_a_flat_area(model, tmp_path):
     assert ratio <= PERIODIC_MARGIN, ratio
     # the measure sees the difference between the two classical images (so it could fail)
     assert periodic_power(classical[area]) > 1.5 * periodic_power(bicubic[area])
+
+
+def _crop(path, out, mirror: bool, size: int = 32):
+    """A size x size corner of ``path`` (one model tile with the bundled model at x4), mirrored left-right."""
+    with rasterio.open(path) as ds:
+        data = ds.read(window=rasterio.windows.Window(0, 0, size, size))
+        profile = dict(ds.profile, width=size, height=size, tiled=False)
+        profile.pop("blockxsize", None), profile.pop("blockysize", None)
+        descriptions = ds.descriptions
+    with rasterio.open(out, "w", **profile) as dst:
+        dst.write(data[:, :, ::-1] if mirror else data)
+        for i, d in enumerate(descriptions, 1):
+            dst.set_band_description(i, d or "")
+    return out
+
+
+def test_two_views_average_the_tile_and_its_mirror(model, tmp_path):
+    """The bundled model declares ``superres.views = 2``: each tile's model path is the mean of the network's
+    output on the tile and, mirrored back, on its mirror image. Checked on one tile against two one-view runs
+    (the raster, and the raster mirrored), the network's raw output (no back-projection, no check)."""
+    plain, mirrored = _crop(SAMPLE, tmp_path / "tile.tif", False), _crop(SAMPLE, tmp_path / "mirror.tif", True)
+    opts = dict(steps=2, seed=3, quicklook=False, fallback=False, consistency=False)
+    both = model.super_resolve(plain, output=tmp_path / "both.tif", **opts)
+    assert both.tiles == 1
+    saved = model.config["superres"]
+    model.config["superres"] = dict(saved, views=1)
+    try:
+        model.super_resolve(plain, output=tmp_path / "one.tif", **opts)
+        model.super_resolve(mirrored, output=tmp_path / "other.tif", **opts)
+    finally:
+        model.config["superres"] = saved
+    two, _ = _read(tmp_path / "both.tif")
+    one, _ = _read(tmp_path / "one.tif")
+    other, _ = _read(tmp_path / "other.tif")
+    expected = 0.5 * (one + other[:, :, ::-1])
+    scale = float(np.abs(one).max())
+    assert np.abs(two - expected).max() < 1e-4 * scale
+    assert np.abs(one - other[:, :, ::-1]).max() > 1e-2 * scale  # the views differ: the average is not a copy
+
+
+def test_view_progress_runs_once_through_a_tile():
+    from backend.tasks.superres import ViewProgress
+
+    seen = []
+
+    class Steps:
+        def step(self, step, total):
+            seen.append(step / total)
+
+    for view in range(2):
+        progress = ViewProgress(Steps(), view, 2)
+        for s in range(1, 6):
+            progress.step(s, 5)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and seen[4] == 0.5

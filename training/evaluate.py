@@ -359,7 +359,8 @@ def _sr_product(api, path: Path, args, f: int, fallback: bool = True) -> Dict[st
             item = dict(_scores(img, t), **{"consistency PSNR": M.sr_consistency(img, lo, f)})
             if key == "product":
                 item.update({"fallback share": check.get("fallback_share"), "check model PSNR": check.get("model_psnr"),
-                             "check bicubic PSNR": check.get("bicubic_psnr"), "product s": seconds})
+                             "check bicubic PSNR": check.get("bicubic_psnr"), "model weight": check.get("model_weight"),
+                             "product s": seconds})
             rows[key].append(item)
             per[key].append(periodic_power(img))
         bic_var.append(float(bic[sl].var()))

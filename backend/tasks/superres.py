@@ -15,9 +15,11 @@ with the official pipeline).
 
 Self-check and fallback (``SuperResolveJob.fallback``, on by default; :mod:`.superres_check`): before
 the output is written, the input degraded once more by the factor is super-resolved by the model path and
-by bicubic up-sampling (+ the same back-projection) and both are scored against the input; tiles where
-the model scores lower are written with the bicubic image. The scores and the share of tiles that fell
-back go into the output's ``DIFFUSIONSAT_SR_CHECK_*`` tags and the result (``JobResult.check``).
+by bicubic up-sampling (+ the same back-projection) and both are scored against the input; each tile is
+written as the bicubic image plus the model's detail (model - bicubic) at the weight the check fitted (at
+most 0.5; 0, bicubic alone, where the model's detail does not help). The scores, the share of tiles left
+to bicubic and the mean weight go into the output's ``DIFFUSIONSAT_SR_CHECK_*`` tags and the result
+(``JobResult.check``).
 
 Stretch: a model that declares one (the bundled model) gets the raster's stretch and then each tile's own
 2-98 % stretch, inverted on its output in the same order: on unseen scenes the per-raster stretch alone
@@ -159,6 +161,7 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     values = valid_sample(source, job.input)
     limits = shared_limits([source], mode, percentiles, samples=[values]) if percentiles else None
     consistent = bool(getattr(job, "consistency", True)) and channels >= 3
+    views = model_views(model)
 
     def super_unit(unit, valid, seed, metadata, gsd, progress):  # the model path, [0, 1] input units in and out
         seen = stretch(unit, limits, valid) if limits is not None else unit
@@ -170,9 +173,15 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
             control = F.interpolate(control, scale_factor=upsample, mode="bicubic", align_corners=False)
             control = control.clamp(0.0, 1.0)
         md = metadata.replace(gsd=gsd / factor) if metadata is not None else None
-        image, spread = sample(pipe.super_resolve, job, seed, progress, ctx.cancel, control[0].numpy(), md,
-                               control_gsd=gsd, prompt=job.prompt)
-        out = to_chw(image, spread)
+        control = control[0].numpy()
+        out = None
+        for view in range(views):  # view 1: the tile mirrored left-right, its output mirrored back
+            seen_view = control if view == 0 else np.ascontiguousarray(control[:, :, ::-1])
+            image, spread = sample(pipe.super_resolve, job, seed, ViewProgress(progress, view, views), ctx.cancel,
+                                   seen_view, md, control_gsd=gsd, prompt=job.prompt)
+            part = to_chw(image, spread) if view == 0 else to_chw(image, spread)[:, :, ::-1]
+            out = part if out is None else out + part
+        out = np.ascontiguousarray(out / np.float32(views)) if views > 1 else out
         if tile_lim is not None:
             output_to_input_units(out, tile_lim)
         if limits is not None:
@@ -190,9 +199,16 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     def step(tile: TileInput) -> np.ndarray:
         t, valid = tile.tile, tile.valid[0]
         unit = to_unit(tile.arrays[0], mode, valid=valid, clip=False)  # reflectance above 1 (clouds) kept
-        if valid.any() and report.use_model(window_key(t.window)):
-            return super_unit(unit, valid, t.seed, t.metadata, in_gsd, tracker)
-        return classical_unit(unit)  # the self-check found bicubic better here (or all nodata: masked on write)
+        weight = report.model_weight(window_key(t.window)) if valid.any() else 0.0
+        if weight <= 0.0:
+            return classical_unit(unit)  # the self-check found bicubic better here (or all nodata: masked on write)
+        out = super_unit(unit, valid, t.seed, t.metadata, in_gsd, tracker)
+        if weight < 1.0:  # the model's detail at the weight the check fitted; both agree with the input
+            classical = classical_unit(unit)
+            out[:3] = classical + np.float32(weight) * (out[:3] - classical)
+            if out.shape[0] > 3:  # the spread over samples shrinks with the detail it measures
+                out[3:] *= np.float32(weight)
+        return out
 
     metadata = metadata_from_raster(job.input)
     # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
@@ -202,6 +218,26 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     plan = RasterPlan([source], mode, header.dtype, tile_in, overlap_in, metadata, inputs=[job.input],
                       factor=factor, nodata=nodata, check_tags=report.tags(), check=report.to_dict())
     return run_raster(ctx, plan, step, tracker)
+
+
+def model_views(model) -> int:
+    """How many views of each tile the model path averages (the model's ``superres.views``, default 1): 2 adds
+    the tile mirrored left-right (a geometric self-ensemble: the network's errors differ between the two views
+    and partly cancel; MODEL_CARD.md, "Super-resolution on unseen scenes")."""
+    views = int(model.task_config("superres").get("views", 1) or 1)
+    if views not in (1, 2):
+        raise SuperResolutionError(f"the model's superres.views must be 1 or 2, not {views}")
+    return views
+
+
+class ViewProgress:
+    """A tile's step progress while it runs ``views`` times: view ``view`` covers its share of the tile."""
+
+    def __init__(self, progress, view: int, views: int):
+        self.progress, self.view, self.views = progress, view, views
+
+    def step(self, step: int, total: int) -> None:
+        self.progress.step(self.view * total + step, total * self.views)
 
 
 def tile_limits(seen: np.ndarray, valid: np.ndarray, percentiles) -> np.ndarray:

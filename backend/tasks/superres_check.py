@@ -3,17 +3,33 @@
 Self-check (issue 14): nobody has the finer truth of the user's raster, but the raster itself is the truth
 one scale down. The input is degraded by the factor (block mean), super-resolved by the model path (exactly
 as the task does, back-projection included) and by bicubic up-sampling (+ the same back-projection), and
-both are compared with the input (Wald protocol at one scale down). Each output tile is judged on the input
-window under it (widened by half a tile for stabler scores); where the model scores lower the task writes
-the bicubic (back-projected) image for that tile. Scores are PSNR over the valid pixels of the RGB in the
-units the model sees (the per-raster stretch when the model declares one, else the input's [0, 1]).
+both are compared with the input (Wald protocol at one scale down). Scores are PSNR over the valid pixels of
+the RGB in the units the model sees (the per-raster stretch when the model declares one, else the input's
+[0, 1]).
+
+Weight (session 8): the task writes ``bicubic + w (model - bicubic)``, both back-projected (so every blend
+agrees with the input), with ``w`` the weight of the model's detail. The check fits it by least squares on
+the window (``blend_weight``), at most ``MAX_MODEL_WEIGHT``, and 0 (bicubic alone, no model run) where
+that blend gains less than ``MIN_GAIN_DB`` over bicubic; each output tile is also judged on the input
+window under it (widened by half a tile) and gets bicubic alone where the model's detail does not help at
+all there (its own least-squares weight is 0), the window's weight otherwise.
+
+Why a weight: two estimates whose errors are only partly shared average to less error than either: on the three Sentinel-2 scenes measured, the best fixed weight was 0.5-0.75 (DSen2
+held-out columns, T18SVG) or about 0.1 (T29UNU), while picking the better of the two per tile, as the check
+did before, gained nothing where the model was about as good as bicubic. The cap: one scale down the
+least-squares weight came out at 1.0 on T18SVG, whose best weight at the output's scale is 0.5 (the check's
+tiles see 16 times the ground, where the model's detail is worth more); capped at 0.5 it lost nothing on the
+other scenes (0.003 dB on the DSen2 columns). Each tile at its own fitted weight (capped) scored up to
+0.015 dB below the window's weight on T18SVG and the DSen2 columns and 0.007 dB above on T29UNU: one tile's
+fit is noisy, so a tile only decides whether the detail helps there at all (MODEL_CARD.md, "Super-resolution
+on unseen scenes").
 
 Window (issue 20 item 4): a large raster is checked on a central window sized by the check's cost, not by
 its area: the largest window whose degraded copy the task's tiling (input tile, overlap, factor) covers with
 at most ``CHECK_MAX_TILES`` model tiles (8 x 8 on a square raster; a raster one or two tiles wide gets a
 taller window), and at most ``CHECK_MAX_PIXELS`` input pixels (which bounds its memory for huge tiles).
-Tiles outside it follow the verdict of the whole check. With the bundled model's tiles (128 px output,
-32 px overlap, x4: 32 px input tiles overlapping by 8) that is an 800 x 800 px input window. The 4096 px
+Tiles outside it get the window's weight. With the bundled model's tiles (128 px output, 32 px overlap,
+x4: 32 px input tiles overlapping by 8) that is an 800 x 800 px input window. The 4096 px
 window it replaced took 1849 of these tiles on any raster above 4096 px: 9 to 26 minutes on a CPU
 before the first output tile (tests/benchmarks/bench_memory.py). A raster smaller than the window costs
 what it did (the model over 1/16 of its area); a larger one at most 64 model tiles, a small share of its
@@ -23,8 +39,9 @@ The trade-off: the overall verdict, which the rest of a large raster follows, no
 800 px (64 km^2 at 10 m) instead of 4096 px, so a raster whose centre differs from the rest (a city in
 the middle of fields) gets the verdict of its centre; the ~1 000 output tiles inside the window keep
 verdicts of their own, and a raster between 800 and 4096 px, checked whole before, now has tiles that
-follow the overall verdict instead of their own (both unseen scenes). Measured with the bundled model at
-25 steps on those two scenes (MODEL_CARD.md), checked whole and on central windows of 9 to 361 tiles (the
+follow the overall verdict instead of their own (both unseen scenes). Measured (session 7: guidance 7.5
+and the per-tile choice of then, the better of model and bicubic) with the bundled model at 25 steps on
+those two scenes (MODEL_CARD.md), checked whole and on central windows of 9 to 361 tiles (the
 whole check's per-tile errors, pooled; tests/benchmarks/bench_check_window.py): T29UNU (1830 px, 361
 tiles whole) model - bicubic -0.83 dB whole, -0.68 dB on 8 x 8 tiles, between -0.68 and -1.11 dB from 9
 tiles up; T18SVG (972 x 964 px, 100 tiles) -0.06 dB whole, -0.10 dB on 8 x 8, -0.06 to -0.17 dB: the same
@@ -66,6 +83,10 @@ PERIODIC_BAND = (1.0 / 8.0, 1.0 / 4.0)  # cycles per pixel: periods of 4 to 8 px
 # the bundled model, with the verdict of the whole scene on both unseen scenes (module docstring)
 CHECK_MAX_TILES = 64
 CHECK_MAX_PIXELS = 4096 * 4096  # and input pixels of the check window at most (its memory, for huge tiles)
+# the weight of the model's detail at most: the least-squares weight one scale down overrates it at the
+# output's scale (module docstring, "Weight")
+MAX_MODEL_WEIGHT = 0.5
+MIN_GAIN_DB = 0.05  # and bicubic alone where the weighted detail gains less than this over it on the window
 CONTEXT = 0.5  # each tile is judged on its input window widened by this share of its size on every side
 STRIP_ROWS = 256  # window rows read, degraded and scored at a time
 SCORE_ROWS = 64  # of which the float64 errors are taken this many rows at a time
@@ -154,12 +175,15 @@ def psnr_of_mse(mse: float) -> float:
 # ------------------------------------------------------------------------------------------- check
 @dataclasses.dataclass
 class SRCheck:
-    """The self-check's scores (PSNR dB, one scale down) and per-tile verdicts."""
+    """The self-check's scores (PSNR dB, one scale down) and the weights of the model's detail."""
 
     enabled: bool = True
     model_db: Optional[float] = None
     bicubic_db: Optional[float] = None
     tiles: Dict[tuple, Tuple[float, float]] = dataclasses.field(default_factory=dict)  # key -> (model, bicubic) MSE
+    weights: Dict[tuple, float] = dataclasses.field(default_factory=dict)  # key -> weight of the model's detail
+    weight: float = 1.0  # the weight of the tiles without their own (fitted on the whole window)
+    blend_db: Optional[float] = None  # what is written (the weighted blends), scored the same way
     fallback_tiles: int = 0
     total_tiles: int = 0
     window: Optional[tuple] = None  # (row, col, height, width) of the input that was checked
@@ -167,15 +191,16 @@ class SRCheck:
     seconds: float = 0.0
     progress_share: float = 0.0  # of the job's progress bar: the check's model tiles over all of them
 
+    def model_weight(self, key) -> float:
+        """How much of the model's detail (model - bicubic, both back-projected) the tile ``key`` gets: 1 the
+        model's output, 0 bicubic's; the window's weight, or 0 where the tile's own judging said the detail
+        does not help there at all."""
+        if not self.enabled or self.model_db is None or self.bicubic_db is None:
+            return 1.0
+        return self.weights.get(key, self.weight)
+
     def use_model(self, key) -> bool:
-        if not self.enabled:
-            return True
-        if key in self.tiles:
-            m, b = self.tiles[key]
-            return not (m > b)
-        if self.model_db is None or self.bicubic_db is None:
-            return True
-        return self.model_db >= self.bicubic_db
+        return self.model_weight(key) > 0.0
 
     @property
     def fallback_share(self) -> Optional[float]:
@@ -187,8 +212,17 @@ class SRCheck:
         if self.model_db is None:
             return "self-check not possible (raster too small to degrade once more): the model's output everywhere"
         share = self.fallback_share or 0.0
-        return (f"model {self.model_db:.1f} dB, bicubic {self.bicubic_db:.1f} dB on the input one scale down; "
-                f"bicubic used for {100 * share:.0f} % of tiles")
+        return (f"model {self.model_db:.1f} dB, bicubic {self.bicubic_db:.1f} dB, written {self.blend_db:.1f} dB "
+                f"on the input one scale down; bicubic alone for {100 * share:.0f} % of tiles, the model's "
+                f"detail at {100 * self.mean_weight:.0f} % on average")
+
+    @property
+    def mean_weight(self) -> float:
+        """The mean weight of the model's detail over the output's tiles."""
+        if not self.enabled or self.model_db is None:
+            return 1.0
+        rest = max(0, self.total_tiles - len(self.weights))
+        return (sum(self.weights.values()) + rest * self.weight) / max(1, len(self.weights) + rest)
 
     def tags(self) -> Dict[str, str]:
         def fmt(x):
@@ -197,12 +231,15 @@ class SRCheck:
         out = {"SR_CHECK": "on" if self.enabled else "off", "SR_CHECK_SUMMARY": self.summary()}
         if self.enabled:
             out.update({"SR_CHECK_MODEL_PSNR": fmt(self.model_db), "SR_CHECK_BICUBIC_PSNR": fmt(self.bicubic_db),
+                        "SR_CHECK_WRITTEN_PSNR": fmt(self.blend_db),
                         "SR_CHECK_FALLBACK_SHARE": fmt(self.fallback_share),
+                        "SR_CHECK_MODEL_WEIGHT": fmt(self.mean_weight),
                         "SR_CHECK_WINDOW": "" if self.window is None else " ".join(map(str, self.window))})
         return out
 
     def to_dict(self) -> dict:
         return {"enabled": self.enabled, "model_psnr": self.model_db, "bicubic_psnr": self.bicubic_db,
+                "written_psnr": self.blend_db, "model_weight": self.mean_weight,
                 "fallback_share": self.fallback_share, "fallback_tiles": self.fallback_tiles,
                 "tiles": self.total_tiles, "check_tiles": self.model_tiles, "seconds": round(self.seconds, 3),
                 "summary": self.summary()}
@@ -319,9 +356,11 @@ class _StripScorer:
         self.classical_unit, self.to_model_units = classical_unit, to_model_units
         self.keys = [box[0] for box in boxes]
         self.boxes = np.array([box[1:] for box in boxes], np.int64).reshape(-1, 4)  # rr0, rr1, cc0, cc1 (window)
-        self.sums = np.zeros((len(boxes), 2))  # per tile: summed (model, bicubic) channel-mean squared errors
+        # per tile, summed channel means of: (model - truth)^2, (bicubic - truth)^2, (model - bicubic)^2 and
+        # (model - bicubic) (truth - bicubic): the last two give the weight of the model's detail (blend_weight)
+        self.sums = np.zeros((len(boxes), 4))
         self.counts = np.zeros(len(boxes), np.int64)  # and valid pixels
-        self.total = np.zeros(2)
+        self.total = np.zeros(4)
         self.count = 0
         self.done = 0  # window rows scored
 
@@ -348,17 +387,23 @@ class _StripScorer:
         valid = fvalid & np.repeat(np.repeat(cv, f, 0), f, 1)
         del unit
         outputs = (model, classical_rows(self.classical_unit, self.coarse, f, r, n))
-        em, eb = maps = np.empty((2, n, w))  # channel-mean squared errors of the strip
+        maps = np.empty((4, n, w))  # channel means of the strip's per-pixel terms (see ``sums``)
         for s in range(0, n, SCORE_ROWS):  # float64 in fewer rows still: to_model_units makes temporaries
             e = min(n, s + SCORE_ROWS)
             t = self.to_model_units(np.asarray(truth[:, s:e], np.float64))
+            errs = []
             for i, a in enumerate(outputs):
                 err = self.to_model_units(np.array(a[:3, s:e, :w], dtype=np.float64))
                 np.subtract(err, t, out=err)
-                np.square(err, out=err)  # the same values as (a - t) ** 2
-                self.total[i] += float(err.sum(where=valid[None, s:e]))
-                maps[i, s:e] = err.mean(axis=0)
-                del err
+                errs.append(err)
+            del t
+            detail = errs[0] - errs[1]  # model - bicubic
+            terms = (np.square(errs[0]), np.square(errs[1]), np.square(detail), -detail * errs[1])
+            del detail, errs
+            for i, term in enumerate(terms):
+                self.total[i] += float(term.sum(where=valid[None, s:e]))
+                maps[i, s:e] = term.mean(axis=0)
+            del terms
         self.count += 3 * int(valid.sum())
         rr0, rr1, cc0, cc1 = self.boxes.T
         for j in np.nonzero((rr0 < r + n) & (rr1 > r))[0]:  # the tiles' judging windows this strip crosses
@@ -366,19 +411,46 @@ class _StripScorer:
             v = valid[a0:a1, cc0[j]:cc1[j]]
             c = int(v.sum())
             if c:
-                self.sums[j, 0] += float(em[a0:a1, cc0[j]:cc1[j]][v].sum())
-                self.sums[j, 1] += float(eb[a0:a1, cc0[j]:cc1[j]][v].sum())
+                for i in range(4):
+                    self.sums[j, i] += float(maps[i, a0:a1, cc0[j]:cc1[j]][v].sum())
                 self.counts[j] += c
 
     def finish(self, report: SRCheck) -> SRCheck:
         if self.done != self.window[2]:
             raise RuntimeError(f"the check scored {self.done} of {self.window[2]} rows")
         if self.count:
-            report.model_db, report.bicubic_db = (psnr_of_mse(x / self.count) for x in self.total)
-        for key, (m, b), c in zip(self.keys, self.sums, self.counts):
+            report.model_db, report.bicubic_db = (psnr_of_mse(x / self.count) for x in self.total[:2])
+            b, d2, dx = self.total[1:]
+            a = min(MAX_MODEL_WEIGHT, blend_weight(d2, dx))
+            blend = b - 2.0 * a * dx + a * a * d2
+            # a detail that gains next to nothing is not worth a model run per tile (nor its noise)
+            gain = 10.0 * math.log10(b / blend) if blend > 0 and b > 0 else 0.0
+            report.weight = a if gain >= MIN_GAIN_DB else 0.0
+        blended = bicubic = 0.0
+        for key, (m, b, d2, dx), c in zip(self.keys, self.sums, self.counts):
             if c >= 16:
                 report.tiles[key] = (float(m / c), float(b / c))
+                # the window's weight, or bicubic alone where the model's detail does not help at all there:
+                # one tile's own fit is too noisy to set the weight (module docstring)
+                a = report.weights[key] = report.weight if blend_weight(d2, dx) > 0.0 else 0.0
+                blended += b - 2.0 * a * dx + a * a * d2  # the squared error of bicubic + a (model - bicubic)
+                bicubic += b
+        if not report.tiles and self.count:  # no tile judged on its own: all follow the overall weight
+            b, d2, dx, a = self.total[1], self.total[2], self.total[3], report.weight
+            blended, bicubic = b - 2.0 * a * dx + a * a * d2, b
+        if report.bicubic_db is not None:  # the gain on the judged windows, added to bicubic's score
+            report.blend_db = (report.bicubic_db + 10.0 * math.log10(bicubic / blended)
+                               if blended > 0 and bicubic > 0 else report.bicubic_db)
         return report
+
+
+def blend_weight(d2: float, dx: float) -> float:
+    """The weight ``a`` in [0, 1] of the model's detail that minimises the squared error of
+    ``bicubic + a (model - bicubic)`` given the sums of ``(model - bicubic)^2`` (d2) and of
+    ``(model - bicubic) (truth - bicubic)`` (dx): the least-squares ``dx / d2``, clipped. 0: bicubic only."""
+    if not d2 > 0:
+        return 1.0  # the model path equals bicubic: either
+    return float(min(1.0, max(0.0, dx / d2)))
 
 
 def judging_boxes(tiles, window: tuple) -> list:
@@ -469,7 +541,7 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
     return report
 
 
-__all__ = ["PERIODIC_BAND", "CHECK_MAX_TILES", "CHECK_MAX_PIXELS", "periodic_power", "periodic_fraction", "grid_notch",
-           "bicubic_up", "block_mean", "psnr", "psnr_of_squares", "psnr_of_mse", "SRCheck", "check_span",
-           "check_tile_counts", "check_window", "strip_rows", "degrade_source",
+__all__ = ["PERIODIC_BAND", "CHECK_MAX_TILES", "CHECK_MAX_PIXELS", "MAX_MODEL_WEIGHT", "MIN_GAIN_DB", "periodic_power",
+           "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr", "psnr_of_squares", "psnr_of_mse",
+           "SRCheck", "blend_weight", "check_span", "check_tile_counts", "check_window", "strip_rows", "degrade_source",
            "classical_rows", "judging_boxes", "self_check"]

@@ -109,9 +109,9 @@ class SuperResolvePage(TaskPage):
         return SuperResolveJob(input=path, bands=[int(b) for b in bands])
 
     def _done(self, result):
-        """The common 'Done in …' line, then the self-check's verdict (model and bicubic on the input one
-        scale down, and the share of tiles written with bicubic), so nobody gets a result worse than the
-        obvious one untold."""
+        """The common 'Done in …' line, then the self-check's scores (model, bicubic and what was written, on
+        the input one scale down; the share of tiles left to bicubic and the model's mean weight), so nobody
+        gets a result worse than the obvious one untold."""
         layer = super()._done(result)
         check = getattr(result, "check", None) if result is not None and not self.closed else None
         if check and check.get("summary"):
@@ -126,5 +126,10 @@ def check_line(check: dict) -> str:
         return tr("Self-check off: the model's output is used everywhere, unchecked.")
     if check.get("model_psnr") is None:
         return tr("The raster is too small to check the model one scale down: the model's output is used everywhere.")
-    return tr("Model {} dB, bicubic {} dB on the input one scale down; bicubic used for {} % of tiles.").format(
-        f"{check['model_psnr']:.1f}", f"{check['bicubic_psnr']:.1f}", f"{share:.0f}")
+    written = check.get("written_psnr")
+    written = check["bicubic_psnr"] if written is None else written
+    weight = 100.0 * float(check.get("model_weight", 1.0))
+    return tr("Model {} dB, bicubic {} dB, written {} dB on the input one scale down; bicubic alone for {} % of "
+              "tiles, the model's detail at {} % on average.").format(
+        f"{check['model_psnr']:.1f}", f"{check['bicubic_psnr']:.1f}", f"{written:.1f}", f"{share:.0f}",
+        f"{weight:.0f}")
