@@ -9,7 +9,8 @@ self-check, twice: with the check's budget of model tiles (``--budget``, the pro
 check's per-tile errors it pools the central windows that budgets of 9 to 361 tiles would check, and prints
 for each the model - bicubic difference (dB) and the verdict that tiles outside the window would follow;
 then the budgeted check's own scores and seconds, and how many tiles judged by both checks got the same
-verdict. Numbers: backend/tasks/superres_check.py, module docstring.
+verdict, and the weight of the model's detail each check fitted (session 8: what the task writes).
+Numbers: backend/tasks/superres_check.py, module docstring.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def main(argv=None) -> int:
         same = sum((part.tiles[k][0] > part.tiles[k][1]) == (whole.tiles[k][0] > whole.tiles[k][1]) for k in both)
         print(f"  the check with {args.budget} tiles: {part.model_tiles} model tiles in {part_s:.0f} s, model "
               f"{part.model_db:.2f} dB, bicubic {part.bicubic_db:.2f} dB ({part.model_db - part.bicubic_db:+.2f}); "
-              f"{same} of {len(both)} tiles judged by both checks got the same verdict")
+              f"{same} of {len(both)} tiles judged by both checks got the same verdict (better of the two); the "
+              f"weight of the model's detail: {part.weight:.2f} with {args.budget} tiles, {whole.weight:.2f} whole")
     return 0
 
 
