@@ -14,15 +14,16 @@ that blend gains less than ``MIN_GAIN_DB`` over bicubic; each output tile is als
 window under it (widened by half a tile) and gets bicubic alone where the model's detail does not help at
 all there (its own least-squares weight is 0), the window's weight otherwise.
 
-Why a weight: two estimates whose errors are only partly shared average to less error than either: on the three Sentinel-2 scenes measured, the best fixed weight was 0.5-0.75 (DSen2
-held-out columns, T18SVG) or about 0.1 (T29UNU), while picking the better of the two per tile, as the check
-did before, gained nothing where the model was about as good as bicubic. The cap: one scale down the
-least-squares weight came out at 1.0 on T18SVG, whose best weight at the output's scale is 0.5 (the check's
-tiles see 16 times the ground, where the model's detail is worth more); capped at 0.5 it lost nothing on the
-other scenes (0.003 dB on the DSen2 columns). Each tile at its own fitted weight (capped) scored up to
-0.015 dB below the window's weight on T18SVG and the DSen2 columns and 0.007 dB above on T29UNU: one tile's
-fit is noisy, so a tile only decides whether the detail helps there at all (MODEL_CARD.md, "Super-resolution
-on unseen scenes").
+Why a weight: two estimates whose errors are only partly shared average to less error than either. On the
+three Sentinel-2 scenes measured (MODEL_CARD.md, "Super-resolution on unseen scenes": the DSen2 scene's
+held-out columns as a development raster, and the unseen T18SVG and T29UNU), the best fixed weight was
+0.5-0.75 on the first two and about 0.1 on T29UNU, while picking the better of the two per tile, as the
+check did until session 7, scored 0.10-0.15 dB below a fixed 0.5 on the first two. The cap: one scale down, the least-squares weight came out
+at 1.0 on T18SVG, whose best weight at the output's scale is 0.5 (the check's tiles see 16 times the
+ground, where the model's detail is worth more); capped at 0.5 it cost 0.003 dB on the development raster.
+It was set with T18SVG in view. Each tile at its own fitted weight scored up to 0.015 dB below the window's
+weight on T18SVG and the development raster (0.007 dB above on T29UNU): one tile's fit is noisy, so a tile
+only decides whether the detail helps there at all.
 
 Window (issue 20 item 4): a large raster is checked on a central window sized by the check's cost, not by
 its area: the largest window whose degraded copy the task's tiling (input tile, overlap, factor) covers with
@@ -422,7 +423,7 @@ class _StripScorer:
             report.model_db, report.bicubic_db = (psnr_of_mse(x / self.count) for x in self.total[:2])
             b, d2, dx = self.total[1:]
             a = min(MAX_MODEL_WEIGHT, blend_weight(d2, dx))
-            blend = b - 2.0 * a * dx + a * a * d2
+            blend = blend_error(b, d2, dx, a)
             # a detail that gains next to nothing is not worth a model run per tile (nor its noise)
             gain = 10.0 * math.log10(b / blend) if blend > 0 and b > 0 else 0.0
             report.weight = a if gain >= MIN_GAIN_DB else 0.0
@@ -433,15 +434,20 @@ class _StripScorer:
                 # the window's weight, or bicubic alone where the model's detail does not help at all there:
                 # one tile's own fit is too noisy to set the weight (module docstring)
                 a = report.weights[key] = report.weight if blend_weight(d2, dx) > 0.0 else 0.0
-                blended += b - 2.0 * a * dx + a * a * d2  # the squared error of bicubic + a (model - bicubic)
+                blended += blend_error(b, d2, dx, a)
                 bicubic += b
         if not report.tiles and self.count:  # no tile judged on its own: all follow the overall weight
-            b, d2, dx, a = self.total[1], self.total[2], self.total[3], report.weight
-            blended, bicubic = b - 2.0 * a * dx + a * a * d2, b
+            blended, bicubic = blend_error(*self.total[1:], report.weight), self.total[1]
         if report.bicubic_db is not None:  # the gain on the judged windows, added to bicubic's score
             report.blend_db = (report.bicubic_db + 10.0 * math.log10(bicubic / blended)
                                if blended > 0 and bicubic > 0 else report.bicubic_db)
         return report
+
+
+def blend_error(b: float, d2: float, dx: float, a: float) -> float:
+    """The summed squared error of ``bicubic + a (model - bicubic)`` from bicubic's (b) and the sums of
+    :func:`blend_weight`: (c + a d - t)^2 = (c - t)^2 - 2 a d (t - c) + a^2 d^2."""
+    return float(b - 2.0 * a * dx + a * a * d2)
 
 
 def blend_weight(d2: float, dx: float) -> float:
@@ -543,5 +549,5 @@ def self_check(ctx, source, mode: str, factor: int, tile_in: int, overlap_in: in
 
 __all__ = ["PERIODIC_BAND", "CHECK_MAX_TILES", "CHECK_MAX_PIXELS", "MAX_MODEL_WEIGHT", "MIN_GAIN_DB", "periodic_power",
            "periodic_fraction", "grid_notch", "bicubic_up", "block_mean", "psnr", "psnr_of_squares", "psnr_of_mse",
-           "SRCheck", "blend_weight", "check_span", "check_tile_counts", "check_window", "strip_rows", "degrade_source",
-           "classical_rows", "judging_boxes", "self_check"]
+           "SRCheck", "blend_error", "blend_weight", "check_span", "check_tile_counts", "check_window", "strip_rows",
+           "degrade_source", "classical_rows", "judging_boxes", "self_check"]
