@@ -18,12 +18,12 @@ Why a weight: two estimates whose errors are only partly shared average to less 
 three Sentinel-2 scenes measured (MODEL_CARD.md, "Super-resolution on unseen scenes": the DSen2 scene's
 held-out columns as a development raster, and the unseen T18SVG and T29UNU), the best fixed weight was
 0.5-0.75 on the first two and about 0.1 on T29UNU, while picking the better of the two per tile, as the
-check did until session 7, scored 0.10-0.15 dB below a fixed 0.5 on the first two. The cap: one scale down, the least-squares weight came out
-at 1.0 on T18SVG, whose best weight at the output's scale is 0.5 (the check's tiles see 16 times the
-ground, where the model's detail is worth more); capped at 0.5 it cost 0.003 dB on the development raster.
-It was set with T18SVG in view. Each tile at its own fitted weight scored up to 0.015 dB below the window's
-weight on T18SVG and the development raster (0.007 dB above on T29UNU): one tile's fit is noisy, so a tile
-only decides whether the detail helps there at all.
+check did until session 7, scored 0.10-0.15 dB below a fixed 0.5 on the first two. The cap: one scale
+down, the least-squares weight came out at 1.0 on T18SVG, whose best weight at the output's scale is 0.5
+(the check's tiles see 16 times the ground, where the model's detail is worth more); capped at 0.5 it cost
+0.003 dB on the development raster. It was set with T18SVG in view. Each tile at its own fitted weight
+scored up to 0.015 dB below the window's weight on T18SVG and the development raster (0.007 dB above on
+T29UNU): one tile's fit is noisy, so a tile only decides whether the detail helps there at all.
 
 Window (issue 20 item 4): a large raster is checked on a central window sized by the check's cost, not by
 its area: the largest window whose degraded copy the task's tiling (input tile, overlap, factor) covers with
@@ -392,19 +392,14 @@ class _StripScorer:
         for s in range(0, n, SCORE_ROWS):  # float64 in fewer rows still: to_model_units makes temporaries
             e = min(n, s + SCORE_ROWS)
             t = self.to_model_units(np.asarray(truth[:, s:e], np.float64))
-            errs = []
-            for i, a in enumerate(outputs):
-                err = self.to_model_units(np.array(a[:3, s:e, :w], dtype=np.float64))
-                np.subtract(err, t, out=err)
-                errs.append(err)
+            em, eb = (np.subtract(self.to_model_units(np.array(a[:3, s:e, :w], dtype=np.float64)), t)
+                      for a in outputs)  # model - truth, bicubic - truth
             del t
-            detail = errs[0] - errs[1]  # model - bicubic
-            terms = (np.square(errs[0]), np.square(errs[1]), np.square(detail), -detail * errs[1])
-            del detail, errs
-            for i, term in enumerate(terms):
+            for i, term in enumerate(_score_terms(em, eb)):
                 self.total[i] += float(term.sum(where=valid[None, s:e]))
                 maps[i, s:e] = term.mean(axis=0)
-            del terms
+                del term
+            del em, eb
         self.count += 3 * int(valid.sum())
         rr0, rr1, cc0, cc1 = self.boxes.T
         for j in np.nonzero((rr0 < r + n) & (rr1 > r))[0]:  # the tiles' judging windows this strip crosses
@@ -457,6 +452,18 @@ def blend_weight(d2: float, dx: float) -> float:
     if not d2 > 0:
         return 1.0  # the model path equals bicubic: either
     return float(min(1.0, max(0.0, dx / d2)))
+
+
+def _score_terms(em: np.ndarray, eb: np.ndarray):
+    """The per-pixel terms the scorer sums, one array at a time (memory): (model - truth)^2, (bicubic -
+    truth)^2, (model - bicubic)^2 and (model - bicubic) (truth - bicubic), from the two errors."""
+    yield np.square(em)  # the same values as (model - truth) ** 2
+    yield np.square(eb)
+    detail = em - eb  # model - bicubic
+    yield np.square(detail)
+    np.multiply(detail, eb, out=detail)
+    np.negative(detail, out=detail)
+    yield detail
 
 
 def judging_boxes(tiles, window: tuple) -> list:
