@@ -209,3 +209,16 @@ def test_view_progress_runs_once_through_a_tile():
         for s in range(1, 6):
             progress.step(s, 5)
     assert seen == sorted(seen) and seen[-1] == 1.0 and seen[4] == 0.5
+
+
+def test_a_model_asking_for_other_views_is_refused_clearly(model, tmp_path):
+    from backend.tasks.superres import SuperResolutionError
+
+    saved = model.config["superres"]
+    model.config["superres"] = dict(saved, views=3)
+    try:
+        with pytest.raises(SuperResolutionError, match="superres.views must be 1 or 2, not 3"):
+            model.super_resolve(SAMPLE, output=tmp_path / "x.tif", steps=1, quicklook=False)
+    finally:
+        model.config["superres"] = saved
+    assert not (tmp_path / "x.tif").exists()
