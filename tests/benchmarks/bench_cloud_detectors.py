@@ -9,8 +9,11 @@ brighter, hazier TOA input would make the clouds easier to see, so this is a low
 Reference: SCL 8, 9, 10 (cloud medium and high probability, thin cirrus) as cloud, SCL 3 as cloud shadow;
 pixels with SCL 0 or any band 0 are left out. Scores: accuracy, precision, recall, F1, IoU.
 
-    python tests/benchmarks/bench_cloud_detectors.py ukis-csmask   # needs ukis-csmask[cpu]
-    python tests/benchmarks/bench_cloud_detectors.py s2cloudless   # needs s2cloudless (sentinelhub, lightgbm)
+    python tests/benchmarks/bench_cloud_detectors.py ukis-csmask --data DIR   # needs ukis-csmask[cpu]
+    python tests/benchmarks/bench_cloud_detectors.py s2cloudless --data DIR   # needs s2cloudless (sentinelhub, lightgbm)
+
+``DIR``: the folder holding the product (the project's copy was in ``../shared/data``, which a clone does
+not have).
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def run_s2cloudless(refl, valid) -> tuple:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("detector", choices=["ukis-csmask", "s2cloudless"])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, required=True, help="folder holding the T29UNU .SAFE product")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     refl, scl, valid = load(args.data)

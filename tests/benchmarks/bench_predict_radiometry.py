@@ -1,6 +1,9 @@
 """Where the prediction bar's gap lies: the target date's radiometry, which no forecast sees (issue 14).
 
-    .venv/bin/python tests/benchmarks/bench_predict_radiometry.py [--data ../shared/data] [--size 256]
+    .venv/bin/python tests/benchmarks/bench_predict_radiometry.py --data DIR [--size 256]
+
+``DIR`` holds the dated series (``naip_nd_series/``, ``landsat_pucallpa_series/``; the project's were in
+``../shared/data``, which a clone does not have).
 
 The bar of issue 14 for prediction is the most recent frame matched per band to the target itself (least
 squares on the pixels valid in both). For each dated series in ``--data`` (``naip_nd_series``,
@@ -127,7 +130,7 @@ def fold(target: Path, inputs: list, size: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, required=True, help="folder holding the dated series")
     parser.add_argument("--size", type=int, default=256)
     args = parser.parse_args(argv)
     for name in SERIES:
