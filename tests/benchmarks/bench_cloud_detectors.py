@@ -10,7 +10,7 @@ Reference: SCL 8, 9, 10 (cloud medium and high probability, thin cirrus) as clou
 pixels with SCL 0 or any band 0 are left out. Scores: accuracy, precision, recall, F1, IoU.
 
     python tests/benchmarks/bench_cloud_detectors.py ukis-csmask --data DIR   # needs ukis-csmask[cpu]
-    python tests/benchmarks/bench_cloud_detectors.py s2cloudless --data DIR   # needs s2cloudless (sentinelhub, lightgbm)
+    python tests/benchmarks/bench_cloud_detectors.py s2cloudless --data DIR   # needs s2cloudless, sentinelhub, lightgbm
 
 ``DIR``: the folder holding the product (the project's copy was in ``../shared/data``, which a clone does
 not have).
