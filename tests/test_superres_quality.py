@@ -162,7 +162,8 @@ def _crop(path, out, mirror: bool, size: int = 32):
     with rasterio.open(path) as ds:
         data = ds.read(window=rasterio.windows.Window(0, 0, size, size))
         profile = dict(ds.profile, width=size, height=size, tiled=False)
-        profile.pop("blockxsize", None), profile.pop("blockysize", None)
+        for key in ("blockxsize", "blockysize"):
+            profile.pop(key, None)
         descriptions = ds.descriptions
     with rasterio.open(out, "w", **profile) as dst:
         dst.write(data[:, :, ::-1] if mirror else data)

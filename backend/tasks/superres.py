@@ -179,7 +179,8 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
             seen_view = control if view == 0 else np.ascontiguousarray(control[:, :, ::-1])
             image, spread = sample(pipe.super_resolve, job, seed, ViewProgress(progress, view, views), ctx.cancel,
                                    seen_view, md, control_gsd=gsd, prompt=job.prompt)
-            part = to_chw(image, spread) if view == 0 else to_chw(image, spread)[:, :, ::-1]
+            part = to_chw(image, spread)
+            part = part[:, :, ::-1] if view else part
             out = part if out is None else out + part
         out = np.ascontiguousarray(out / np.float32(views)) if views > 1 else out
         if tile_lim is not None:
@@ -201,7 +202,7 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
         unit = to_unit(tile.arrays[0], mode, valid=valid, clip=False)  # reflectance above 1 (clouds) kept
         weight = report.model_weight(window_key(t.window)) if valid.any() else 0.0
         if weight <= 0.0:
-            return classical_unit(unit)  # the self-check found bicubic better here (or all nodata: masked on write)
+            return classical_unit(unit)  # the check gave the model's detail no weight here (or all nodata)
         out = super_unit(unit, valid, t.seed, t.metadata, in_gsd, tracker)
         if weight < 1.0:  # the model's detail at the weight the check fitted; both agree with the input
             classical = classical_unit(unit)

@@ -38,9 +38,10 @@ run.
 
 The trade-off: the overall verdict, which the rest of a large raster follows, now comes from its central
 800 px (64 km^2 at 10 m) instead of 4096 px, so a raster whose centre differs from the rest (a city in
-the middle of fields) gets the verdict of its centre; the ~1 000 output tiles inside the window keep
-verdicts of their own, and a raster between 800 and 4096 px, checked whole before, now has tiles that
-follow the overall verdict instead of their own (both unseen scenes). Measured (session 7: guidance 7.5
+the middle of fields) gets the verdict of its centre (since session 8: its weight); the ~1 000 output
+tiles inside the window keep verdicts of their own (since session 8: whether the detail helps there),
+and a raster between 800 and 4096 px, checked whole before, now has tiles that follow the overall verdict
+instead of their own (both unseen scenes). Measured (session 7: guidance 7.5
 and the per-tile choice of then, the better of model and bicubic) with the bundled model at 25 steps on
 those two scenes (MODEL_CARD.md), checked whole and on central windows of 9 to 361 tiles (the
 whole check's per-tile errors, pooled; tests/benchmarks/bench_check_window.py): T29UNU (1830 px, 361
