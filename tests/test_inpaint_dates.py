@@ -168,3 +168,40 @@ def test_fit_reads_a_bounded_spread_of_blocks_and_recovers_the_match(tmp_path):
     assert min(rows) == 0 and max(rows) == 290 and len(rows) > 10 and len(cols) > 10  # spread, not one corner
     np.testing.assert_allclose(coeffs[0, :, 0], 0.5, atol=1e-5)
     np.testing.assert_allclose(coeffs[0, :, 1], -0.05, atol=1e-5)
+
+
+def test_other_dates_that_disagree_with_the_target_lose_to_its_own_fill(model, tmp_path):
+    """Another "date" of other ground (the target rolled by half its size: real texture, wrong place) is not
+    pasted into the hole: its probes score it below this date's own harmonic fill, which is written instead.
+    (The radiometric match already shrinks such a date towards its mean, so it loses by little: MODEL_CARD.md.)"""
+    from backend.geo.masks import build_mask
+    from backend.geo.read import open_raster, require_georeferenced
+    from backend.tasks.classical_fill import classical_fill
+
+    with rasterio.open(TARGET) as ds:
+        profile, data, names = ds.profile, ds.read(), ds.descriptions
+    wrong = tmp_path / "other_ground.tif"
+    with rasterio.open(wrong, "w", **profile) as dst:
+        dst.write(np.roll(data, (data.shape[1] // 2, data.shape[2] // 2), axis=(1, 2)))
+        dst.descriptions = names
+    common = dict(steps=4, seed=2, quicklook=False)
+    res = model.inpaint(str(TARGET), MASK, other_dates=[str(wrong)], output=tmp_path / "checked.tif", **common)
+    unchecked = model.inpaint(str(TARGET), MASK, other_dates=[str(wrong)], output=tmp_path / "unchecked.tif",
+                              fallback=False, **common)
+    good = model.inpaint(str(TARGET), MASK, other_dates=[str(p) for p in OTHERS], output=tmp_path / "good.tif",
+                         **common)
+    truth, _ = _read(TARGET)
+    with open_raster(TARGET) as ds:
+        hole = build_mask(require_georeferenced(ds), raster=MASK["raster"], classes=MASK["classes"])
+    check = res.check
+    assert check["one_date_share"] == 1.0 and check["one_date_psnr"] > check["other_dates_psnr"], check
+    assert "this date alone" in check["summary"] and check["tiles_one_date"] == check["tiles_checked"] == 1
+    out, tags = _read(res.output)
+    assert float(tags["DIFFUSIONSAT_INPAINT_ONE_DATE_SHARE"]) == 1.0
+    single = model.inpaint(str(TARGET), MASK, output=tmp_path / "single.tif", **common)
+    assert single.check["fallback_share"] == 1.0  # this date alone: its harmonic fill (4 steps lose), the same
+    own = _read(single.output)[0]
+    np.testing.assert_allclose(out[:, hole], own[:, hole], atol=1e-5 * np.ptp(truth))
+    assert np.abs(classical_fill(truth, hole) - own)[:, hole].max() < 0.05 * np.ptp(truth)
+    assert np.abs(_read(unchecked.output)[0][:, hole] - own[:, hole]).max() > 1e-3 * np.ptp(truth)
+    assert good.check["one_date_share"] == 0.0 and good.check["other_dates_psnr"] > good.check["one_date_psnr"]

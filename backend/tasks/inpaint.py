@@ -76,11 +76,12 @@ def _model_fn(pipe, job, seed: int, metadata, tracker: TileProgress, cancel):
     return fn
 
 
-def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile) -> CheckReport:
+def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile, report: CheckReport = None) -> CheckReport:
     """The pre-pass of both inpaintings, over every tile with masked pixels: ``check_tile(tile, tracker)`` fills
     probes of known pixels both ways and scores them (a TileCheck, or None when there was nothing to score).
-    It runs before the output is written because its scores go into the output's tags."""
-    report = CheckReport(enabled=bool(getattr(ctx.job, "fallback", True)))
+    It runs before the output is written because its scores go into the output's tags. ``report``: one made
+    by the caller (with ``fallback_enabled``) to record more than the TileChecks into; default a new one."""
+    report = report if report is not None else CheckReport(enabled=fallback_enabled(ctx))
     report.masked = int(mask.sum())
     started = time.perf_counter()
     holed = holed_tiles(mask, tiles)
@@ -95,6 +96,11 @@ def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile) -> CheckR
     report.count_classical(mask, [t.window for t in holed], window_key)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def fallback_enabled(ctx: TaskContext) -> bool:
+    """Whether the self-check runs (and its fallback applies): off with ``job.fallback=False``."""
+    return bool(getattr(ctx.job, "fallback", True))
 
 
 def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,

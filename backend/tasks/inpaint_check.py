@@ -203,22 +203,46 @@ class CheckReport(Verdicts):
         self.masked = 0  # masked pixels of the raster
         self.classical_pixels = 0.0  # of them, filled classically (a pixel shared by tiles counts by share)
         self.classical_name = "classical"  # what the fallback is: the biharmonic fill, or "other dates"
+        # other dates only: their fill checked on the same probes against this date's own (harmonic) fill
+        self.one_date: Optional[Verdicts] = None
+        self.one_date_pixels = 0.0  # masked pixels given the one-date fill (counted as classical_pixels are)
+
+    def use_other_dates(self, key: Tuple[int, int]) -> bool:
+        """Other-dates inpainting, where the model is not used: whether the tile at ``key`` takes the other
+        dates' fill (else this date's own harmonic fill) -- its probes' verdict, else the pooled one. Unchecked
+        (check off, no probe anywhere) it is the dates', which beat the one-date fill on every unseen fold
+        (MODEL_CARD.md); the check is there for dates that differ from the target where it is clear (a cloud
+        or snow in another date, the ground changed)."""
+        v = self.one_date
+        if not self.enabled or v is None or not v.checked:
+            return True
+        if key in v.tiles:
+            return v.tiles[key].model_wins
+        return model_wins(v.model, v.classical)
 
     def count_classical(self, mask: np.ndarray, windows, key) -> None:
         """The fallback share: a masked pixel counts by the share of the tiles over it that fill it classically
         (``windows``: the tiles with masked pixels; ``key(window)`` as in :meth:`use_model`)."""
         cover = np.zeros(mask.shape, np.uint16)
         classical = np.zeros(mask.shape, np.uint16)
+        one_date = np.zeros(mask.shape, np.uint16)
         for w in windows:
             r, c, h, wd = int(w.row_off), int(w.col_off), int(w.height), int(w.width)
             cover[r:r + h, c:c + wd] += 1
             if not self.use_model(key(w)):
                 classical[r:r + h, c:c + wd] += 1
+                if self.one_date is not None and not self.use_other_dates(key(w)):
+                    one_date[r:r + h, c:c + wd] += 1
         self.classical_pixels = float((classical[mask] / np.maximum(cover[mask], 1)).sum())
+        self.one_date_pixels = float((one_date[mask] / np.maximum(cover[mask], 1)).sum())
 
     @property
     def fallback_share(self) -> float:
         return self.classical_pixels / self.masked if self.masked else 0.0
+
+    @property
+    def one_date_share(self) -> float:
+        return self.one_date_pixels / self.masked if self.masked else 0.0
 
     def sentence(self) -> str:
         """One line for people: the scores and what was done."""
@@ -228,6 +252,12 @@ class CheckReport(Verdicts):
             return "self-check off (--no-fallback): the model fill is used everywhere, unchecked"
         if not self.checked:
             return f"no nearby known pixels to check the model on: {share}"
+        if self.one_date is not None and self.one_date.checked:
+            dates, one = self.one_date.model, self.one_date.classical
+            dates_share = 100 * (self.fallback_share - self.one_date_share)
+            return (f"model {self.model.psnr:.1f} dB, {name} {dates.psnr:.1f} dB, this date alone {one.psnr:.1f} dB "
+                    f"on nearby known pixels; {name} used for {dates_share:.0f} %, this date's own fill for "
+                    f"{100 * self.one_date_share:.0f} % of masked pixels")
         return (f"model {self.model.psnr:.1f} dB, {name} {self.classical.psnr:.1f} dB on nearby known pixels; "
                 f"{share}")
 
@@ -243,7 +273,16 @@ class CheckReport(Verdicts):
                 "probe_values": self.model.n, "tiles_checked": len(self.tiles),
                 "tiles_classical": sum(not c.model_wins for c in self.tiles.values()),
                 "fallback_share": round(self.fallback_share, 4), "check_seconds": round(self.seconds, 2),
-                "summary": self.sentence()}
+                "summary": self.sentence(), **self._one_date_dict(db)}
+
+    def _one_date_dict(self, db) -> dict:
+        """Other dates: their pooled score and the one-date fill's on the same probes, and its share."""
+        v = self.one_date
+        if v is None:
+            return {}
+        return {"other_dates_psnr": db(v.model.psnr), "one_date_psnr": db(v.classical.psnr),
+                "one_date_share": round(self.one_date_share, 4),
+                "tiles_one_date": sum(not c.model_wins for c in v.tiles.values())}
 
     def tags(self) -> dict:
         """Provenance tags (``DIFFUSIONSAT_`` is added by the writer's caller)."""
@@ -253,6 +292,10 @@ class CheckReport(Verdicts):
         for who in ("model", "classical"):
             for metric in ("psnr", "ssim", "mae"):
                 tags[f"INPAINT_CHECK_{who.upper()}_{metric.upper()}"] = str(d[f"{who}_{metric}"])
+        if "one_date_share" in d:
+            tags.update(INPAINT_CHECK_OTHER_DATES_PSNR=str(d["other_dates_psnr"]),
+                        INPAINT_CHECK_ONE_DATE_PSNR=str(d["one_date_psnr"]),
+                        INPAINT_ONE_DATE_SHARE=f"{d['one_date_share']:.4f}")
         return tags
 
 

@@ -17,8 +17,11 @@ pixels clear in the target and valid in that date (:mod:`.radiometric_match`). T
   its harmonic fill (:mod:`.inpaint_anchor`, the same design); the target's own clear pixels are kept exactly.
 
 Before anything is written the fill checks itself as single-date inpainting does (:mod:`.inpaint_check`):
-known target pixels shaped like each tile's hole are hidden, filled both ways and scored; tiles where the
-model scores lower get the classical fill, and the scores and the share go into the tags and the result.
+known target pixels shaped like each tile's hole are hidden, filled by the model, from the other dates and
+from this date alone (the single-date product's harmonic fill), and scored. A tile takes the best of the
+three (the model only where it beats both): other dates that differ from the target where it is known (a
+cloud or snow in them, changed ground) lose to this date's own fill there. The scores and the shares go
+into the tags and the result.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ import numpy as np
 
 from .classical_fill import classical_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
-from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_tiles
+from .inpaint import CHECK_SHARE, check_holes, fallback_enabled, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
-from .inpaint_check import CheckReport, Score, TileCheck, find_probes
+from .inpaint_check import CheckReport, Score, TileCheck, Verdicts, find_probes
 from .predict import at_tile, open_dated, require_overlap
 from .radiometric_match import apply, composite, fit
 from .raster_task import run_raster
@@ -124,9 +127,13 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
     def fill_hole(tile, unit, hole):
         t, ok = tile.tile, tile.valid[0]
         image, frames, valid = prepare(tile.arrays[0], ok, list(zip(tile.arrays[2:], tile.valid[2:])))
-        filled = classical(image, hole, frames, valid, order, invalid=~ok)
-        if report.use_model(window_key(t.window)):
-            filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
+        key = window_key(t.window)
+        if report.use_model(key) or report.use_other_dates(key):
+            filled = classical(image, hole, frames, valid, order, invalid=~ok)
+            if report.use_model(key):
+                filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
+        else:  # the dates lost to this date's own fill on the tile's probes
+            filled = classical_fill(image, hole | ~ok)
         return units.to_input(filled), None
 
     dates = [str(p) for p, _ in job.other_dates]
@@ -143,12 +150,18 @@ def _fit(ctx, source, others, mask, mode, units) -> np.ndarray:
 
 
 def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
-    """Probes of known target pixels shaped like each tile's hole, filled from other dates and by the model."""
+    """Probes of known target pixels shaped like each tile's hole, filled by the model, from the other dates
+    and from this date alone (harmonic): the tile's TileCheck sets the model against the better of the two
+    classical fills, and ``report.one_date`` keeps the dates' verdict against this date's own fill."""
     from rasterio.windows import Window
+
+    report = CheckReport(enabled=fallback_enabled(ctx))
+    report.one_date = Verdicts(enabled=report.enabled)
 
     def check_tile(t, tracker):
         size = int(t.window.height), int(t.window.width)
-        check = TileCheck(Score(), Score())
+        model_score = Score()
+        dates = TileCheck(Score(), Score())  # the other dates' fill against this date's own
         for p in find_probes(mask, (*window_key(t.window), *size)):
             _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
             h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
@@ -158,11 +171,15 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
             blanked = np.where(hidden[None], 0.0, image)  # the truth under the probe never reaches a fill
             base = classical(blanked, hidden, frames, valid, order, invalid=~ok)
             model = anchor(model_fill(frames, t, t.seed ^ 0x5EED, tracker), base, hidden, DEFAULT_DESIGN)
-            check.model.add(model, image, scored)
-            check.classical.add(base, image, scored)
-        return check if check.model.n else None
+            model_score.add(model, image, scored)
+            dates.model.add(base, image, scored)
+            dates.classical.add(classical_fill(blanked, hidden | ~ok), image, scored)
+        if not model_score.n:
+            return None
+        report.one_date.add(window_key(t.window), dates)
+        return TileCheck(model_score, dates.model if dates.model_wins else dates.classical)
 
-    return check_holes(ctx, mask, tiles, check_tile)
+    return check_holes(ctx, mask, tiles, check_tile, report)
 
 
 __all__ = ["classical", "date_order", "run"]

@@ -39,6 +39,12 @@ def check_line(check: dict) -> str:
     if check.get("model_psnr") is None:
         return tr("No nearby known pixels to check the model on: classical fill used for {} % of masked "
                   "pixels.").format(f"{share:.0f}")
+    if check.get("one_date_psnr") is not None:  # other dates: checked against this date's own fill too
+        one = 100.0 * float(check.get("one_date_share") or 0.0)
+        return tr("Model {} dB, other dates {} dB, this date alone {} dB on nearby known pixels; other dates "
+                  "used for {} %, this date's own fill for {} % of masked pixels.").format(
+            f"{check['model_psnr']:.1f}", f"{check['other_dates_psnr']:.1f}", f"{check['one_date_psnr']:.1f}",
+            f"{share - one:.0f}", f"{one:.0f}")
     return tr("Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked "
               "pixels.").format(f"{check['model_psnr']:.1f}", f"{check['classical_psnr']:.1f}", f"{share:.0f}")
 
