@@ -34,7 +34,7 @@
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="90"/>
+        <location filename="../plugin/pages/predict_page.py" line="96"/>
         <source>Multi-date predict</source>
         <translation>Multitemporale Vorhersage</translation>
     </message>
@@ -324,7 +324,7 @@
         <translation>Ausgabe:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <location filename="../plugin/pages/predict_page.py" line="83"/>
         <source>YYYY-MM-DD</source>
         <translation>JJJJ-MM-TT</translation>
     </message>
@@ -354,7 +354,7 @@
         <translation>Wolkenbedeckung (%):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="82"/>
+        <location filename="../plugin/pages/predict_page.py" line="88"/>
         <source>Prompt:</source>
         <translation>Prompt:</translation>
     </message>
@@ -539,7 +539,7 @@
         <translation>Maske vergrößern um:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <location filename="../plugin/pages/predict_page.py" line="87"/>
         <source>optional</source>
         <translation>optional</translation>
     </message>
@@ -584,62 +584,62 @@
         <translation>Der Layer „{}“ ist kein Datei-Raster: Speichern Sie ihn zuerst als GeoTIFF (Exportieren, Speichern unter…).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="37"/>
+        <location filename="../plugin/pages/predict_page.py" line="43"/>
         <source>Add</source>
         <translation>Hinzufügen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="39"/>
+        <location filename="../plugin/pages/predict_page.py" line="45"/>
         <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
         <translation>Den Layer mit dem daraus gelesenen Datum hinzufügen (Dateiname oder GeoTIFF-Tags).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="47"/>
+        <location filename="../plugin/pages/predict_page.py" line="53"/>
         <source>Layer</source>
         <translation>Layer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="47"/>
+        <location filename="../plugin/pages/predict_page.py" line="53"/>
         <source>Date (YYYY-MM-DD)</source>
         <translation>Datum (JJJJ-MM-TT)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="58"/>
+        <location filename="../plugin/pages/predict_page.py" line="64"/>
         <source>Up</source>
         <translation>Nach oben</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="61"/>
+        <location filename="../plugin/pages/predict_page.py" line="67"/>
         <source>Down</source>
         <translation>Nach unten</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="64"/>
+        <location filename="../plugin/pages/predict_page.py" line="70"/>
         <source>Remove</source>
         <translation>Entfernen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="78"/>
+        <location filename="../plugin/pages/predict_page.py" line="84"/>
         <source>Predict the date:</source>
         <translation>Vorherzusagendes Datum:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="97"/>
+        <location filename="../plugin/pages/predict_page.py" line="103"/>
         <source>At most {} dated layers.</source>
         <translation>Höchstens {} datierte Layer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="150"/>
+        <location filename="../plugin/pages/predict_page.py" line="156"/>
         <source>Add 1 to 4 dated layers of the same place.</source>
         <translation>Fügen Sie 1 bis 4 datierte Layer desselben Ortes hinzu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="156"/>
+        <location filename="../plugin/pages/predict_page.py" line="162"/>
         <source>The layer of row {} was removed from the project.</source>
         <translation>Der Layer in Zeile {} wurde aus dem Projekt entfernt.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="158"/>
+        <location filename="../plugin/pages/predict_page.py" line="164"/>
         <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
         <translation>Zeile {}: Das Datum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
     </message>
@@ -649,12 +649,12 @@
         <translation>Das Zieldatum muss ein echtes Datum im Format JJJJ-MM-TT sein.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="165"/>
+        <location filename="../plugin/pages/predict_page.py" line="171"/>
         <source>The date to predict</source>
         <translation>Das vorherzusagende Datum</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="176"/>
+        <location filename="../plugin/pages/predict_page.py" line="182"/>
         <source>A layer of the list was removed from the project.</source>
         <translation>Ein Layer der Liste wurde aus dem Projekt entfernt.</translation>
     </message>
@@ -1607,6 +1607,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="371"/>
         <source>DiffusionSat: cloud mask preview</source>
         <translation>DiffusionSat: Vorschau der Wolkenmaske</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="33"/>
+        <source>Have a cloudy image of that date? Inpaint it with &apos;Use other dates of this place&apos;: its clear pixels set the colours, which no forecast can know.</source>
+        <translation>Sie haben ein bewölktes Bild dieses Datums? Füllen Sie es unter „Auffüllen“ mit „Andere Aufnahmedaten dieses Ortes verwenden“ auf: Seine klaren Pixel bestimmen die Farben, die keine Vorhersage kennen kann.</translation>
     </message>
 </context>
 </TS>

@@ -34,7 +34,7 @@
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="90"/>
+        <location filename="../plugin/pages/predict_page.py" line="96"/>
         <source>Multi-date predict</source>
         <translation>Prédiction multidate</translation>
     </message>
@@ -324,7 +324,7 @@
         <translation>Sortie :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="77"/>
+        <location filename="../plugin/pages/predict_page.py" line="83"/>
         <source>YYYY-MM-DD</source>
         <translation>AAAA-MM-JJ</translation>
     </message>
@@ -354,7 +354,7 @@
         <translation>Couverture nuageuse (%) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="82"/>
+        <location filename="../plugin/pages/predict_page.py" line="88"/>
         <source>Prompt:</source>
         <translation>Invite :</translation>
     </message>
@@ -539,7 +539,7 @@
         <translation>Agrandir le masque de :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="81"/>
+        <location filename="../plugin/pages/predict_page.py" line="87"/>
         <source>optional</source>
         <translation>facultatif</translation>
     </message>
@@ -584,62 +584,62 @@
         <translation>La couche « {} » n’est pas un raster fichier : enregistrez-la d’abord en GeoTIFF (Exporter, Enregistrer sous…).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="37"/>
+        <location filename="../plugin/pages/predict_page.py" line="43"/>
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="39"/>
+        <location filename="../plugin/pages/predict_page.py" line="45"/>
         <source>Add the layer with the date read from it (file name or GeoTIFF tags).</source>
         <translation>Ajouter la couche avec la date lue dans celle-ci (nom de fichier ou balises GeoTIFF).</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="47"/>
+        <location filename="../plugin/pages/predict_page.py" line="53"/>
         <source>Layer</source>
         <translation>Couche</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="47"/>
+        <location filename="../plugin/pages/predict_page.py" line="53"/>
         <source>Date (YYYY-MM-DD)</source>
         <translation>Date (AAAA-MM-JJ)</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="58"/>
+        <location filename="../plugin/pages/predict_page.py" line="64"/>
         <source>Up</source>
         <translation>Monter</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="61"/>
+        <location filename="../plugin/pages/predict_page.py" line="67"/>
         <source>Down</source>
         <translation>Descendre</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="64"/>
+        <location filename="../plugin/pages/predict_page.py" line="70"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="78"/>
+        <location filename="../plugin/pages/predict_page.py" line="84"/>
         <source>Predict the date:</source>
         <translation>Date à prédire :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="97"/>
+        <location filename="../plugin/pages/predict_page.py" line="103"/>
         <source>At most {} dated layers.</source>
         <translation>Au plus {} couches datées.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="150"/>
+        <location filename="../plugin/pages/predict_page.py" line="156"/>
         <source>Add 1 to 4 dated layers of the same place.</source>
         <translation>Ajoutez 1 à 4 couches datées du même lieu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="156"/>
+        <location filename="../plugin/pages/predict_page.py" line="162"/>
         <source>The layer of row {} was removed from the project.</source>
         <translation>La couche de la ligne {} a été retirée du projet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="158"/>
+        <location filename="../plugin/pages/predict_page.py" line="164"/>
         <source>Row {}: the date must be a real date written YYYY-MM-DD.</source>
         <translation>Ligne {} : la date doit être une date réelle écrite AAAA-MM-JJ.</translation>
     </message>
@@ -649,12 +649,12 @@
         <translation>La date cible doit être une date réelle écrite AAAA-MM-JJ.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="165"/>
+        <location filename="../plugin/pages/predict_page.py" line="171"/>
         <source>The date to predict</source>
         <translation>La date à prédire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/predict_page.py" line="176"/>
+        <location filename="../plugin/pages/predict_page.py" line="182"/>
         <source>A layer of the list was removed from the project.</source>
         <translation>Une couche de la liste a été retirée du projet.</translation>
     </message>
@@ -1607,6 +1607,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="371"/>
         <source>DiffusionSat: cloud mask preview</source>
         <translation>DiffusionSat : aperçu du masque de nuages</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/predict_page.py" line="33"/>
+        <source>Have a cloudy image of that date? Inpaint it with &apos;Use other dates of this place&apos;: its clear pixels set the colours, which no forecast can know.</source>
+        <translation>Vous avez une image nuageuse de cette date ? Reconstruisez-la avec « Utiliser d’autres dates de ce lieu » : ses pixels dégagés fixent les couleurs, qu’aucune prévision ne peut connaître.</translation>
     </message>
 </context>
 </TS>

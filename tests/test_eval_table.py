@@ -64,3 +64,5 @@ def test_build_eval_scores_the_bundled_model_and_every_baseline(tmp_path):
     # clouds of the series' last date removed with the other dates, against biharmonic, inside the mask
     removal = summary["cloud_removal"]
     assert removal["baseline"]["PSNR in mask"] and removal["product"]["PSNR in mask"] and removal["tiles"] == 1
+    # and against the most recent frame matched on the target's clear pixels (the prediction bar's setting)
+    assert removal["matched_recent"]["tiles"] == 1 and removal["matched_recent"]["PSNR in mask"]

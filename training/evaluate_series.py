@@ -153,6 +153,21 @@ def eval_series(folder, api, args) -> Tuple[Dict[str, List[dict]], List[str], Li
 
 
 
+MATCHED_CLEAR_ROW = "most recent frame, matched on the clear pixels"
+
+
+def _on_target(path: Path, target: Path) -> Tuple[np.ndarray, np.ndarray]:
+    """``path`` on ``target``'s grid: bands 1-3 (float64) and where they are valid."""
+    import rasterio
+
+    from backend.geo.grids import Grid
+
+    with rasterio.open(target) as ds:
+        grid = Grid(ds.crs, ds.transform, ds.width, ds.height)
+    values, ok = _on_grid(path, grid, [1, 2, 3])
+    return values.astype(np.float64), ok
+
+
 def _write_crop(src_path: Path, window, out: Path, bands=(1, 2, 3)) -> None:
     import rasterio
 
@@ -168,7 +183,9 @@ def _write_crop(src_path: Path, window, out: Path, bands=(1, 2, 3)) -> None:
 def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2) -> Dict[str, List[dict]]:
     """Cloud removal with other dates: the last date of each series gets real cloud shapes (seeded) over a
     ``size`` px crop at its centre; rows, scored inside the mask: ``biharmonic`` (one date, classical; the
-    product's own one-date classical fill, harmonic, is scored too),
+    product's own one-date classical fill, harmonic, is scored too), ``most recent frame, matched on the clear
+    pixels`` (the closest earlier date fitted per band to the target outside the mask, the harmonic fill where
+    that date has no data: the prediction bar of the issue, with the clear pixels a real cloudy target has),
     ``product, one date`` (inpainting as written without other dates) and ``product, other dates`` (as
     written with the ``others`` closest earlier dates, cut on the same ground), with their fallback shares."""
     import rasterio
@@ -218,6 +235,9 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
             lo = 0.0 if eight_bit else float(np.percentile(truth, 2))
             unit = (truth - lo) / scale
             filled = {"biharmonic": biharmonic_fill(unit, hole), CLASSICAL_ROW: classical_fill(unit, hole)}
+            recent, ok = _on_target(crops[-1], tmp / "target.tif")
+            matched = match_bands((recent - lo) / scale, unit, ~hole & ok)
+            filled[MATCHED_CLEAR_ROW] = np.where(ok[None], matched, filled[CLASSICAL_ROW])  # its nodata: harmonic
             for key, res in results.items():
                 with rasterio.open(res.output) as ds:
                     filled[key] = (ds.read().astype(np.float64) - lo) / scale
@@ -231,4 +251,4 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
     return rows
 
 
-__all__ = ["eval_series", "eval_series_fill", "find_series", "file_date", "match_bands"]
+__all__ = ["MATCHED_CLEAR_ROW", "eval_series", "eval_series_fill", "find_series", "file_date", "match_bands"]

@@ -29,6 +29,12 @@ class PredictPage(TaskPage):
         intro = QLabel(tr("Predict an image at another date from dated layers."), self)
         intro.setWordWrap(True)
         self.form.addWidget(intro)
+        # a forecast cannot know the target date's colours; a cloudy image of that date can (MODEL_CARD.md)
+        hint = QLabel(tr("Have a cloudy image of that date? Inpaint it with 'Use other dates of this place': "
+                         "its clear pixels set the colours, which no forecast can know."), self)
+        hint.setObjectName("cloudy_target_hint")
+        hint.setWordWrap(True)
+        self.form.addWidget(hint)
 
         row = QHBoxLayout()
         self.layer = narrow(QgsMapLayerComboBox(self))

@@ -23,7 +23,9 @@ guidance value, by default 1 and 7.5 (the model folder's per-task recommendation
 ``--engine training`` samples with the trainers' DDIM sampler instead. A task the model cannot run is reported with the reason.
 Dated series (task ``series``, :mod:`training.evaluate_series`): every sub-folder of ``--data`` holding three
 or more dated rasters of one place has its last date predicted from the frames before it by the product
-with its defaults, against the most recent frame (as it is, and radiometrically matched to the target).
+with its defaults, against the most recent frame (as it is, and radiometrically matched to the target); and
+with cloud masks, the clouds of that last date removed with the other dates (``cloud_removal`` in the JSON),
+against biharmonic and against the most recent frame matched on the target's clear pixels (``matched_recent``).
 
 ``--json PATH`` writes, per task, what the product writes by default (the ``product`` row: super-resolution
 on whole rasters through the task, inpainting with its self-check and fallback, the series through
@@ -154,6 +156,8 @@ def _product_row(task: str, rows: dict, guidance: float) -> str:
 
 def product_summary(args, report: dict, specs) -> dict:
     """Per task: baseline and product means (PSNR, SSIM, inside the mask where scored), tiles, scenes."""
+    from training.evaluate_series import MATCHED_CLEAR_ROW
+
     out = {"model": args.model, "data": str(args.data)}
     guidance = {t: recommended_guidance(args.model, t) for t in TASKS} if args.model.lower() != "none" else {}
     for task, rep in report.items():
@@ -187,6 +191,8 @@ def product_summary(args, report: dict, specs) -> dict:
             out["cloud_removal"] = {"baseline_row": "biharmonic", "product_row": "product, other dates",
                                     "baseline": fill.get("biharmonic"), "product": fill.get("product, other dates"),
                                     "product_one_date": fill.get("product, one date"),
+                                    # the prediction bar where the target's clear pixels exist (issue 14)
+                                    "matched_recent": fill.get(MATCHED_CLEAR_ROW),
                                     "tiles": (fill.get("biharmonic") or {}).get("tiles", 0), "scenes": scenes}
     return out
 
