@@ -23,7 +23,7 @@ class Estimate:
     seconds: float
     tiles: int  # model tiles (generation: windows, each run at every step)
     steps: int
-    step_seconds: float  # one denoising step of one tile (UNet + ControlNet, guidance batch included)
+    step_seconds: float  # one denoising step of one tile (UNet + ControlNet, guidance batch and views included)
     decode_seconds: float  # one VAE decode of one tile
     threads: int
     at_most: bool = False  # inpainting: only tiles with masked pixels run
@@ -147,7 +147,12 @@ def estimate(model, job) -> Estimate:
     threads = cpu_threads.apply(job.sampling.threads, unet_p + control_p, latent_px)
     guidance = job.sampling.guidance if job.sampling.guidance is not None else model.recommended_guidance(job.task)
     samples = int(job.sampling.num_samples)
-    batch = (2 if float(guidance) > 1.0 else 1) * (1 if job.task == "generate" else samples)
+    views = 1
+    if job.task == "superres":
+        from .tasks.superres import model_views
+
+        views = model_views(model)  # the views of a tile are one call, a batch of views (tasks/superres.py)
+    batch = (2 if float(guidance) > 1.0 else 1) * (1 if job.task == "generate" else samples) * views
     step_s, decode_s = measure_step(model, job.task, latent_px, batch)
     if job.task == "predict":  # the 3-D ControlNet runs once per frame of the stack
         step_s += (step_s - step_s / (1.0 + control_p / max(1, unet_p))) * (len(job.frames) - 1)
@@ -159,11 +164,7 @@ def estimate(model, job) -> Estimate:
         runs += MAX_PROBES  # the self-check fills up to this many probes of each tile, each a model run
     if job.task == "predict" and getattr(job, "fallback", True) and len(job.frames) >= 2:
         runs += 1  # the backtest predicts the most recent frame of each tile once (tasks/predict_check.py)
-    if job.task == "superres":
-        from .tasks.superres import model_views
-
-        runs *= model_views(model)  # each view of a tile is a model run (tasks/superres.py)
-    per_tile = runs * (steps * step_s * (samples if job.task == "generate" else 1) + decode_s * samples)
+    per_tile = runs * (steps * step_s * (samples if job.task == "generate" else 1) + decode_s * samples * views)
     if job.task == "generate":  # windows run at every step; decoding is in larger tiles, about the same area
         seconds = tiles * steps * step_s * samples + tiles * decode_s * samples
     else:

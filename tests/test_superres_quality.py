@@ -196,22 +196,6 @@ def test_two_views_average_the_tile_and_its_mirror(model, tmp_path):
     assert np.abs(one - other[:, :, ::-1]).max() > 1e-2 * scale  # the views differ: the average is not a copy
 
 
-def test_view_progress_runs_once_through_a_tile():
-    from backend.tasks.superres import ViewProgress
-
-    seen = []
-
-    class Steps:
-        def step(self, step, total):
-            seen.append(step / total)
-
-    for view in range(2):
-        progress = ViewProgress(Steps(), view, 2)
-        for s in range(1, 6):
-            progress.step(s, 5)
-    assert seen == sorted(seen) and seen[-1] == 1.0 and seen[4] == 0.5
-
-
 def test_a_model_asking_for_other_views_is_refused_clearly(model, tmp_path):
     from backend.tasks.superres import SuperResolutionError
 

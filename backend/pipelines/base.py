@@ -475,9 +475,15 @@ class PipelineBase:
 
     def _sample_controlled(self, request: SamplingRequest, model, cond: torch.Tensor, cond_metadata: list,
                            strength: float, prompts: list, metadata: list, batch: int, num_images: int,
-                           size: Tuple[int, int]) -> PipelineResult:
+                           size: Tuple[int, int], same_noise: bool = False) -> PipelineResult:
         """Sample ``size`` (height, width) images with ``model`` as the ControlNet: B inputs (lists of length
-        1 or B) become ``N = B * num_images`` images, item-major."""
+        1 or B) become ``N = B * num_images`` images, item-major. ``same_noise``: every input starts from the
+        noise that a call with it alone would draw, so views of one input batched in one call give what
+        separate calls give (to float rounding), at the cost of one call with a larger batch."""
+        if same_noise and batch > 1 and request.latents is None:
+            generator, seed = make_generator(request.seed, request.generator)
+            noise = self.prepare_latents(num_images, size[0], size[1], generator)  # unscaled: _prepare scales
+            request = dataclasses.replace(request, latents=noise.repeat(batch, 1, 1, 1), seed=seed)
         cond = cond.expand(batch, *cond.shape[1:]) if cond.shape[0] == 1 else cond
         spec = ControlSpec(model=model, cond=cond.repeat_interleave(num_images, dim=0),
                            cond_metadata=torch.from_numpy(np.stack(expand(cond_metadata, batch, num_images))),

@@ -76,6 +76,7 @@ class SuperResMixin:
         prompt: Union[str, Sequence[str]] = "",
         num_images: int = 1,
         control_strength: float = 1.0,
+        same_noise: bool = False,
         **sampling,
     ) -> PipelineResult:
         """Super-resolve ``control`` (channels first ``(C, h, w)`` or ``(B, C, h, w)``) to RGB.
@@ -84,8 +85,10 @@ class SuperResMixin:
         the released model) and must be a multiple of 8. ``metadata``: target :class:`SatMetadata` (the
         output image: location, date, output GSD); the control metadata is ``metadata`` with
         ``gsd = control_gsd`` unless ``control_metadata`` is given. ``control_strength`` multiplies the
-        ControlNet residuals (official ``controlnet_conditioning_scale``, 1.0). Other arguments as in
-        :meth:`generate`; ``N = B * num_images`` images.
+        ControlNet residuals (official ``controlnet_conditioning_scale``, 1.0). ``same_noise``: each of
+        the B controls starts from the noise a call with it alone (same seed or generator state) would
+        draw: views of one tile in one call. Other arguments as in :meth:`generate`; ``N = B * num_images``
+        images.
         """
         request = SamplingRequest.from_options(sampling)
         net = self.controlnet
@@ -111,7 +114,7 @@ class SuperResMixin:
         cmds = control_metadata_for(metadata, control_metadata, control_gsd)
         batch = broadcast_batch(control=list(cond), prompt=prompts, metadata=mds, control_metadata=cmds)
         return self._sample_controlled(request, net, cond, cmds, float(control_strength), prompts, mds, batch,
-                                       num_images, (height, width))
+                                       num_images, (height, width), same_noise=bool(same_noise))
 
 
 __all__ = ["SuperResMixin", "control_metadata_for", "control_batch", "metadata_vector"]

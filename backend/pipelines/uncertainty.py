@@ -17,7 +17,8 @@ TASKS = ("generate", "super_resolve", "predict", "inpaint")
 @dataclasses.dataclass
 class UncertaintyResult:
     """``mean`` / ``std``: float32 ``(H, W, 3)``; ``std`` is the per-pixel, per-channel sample standard
-    deviation over the N samples (``ddof = 1``; 0 for N = 1). ``samples``: ``(N, H, W, 3)`` when kept."""
+    deviation over the N samples (``ddof = 1``; 0 for N = 1). ``samples``: ``(N, H, W, 3)`` when kept.
+    A batch of B inputs adds a leading axis of B to each."""
 
     mean: np.ndarray
     std: np.ndarray
@@ -60,9 +61,11 @@ def sample_spread(
 ) -> UncertaintyResult:
     """Run the pipeline method ``run`` (e.g. ``pipe.predict``) ``num_samples`` times: the mean and the spread.
 
-    ``args`` / ``kwargs`` are the task's own arguments for ONE input (not ``num_images``). Samples are
-    drawn in chunks of ``batch_size`` (default: all at once) from one generator, so a seed reproduces
-    the result for the same ``batch_size``. ``callback(step, total)`` counts steps over all chunks.
+    ``args`` / ``kwargs`` are the task's own arguments (not ``num_images``) for one input, or for a batch of
+    B inputs (e.g. views of one tile, ``same_noise=True``): then ``mean`` / ``std`` / ``samples`` get a
+    leading axis of B. Samples are drawn in chunks of ``batch_size`` (default: all at once) from one
+    generator, so a seed reproduces the result for the same ``batch_size``. ``callback(step, total)``
+    counts steps over all chunks.
     """
     if "num_images" in kwargs:
         raise PipelineError("use num_samples, not num_images, for uncertainty")
@@ -90,23 +93,27 @@ def sample_spread(
 
         res = run(*args, num_images=size, generator=generator, callback=progress, cancel=cancel, **kwargs)
         done += res.steps
-        if res.images.shape[0] != size:
-            raise PipelineError("uncertainty works on one input at a time (got a batch of inputs)")
-        x = res.images.astype(np.float64)
-        s1 = x.sum(0) if s1 is None else s1 + x.sum(0)
-        s2 = (x * x).sum(0) if s2 is None else s2 + (x * x).sum(0)
+        if res.images.shape[0] % size:
+            raise PipelineError(f"internal: {res.images.shape[0]} images for {size} samples of each input")
+        images = res.images.reshape(-1, size, *res.images.shape[1:])  # (inputs, samples, H, W, 3): item-major
+        x = images.astype(np.float64)
+        s1 = x.sum(1) if s1 is None else s1 + x.sum(1)
+        s2 = (x * x).sum(1) if s2 is None else s2 + (x * x).sum(1)
         if keep_samples:
-            kept.append(res.images)
+            kept.append(images)
         if first is None:
             first = res
     n = num_samples
     mean = s1 / n
     var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) if n > 1 else np.zeros_like(mean)
+    samples = np.concatenate(kept, 1) if keep_samples else None
+    if mean.shape[0] == 1:  # one input: no batch axis, as before
+        mean, var, samples = mean[0], var[0], None if samples is None else samples[0]
     return UncertaintyResult(
         mean=mean.astype(np.float32),
         std=np.sqrt(var).astype(np.float32),
         num_samples=n,
-        samples=np.concatenate(kept, 0) if keep_samples else None,
+        samples=samples,
         seed=seed,
         info={"task": getattr(run, "__name__", repr(run)), "steps": first.steps, "scheduler": first.scheduler,
               "batch_size": batch_size},

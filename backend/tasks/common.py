@@ -70,19 +70,28 @@ def sample(method, job, seed: int, progress: TileProgress, cancel, *args, **kwar
 
     Returns (image (H, W, 3), spread (H, W) or None).
     """
+    images, spreads = sample_batch(method, job, seed, progress, cancel, *args, **kwargs)
+    return images[0], None if spreads is None else spreads[0]
+
+
+def sample_batch(method, job, seed: int, progress: TileProgress, cancel, *args, **kwargs):
+    """:func:`sample` for a batch of B inputs in one call (e.g. views of one tile): every input's image, or
+    its mean and spread over ``job.sampling.num_samples`` samples.
+
+    Returns (images (B, H, W, 3), spreads (B, H, W) or None).
+    """
     from ..pipelines.uncertainty import sample_spread  # torch: only where a model runs
 
     raise_if_cancelled(cancel, method.__name__)
     common = sampling_kwargs(job, progress, cancel)
     n = int(job.sampling.num_samples)
     if n == 1:
-        result = method(*args, seed=seed, **common, **kwargs)
-        return result.images[0], None
+        return method(*args, seed=seed, **common, **kwargs).images, None
     result = sample_spread(method, *args, num_samples=n, seed=seed, **common, **kwargs)
     mean = np.asarray(result.mean, dtype=np.float32)
     std = np.asarray(result.std, dtype=np.float32)
-    mean = mean[0] if mean.ndim == 4 else mean
-    std = std[0] if std.ndim == 4 else std
+    if mean.ndim == 3:  # one input: sample_spread gives no batch axis
+        mean, std = mean[None], std[None]
     return mean, std.mean(axis=-1)
 
 
