@@ -24,12 +24,12 @@
         <translation>Sentinel-2-Bänder zu hochaufgelöstem RGB, am Eingaberaster ausgerichtet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="245"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
         <source>Inpaint</source>
         <translation>Auffüllen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="67"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Wolken oder beliebige maskierte Bereiche eines Rasterlayers auffüllen.</translation>
     </message>
@@ -279,7 +279,7 @@
         <translation>Auf der Karte klicken, ziehen und loslassen, um die zu erzeugende Ausdehnung zu zeichnen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="143"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="147"/>
         <source>Clear</source>
         <translation>Löschen</translation>
     </message>
@@ -434,47 +434,47 @@
         <translation>Benutzerdefiniert</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="72"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Raster layer:</source>
         <translation>Rasterlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
         <source>RGB bands:</source>
         <translation>RGB-Bänder:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="82"/>
         <source>Mask</source>
         <translation>Maske</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="82"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="86"/>
         <source>Polygon layer</source>
         <translation>Polygonlayer</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="83"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="87"/>
         <source>Raster values</source>
         <translation>Rasterwerte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="84"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
         <source>Shape drawn on the map</source>
         <translation>Auf der Karte gezeichnete Form</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="101"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="105"/>
         <source>Polygons:</source>
         <translation>Polygone:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>Mask layer:</source>
         <translation>Maskenlayer:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="123"/>
         <source>Preset:</source>
         <translation>Vorgabe:</translation>
     </message>
@@ -494,47 +494,47 @@
         <translation>Jedes Pixel ungleich null</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="125"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="129"/>
         <source>Values are:</source>
         <translation>Die Werte sind:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="132"/>
         <source>comma-separated integers</source>
         <translation>durch Kommas getrennte Ganzzahlen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="129"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Values:</source>
         <translation>Werte:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="138"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="142"/>
         <source>Draw shape</source>
         <translation>Form zeichnen</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="145"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Klicken Sie die Ecken auf der Karte an; Rechtsklick zum Beenden.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="302"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="306"/>
         <source>No shape drawn yet.</source>
         <translation>Noch keine Form gezeichnet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="179"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="183"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="180"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="184"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Die Maske um diese Distanz vergrößern, um Wolkenränder und leichten Dunst abzudecken.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="181"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="185"/>
         <source>Grow mask by:</source>
         <translation>Maske vergrößern um:</translation>
     </message>
@@ -544,7 +544,7 @@
         <translation>optional</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="293"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="297"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Eine Form mit {} Ecken ({}).</translation>
     </message>
@@ -554,12 +554,12 @@
         <translation>Wählen Sie einen Rasterlayer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="400"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="404"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Wählen Sie einen Polygonlayer für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="324"/>
         <source>Choose a mask raster layer.</source>
         <translation>Wählen Sie einen Masken-Rasterlayer.</translation>
     </message>
@@ -569,12 +569,12 @@
         <translation>Die Maskenwerte müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="420"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="424"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Zeichnen Sie eine Form auf der Karte für die Maske.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="406"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="410"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>Der Polygonlayer „{}“ enthält keine Polygone.</translation>
     </message>
@@ -1179,7 +1179,7 @@
         <translation>Keine bekannten Pixel in der Nähe, um das Modell zu prüfen: klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="48"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="52"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modell {} dB, klassisch {} dB auf bekannten Pixeln in der Nähe; klassische Füllung für {} % der maskierten Pixel verwendet.</translation>
     </message>
@@ -1334,32 +1334,32 @@
         <translation>Öffnet einen heruntergeladenen .SAFE-Ordner (seine manifest.safe), seine .zip oder MTD_MSIL1C/2A.xml als Reflexionslayer: Offsets angewandt, Bänder benannt, Datum und Bewölkung gelesen.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="85"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="89"/>
         <source>Clouds from the Sentinel-2 product</source>
         <translation>Wolken aus dem Sentinel-2-Produkt</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="165"/>
         <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
         <translation>Klassen der Szenenklassifikation (SCL): 3 Wolkenschatten, 8 Wolken mittlerer Wahrscheinlichkeit, 9 Wolken hoher Wahrscheinlichkeit, 10 dünne Zirren, 11 Schnee.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="163"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
         <source>SCL classes:</source>
         <translation>SCL-Klassen:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="165"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="169"/>
         <source>Preview mask</source>
         <translation>Maskenvorschau</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="417"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="421"/>
         <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
         <translation>Der Layer ist kein Sentinel-2-Produkt: fügen Sie ihn mit „Sentinel-2-Produkt hinzufügen…“ hinzu.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="332"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="336"/>
         <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Die SCL-Klassen müssen durch Kommas getrennte ganze Zahlen sein, z. B. 3,8,9,10.</translation>
     </message>
@@ -1564,22 +1564,22 @@
         <translation>Ausführung auf dem Dask-Cluster {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="186"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="190"/>
         <source>Use other dates of this place</source>
         <translation>Andere Aufnahmedaten dieses Ortes verwenden</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="190"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="194"/>
         <source>Fill the mask from up to four other rasters of the same place: each is matched to this raster&apos;s colours, the closest date in time is used, and the temporal model replaces it where it checks better on known pixels.</source>
         <translation>Die Maske aus bis zu vier anderen Rastern desselben Ortes füllen: jedes wird an die Farben dieses Rasters angepasst, das zeitlich nächste Datum wird verwendet, und das zeitliche Modell ersetzt es dort, wo es sich an bekannten Pixeln als besser erweist.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="196"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="200"/>
         <source>Other dates:</source>
         <translation>Andere Daten:</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="311"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="315"/>
         <source>Check one to four other dates of this place, or turn &apos;Use other dates&apos; off.</source>
         <translation>Ein bis vier andere Daten dieses Ortes auswählen oder „Andere Aufnahmedaten verwenden“ ausschalten.</translation>
     </message>
@@ -1599,12 +1599,12 @@
         <translation>Optional, nicht installiert (pip install …):</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="355"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="359"/>
         <source>Computing the cloud mask preview…</source>
         <translation>Vorschau der Wolkenmaske wird berechnet…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="377"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="381"/>
         <source>DiffusionSat: cloud mask preview</source>
         <translation>DiffusionSat: Vorschau der Wolkenmaske</translation>
     </message>
@@ -1617,6 +1617,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="44"/>
         <source>Model {} dB, other dates {} dB, this date alone {} dB on nearby known pixels; other dates used for {} %, this date&apos;s own fill for {} % of masked pixels.</source>
         <translation>Modell {} dB, andere Aufnahmedaten {} dB, dieses Datum allein {} dB auf bekannten Pixeln in der Nähe; andere Aufnahmedaten für {} %, die eigene Füllung dieses Datums für {} % der maskierten Pixel verwendet.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="49"/>
+        <source>Around the holes: other dates {} dB, this date alone {} dB.</source>
+        <translation>Rund um die Lücken: andere Aufnahmedaten {} dB, dieses Datum allein {} dB.</translation>
     </message>
 </context>
 </TS>

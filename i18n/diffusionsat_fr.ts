@@ -24,12 +24,12 @@
         <translation>Des bandes Sentinel-2 vers un RVB haute résolution, aligné sur la grille d’entrée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="245"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="249"/>
         <source>Inpaint</source>
         <translation>Reconstruire</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="63"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="67"/>
         <source>Fill clouds or any masked area of a raster layer.</source>
         <translation>Comblez les nuages ou toute zone masquée d’une couche raster.</translation>
     </message>
@@ -279,7 +279,7 @@
         <translation>Cliquez, faites glisser puis relâchez sur la carte pour dessiner l’emprise à générer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="143"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="147"/>
         <source>Clear</source>
         <translation>Effacer</translation>
     </message>
@@ -434,47 +434,47 @@
         <translation>Personnalisé</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="72"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="76"/>
         <source>Raster layer:</source>
         <translation>Couche raster :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="74"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
         <source>RGB bands:</source>
         <translation>Bandes RVB :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="78"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="82"/>
         <source>Mask</source>
         <translation>Masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="82"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="86"/>
         <source>Polygon layer</source>
         <translation>Couche de polygones</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="83"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="87"/>
         <source>Raster values</source>
         <translation>Valeurs d’un raster</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="84"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="88"/>
         <source>Shape drawn on the map</source>
         <translation>Forme dessinée sur la carte</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="101"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="105"/>
         <source>Polygons:</source>
         <translation>Polygones :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="114"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="118"/>
         <source>Mask layer:</source>
         <translation>Couche de masque :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="119"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="123"/>
         <source>Preset:</source>
         <translation>Préréglage :</translation>
     </message>
@@ -494,47 +494,47 @@
         <translation>Tout pixel non nul</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="125"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="129"/>
         <source>Values are:</source>
         <translation>Les valeurs sont :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="128"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="132"/>
         <source>comma-separated integers</source>
         <translation>entiers séparés par des virgules</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="129"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="133"/>
         <source>Values:</source>
         <translation>Valeurs :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="138"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="142"/>
         <source>Draw shape</source>
         <translation>Dessiner une forme</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="141"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="145"/>
         <source>Click the corners on the map; right-click to finish.</source>
         <translation>Cliquez les sommets sur la carte ; clic droit pour terminer.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="302"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="306"/>
         <source>No shape drawn yet.</source>
         <translation>Aucune forme dessinée.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="179"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="183"/>
         <source> m</source>
         <translation> m</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="180"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="184"/>
         <source>Grow the mask by this distance, to cover cloud edges and thin haze.</source>
         <translation>Agrandir le masque de cette distance, pour couvrir les bords des nuages et la brume légère.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="181"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="185"/>
         <source>Grow mask by:</source>
         <translation>Agrandir le masque de :</translation>
     </message>
@@ -544,7 +544,7 @@
         <translation>facultatif</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="293"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="297"/>
         <source>A shape with {} corners ({}).</source>
         <translation>Une forme à {} sommets ({}).</translation>
     </message>
@@ -554,12 +554,12 @@
         <translation>Choisissez une couche raster.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="400"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="404"/>
         <source>Choose a polygon layer for the mask.</source>
         <translation>Choisissez une couche de polygones pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="320"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="324"/>
         <source>Choose a mask raster layer.</source>
         <translation>Choisissez une couche raster de masque.</translation>
     </message>
@@ -569,12 +569,12 @@
         <translation>Les valeurs du masque doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="420"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="424"/>
         <source>Draw a shape on the map for the mask.</source>
         <translation>Dessinez une forme sur la carte pour le masque.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="406"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="410"/>
         <source>The polygon layer &apos;{}&apos; has no polygons.</source>
         <translation>La couche de polygones « {} » ne contient aucun polygone.</translation>
     </message>
@@ -1179,7 +1179,7 @@
         <translation>Aucun pixel connu à proximité pour vérifier le modèle : remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="48"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="52"/>
         <source>Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked pixels.</source>
         <translation>Modèle {} dB, classique {} dB sur des pixels connus voisins ; remplissage classique utilisé pour {} % des pixels masqués.</translation>
     </message>
@@ -1334,32 +1334,32 @@
         <translation>Ouvre un dossier .SAFE téléchargé (son manifest.safe), son .zip ou MTD_MSIL1C/2A.xml comme couche de réflectance : décalages appliqués, bandes nommées, date et couverture nuageuse lues.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="85"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="89"/>
         <source>Clouds from the Sentinel-2 product</source>
         <translation>Nuages du produit Sentinel-2</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="161"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="165"/>
         <source>Scene classification (SCL) classes: 3 cloud shadow, 8 cloud medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow.</source>
         <translation>Classes de la classification de scène (SCL) : 3 ombre de nuage, 8 nuage probabilité moyenne, 9 nuage probabilité élevée, 10 cirrus fins, 11 neige.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="163"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="167"/>
         <source>SCL classes:</source>
         <translation>Classes SCL :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="165"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="169"/>
         <source>Preview mask</source>
         <translation>Aperçu du masque</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="417"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="421"/>
         <source>The layer is not a Sentinel-2 product: add it with 'Add Sentinel-2 product…'.</source>
         <translation>La couche n'est pas un produit Sentinel-2 : ajoutez-la avec « Ajouter un produit Sentinel-2… ».</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="332"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="336"/>
         <source>The SCL classes must be comma-separated whole numbers, e.g. 3,8,9,10.</source>
         <translation>Les classes SCL doivent être des nombres entiers séparés par des virgules, p. ex. 3,8,9,10.</translation>
     </message>
@@ -1564,22 +1564,22 @@
         <translation>Exécution sur le cluster Dask {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="186"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="190"/>
         <source>Use other dates of this place</source>
         <translation>Utiliser d’autres dates de ce lieu</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="190"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="194"/>
         <source>Fill the mask from up to four other rasters of the same place: each is matched to this raster&apos;s colours, the closest date in time is used, and the temporal model replaces it where it checks better on known pixels.</source>
         <translation>Remplir le masque à partir de quatre autres rasters au plus du même lieu : chacun est ajusté aux couleurs de ce raster, la date la plus proche est utilisée, et le modèle temporel la remplace là où il se vérifie meilleur sur des pixels connus.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="196"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="200"/>
         <source>Other dates:</source>
         <translation>Autres dates :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="311"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="315"/>
         <source>Check one to four other dates of this place, or turn &apos;Use other dates&apos; off.</source>
         <translation>Cochez une à quatre autres dates de ce lieu, ou désactivez « Utiliser d’autres dates ».</translation>
     </message>
@@ -1599,12 +1599,12 @@
         <translation>Facultatifs, non installés (pip install …) :</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="355"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="359"/>
         <source>Computing the cloud mask preview…</source>
         <translation>Calcul de l’aperçu du masque de nuages…</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/inpaint_page.py" line="377"/>
+        <location filename="../plugin/pages/inpaint_page.py" line="381"/>
         <source>DiffusionSat: cloud mask preview</source>
         <translation>DiffusionSat : aperçu du masque de nuages</translation>
     </message>
@@ -1617,6 +1617,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="44"/>
         <source>Model {} dB, other dates {} dB, this date alone {} dB on nearby known pixels; other dates used for {} %, this date&apos;s own fill for {} % of masked pixels.</source>
         <translation>Modèle {} dB, autres dates {} dB, cette date seule {} dB sur des pixels connus voisins ; autres dates utilisées pour {} %, le remplissage propre à cette date pour {} % des pixels masqués.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/pages/inpaint_page.py" line="49"/>
+        <source>Around the holes: other dates {} dB, this date alone {} dB.</source>
+        <translation>Autour des trous : autres dates {} dB, cette date seule {} dB.</translation>
     </message>
 </context>
 </TS>

@@ -205,3 +205,32 @@ def test_other_dates_that_disagree_with_the_target_lose_to_its_own_fill(model, t
     assert np.abs(classical_fill(truth, hole) - own)[:, hole].max() < 0.05 * np.ptp(truth)
     assert np.abs(_read(unchecked.output)[0][:, hole] - own[:, hole]).max() > 1e-3 * np.ptp(truth)
     assert good.check["one_date_share"] == 0.0 and good.check["other_dates_psnr"] > good.check["one_date_psnr"]
+
+
+def test_a_cloud_of_another_date_over_the_hole_is_caught_by_the_ring(model, tmp_path):
+    """The probes lie beside the hole and cannot see a cloud of another date right over it; the ring of known
+    pixels around the hole can where the cloud spills onto it: the one-date fill is written, and said."""
+    from scipy import ndimage
+
+    from backend.geo.masks import build_mask
+    from backend.geo.read import open_raster, require_georeferenced
+
+    with open_raster(TARGET) as ds:
+        hole = build_mask(require_georeferenced(ds), raster=MASK["raster"], classes=MASK["classes"])
+    with rasterio.open(OTHERS[0]) as ds:
+        profile, data, names = ds.profile, ds.read().astype(np.float64), ds.descriptions
+    cloud = ndimage.gaussian_filter(ndimage.binary_dilation(hole, iterations=8).astype(float), 4)
+    cloudy = tmp_path / "cloudy_date.tif"
+    with rasterio.open(cloudy, "w", **profile) as dst:
+        dst.write((data * (1 - cloud) + cloud * np.percentile(data, 99.5)).astype(profile["dtype"]))
+        dst.descriptions = names
+    common = dict(steps=4, seed=2, quicklook=False)
+    res = model.inpaint(str(TARGET), MASK, other_dates=[str(cloudy)], output=tmp_path / "filled.tif", **common)
+    single = model.inpaint(str(TARGET), MASK, output=tmp_path / "single.tif", **common)
+    check = res.check
+    # beside the hole the cloudy date still looks better; around it, it does not
+    assert check["other_dates_psnr"] > check["one_date_psnr"], check
+    assert check["ring_other_dates_psnr"] < check["ring_one_date_psnr"], check
+    assert check["one_date_share"] == 1.0 and "around the holes" in check["summary"]
+    np.testing.assert_allclose(_read(res.output)[0][:, hole], _read(single.output)[0][:, hole],
+                               atol=1e-5 * np.ptp(data))

@@ -246,6 +246,8 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
                                       hole)
                 if key in results and results[key].check:
                     row["fallback share"] = float(results[key].check.get("fallback_share", 0.0))
+                    if "one_date_share" in results[key].check:  # other dates: where this date's own fill won
+                        row["one-date share"] = float(results[key].check["one_date_share"])
                 rows.setdefault(key, []).append(row)
                 rows.setdefault(f"{key} @ {target.parent.name}", []).append(row)
     return rows

@@ -195,6 +195,24 @@ class Verdicts:
         return self.checked and model_wins(self.model, self.classical)
 
 
+class DatesCheck:
+    """Other-dates inpainting: the dates' fill against this date's own (harmonic) fill, on the probes beside the
+    holes (``beside``) and on the ring of known pixels around each tile's hole (``ring``, where a cloud of
+    another date over the hole shows); a tile's decision is on both pooled (``verdicts``)."""
+
+    def __init__(self, enabled: bool = True):
+        self.verdicts, self.beside, self.ring = Verdicts(enabled), Verdicts(enabled), Verdicts(enabled)
+
+    def add(self, key: Tuple[int, int], beside: TileCheck, ring: TileCheck) -> None:
+        both = TileCheck(Score(), Score())
+        for part in (beside, ring):
+            both.model.merge(part.model)
+            both.classical.merge(part.classical)
+        for verdicts, check in ((self.verdicts, both), (self.beside, beside), (self.ring, ring)):
+            if check.model.n:
+                verdicts.add(key, check)
+
+
 class CheckReport(Verdicts):
     """Per-tile verdicts and the pooled scores of one run; the decision for a tile and the fallback share."""
 
@@ -204,7 +222,7 @@ class CheckReport(Verdicts):
         self.classical_pixels = 0.0  # of them, filled classically (a pixel shared by tiles counts by share)
         self.classical_name = "classical"  # what the fallback is: the biharmonic fill, or "other dates"
         # other dates only: their fill checked on the same probes against this date's own (harmonic) fill
-        self.one_date: Optional[Verdicts] = None
+        self.one_date: Optional[DatesCheck] = None
         self.one_date_pixels = 0.0  # masked pixels given the one-date fill (counted as classical_pixels are)
 
     def use_other_dates(self, key: Tuple[int, int]) -> bool:
@@ -213,7 +231,7 @@ class CheckReport(Verdicts):
         (check off, no probe anywhere) it is the dates', which beat the one-date fill on every unseen fold
         (MODEL_CARD.md); the check is there for dates that differ from the target where it is clear (a cloud
         or snow in another date, the ground changed)."""
-        v = self.one_date
+        v = self.one_date.verdicts if self.one_date is not None else None
         if not self.enabled or v is None or not v.checked:
             return True
         if key in v.tiles:
@@ -252,12 +270,14 @@ class CheckReport(Verdicts):
             return "self-check off (--no-fallback): the model fill is used everywhere, unchecked"
         if not self.checked:
             return f"no nearby known pixels to check the model on: {share}"
-        if self.one_date is not None and self.one_date.checked:
-            dates, one = self.one_date.model, self.one_date.classical
+        if self.one_date is not None and self.one_date.beside.checked:
+            beside, ring = self.one_date.beside, self.one_date.ring
             dates_share = 100 * (self.fallback_share - self.one_date_share)
-            return (f"model {self.model.psnr:.1f} dB, {name} {dates.psnr:.1f} dB, this date alone {one.psnr:.1f} dB "
-                    f"on nearby known pixels; {name} used for {dates_share:.0f} %, this date's own fill for "
-                    f"{100 * self.one_date_share:.0f} % of masked pixels")
+            around = (f"; around the holes {name} {ring.model.psnr:.1f} dB, this date alone "
+                      f"{ring.classical.psnr:.1f} dB" if ring.checked else "")
+            return (f"model {self.model.psnr:.1f} dB, {name} {beside.model.psnr:.1f} dB, this date alone "
+                    f"{beside.classical.psnr:.1f} dB on nearby known pixels{around}; {name} used for "
+                    f"{dates_share:.0f} %, this date's own fill for {100 * self.one_date_share:.0f} % of masked pixels")
         return (f"model {self.model.psnr:.1f} dB, {name} {self.classical.psnr:.1f} dB on nearby known pixels; "
                 f"{share}")
 
@@ -280,9 +300,10 @@ class CheckReport(Verdicts):
         v = self.one_date
         if v is None:
             return {}
-        return {"other_dates_psnr": db(v.model.psnr), "one_date_psnr": db(v.classical.psnr),
+        return {"other_dates_psnr": db(v.beside.model.psnr), "one_date_psnr": db(v.beside.classical.psnr),
+                "ring_other_dates_psnr": db(v.ring.model.psnr), "ring_one_date_psnr": db(v.ring.classical.psnr),
                 "one_date_share": round(self.one_date_share, 4),
-                "tiles_one_date": sum(not c.model_wins for c in v.tiles.values())}
+                "tiles_one_date": sum(not c.model_wins for c in v.verdicts.tiles.values())}
 
     def tags(self) -> dict:
         """Provenance tags (``DIFFUSIONSAT_`` is added by the writer's caller)."""
@@ -295,8 +316,10 @@ class CheckReport(Verdicts):
         if "one_date_share" in d:
             tags.update(INPAINT_CHECK_OTHER_DATES_PSNR=str(d["other_dates_psnr"]),
                         INPAINT_CHECK_ONE_DATE_PSNR=str(d["one_date_psnr"]),
+                        INPAINT_CHECK_RING_OTHER_DATES_PSNR=str(d["ring_other_dates_psnr"]),
+                        INPAINT_CHECK_RING_ONE_DATE_PSNR=str(d["ring_one_date_psnr"]),
                         INPAINT_ONE_DATE_SHARE=f"{d['one_date_share']:.4f}")
         return tags
 
 
-__all__ = ["CheckReport", "Verdicts", "holed_tiles", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]
+__all__ = ["CheckReport", "DatesCheck", "Verdicts", "holed_tiles", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]

@@ -35,10 +35,12 @@ from .classical_fill import classical_fill
 from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
 from .inpaint import CHECK_SHARE, check_holes, fallback_enabled, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
-from .inpaint_check import CheckReport, Score, TileCheck, Verdicts, find_probes
+from .inpaint_check import CheckReport, DatesCheck, Score, TileCheck, find_probes
 from .predict import at_tile, open_dated, require_overlap
 from .radiometric_match import apply, composite, fit
 from .raster_task import run_raster
+
+RING_PX = 6  # the ring of known pixels around a tile's hole scored in the other dates' check
 
 
 def date_order(target_date, dates: Sequence) -> List[int]:
@@ -151,17 +153,18 @@ def _fit(ctx, source, others, mask, mode, units) -> np.ndarray:
 
 def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     """Probes of known target pixels shaped like each tile's hole, filled by the model, from the other dates
-    and from this date alone (harmonic): the tile's TileCheck sets the model against the better of the two
-    classical fills, and ``report.one_date`` keeps the dates' verdict against this date's own fill."""
+    and from this date alone (harmonic), and the ring around the tile's hole filled both classical ways:
+    ``report.one_date`` decides between the two classical fills, and the tile's TileCheck sets the model
+    against the one chosen, on the probes."""
     from rasterio.windows import Window
 
     report = CheckReport(enabled=fallback_enabled(ctx))
-    report.one_date = Verdicts(enabled=report.enabled)
+    report.one_date = DatesCheck(enabled=report.enabled)
 
     def check_tile(t, tracker):
         size = int(t.window.height), int(t.window.width)
         model_score = Score()
-        dates = TileCheck(Score(), Score())  # the other dates' fill against this date's own
+        beside = TileCheck(Score(), Score())  # the other dates' fill against this date's own, on the probes
         for p in find_probes(mask, (*window_key(t.window), *size)):
             _, ok, image, frames, valid = read_all(Window(p.window[1], p.window[0], p.window[3], p.window[2]))
             h, w = ok.shape  # a tile larger than the raster reads only the raster's pixels
@@ -172,14 +175,39 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
             base = classical(blanked, hidden, frames, valid, order, invalid=~ok)
             model = anchor(model_fill(frames, t, t.seed ^ 0x5EED, tracker), base, hidden, DEFAULT_DESIGN)
             model_score.add(model, image, scored)
-            dates.model.add(base, image, scored)
-            dates.classical.add(classical_fill(blanked, hidden | ~ok), image, scored)
+            beside.model.add(base, image, scored)
+            beside.classical.add(classical_fill(blanked, hidden | ~ok), image, scored)
+        ring = TileCheck(Score(), Score())
+        _score_ring(t.window, mask, read_all, order, ring)
+        key = window_key(t.window)
+        report.one_date.add(key, beside, ring)
         if not model_score.n:
             return None
-        report.one_date.add(window_key(t.window), dates)
-        return TileCheck(model_score, dates.model if dates.model_wins else dates.classical)
+        # the model against the fill the tile gets without it, on the same probe pixels
+        return TileCheck(model_score, beside.model if report.use_other_dates(key) else beside.classical)
 
     return check_holes(ctx, mask, tiles, check_tile, report)
+
+
+def _score_ring(window, mask, read_all, order, ring: TileCheck) -> None:
+    """The tile's own hole widened by ``RING_PX``: the ring of known pixels is hidden too, filled from the other
+    dates (``ring.model``) and from this date alone (``ring.classical``), and scored. The probes beside the hole cannot see a cloud
+    of another date over the hole; where it spills onto the ring, this does (MODEL_CARD.md)."""
+    from scipy.ndimage import binary_dilation
+
+    _, ok, image, frames, valid = read_all(window)
+    h, w = ok.shape
+    r, c = int(window.row_off), int(window.col_off)
+    hole = mask[r:r + h, c:c + w]
+    if not hole.any():
+        return
+    hidden = binary_dilation(hole, iterations=RING_PX)
+    scored = hidden & ~hole & ok
+    if not scored.any() or (hidden | ~ok).all():
+        return
+    blanked = np.where(hidden[None], 0.0, image)
+    ring.model.add(classical(blanked, hidden, frames, valid, order, invalid=~ok), image, scored)
+    ring.classical.add(classical_fill(blanked, hidden | ~ok), image, scored)
 
 
 __all__ = ["classical", "date_order", "run"]

@@ -41,10 +41,14 @@ def check_line(check: dict) -> str:
                   "pixels.").format(f"{share:.0f}")
     if check.get("one_date_psnr") is not None:  # other dates: checked against this date's own fill too
         one = 100.0 * float(check.get("one_date_share") or 0.0)
-        return tr("Model {} dB, other dates {} dB, this date alone {} dB on nearby known pixels; other dates "
+        line = tr("Model {} dB, other dates {} dB, this date alone {} dB on nearby known pixels; other dates "
                   "used for {} %, this date's own fill for {} % of masked pixels.").format(
             f"{check['model_psnr']:.1f}", f"{check['other_dates_psnr']:.1f}", f"{check['one_date_psnr']:.1f}",
             f"{share - one:.0f}", f"{one:.0f}")
+        if check.get("ring_one_date_psnr") is not None:  # where a cloud of another date over the hole shows
+            line += " " + tr("Around the holes: other dates {} dB, this date alone {} dB.").format(
+                f"{check['ring_other_dates_psnr']:.1f}", f"{check['ring_one_date_psnr']:.1f}")
+        return line
     return tr("Model {} dB, classical {} dB on nearby known pixels; classical fill used for {} % of masked "
               "pixels.").format(f"{check['model_psnr']:.1f}", f"{check['classical_psnr']:.1f}", f"{share:.0f}")
 
