@@ -57,6 +57,7 @@ class JobResult:
     spread: Optional[np.ndarray] = None
     check: Optional[dict] = None  # inpainting / super-resolution: self-check scores, fallback share, a sentence ("summary")
     warnings: list = dataclasses.field(default_factory=list)  # what went wrong without spoiling the output
+    caveat: Optional[str] = None  # the model folder's word on this task's outputs (diffusionsat.json), if any
 
     def to_dict(self) -> dict:
         grid = self.grid
@@ -77,6 +78,8 @@ class JobResult:
             out["quality"] = self.check.get("summary")
             out["check"] = self.check
         out["warnings"] = list(self.warnings)
+        if self.caveat:
+            out["caveat"] = self.caveat
         return out
 
 
@@ -118,6 +121,13 @@ class DiffusionSat:
 
     def task_config(self, task: str) -> dict:
         return dict(self.config.get(task, {}))
+
+    def caveat(self, task: str) -> Optional[str]:
+        """What the model folder says its outputs for ``task`` cannot be trusted for (``diffusionsat.json``
+        ``<task>.caveat``; e.g. the demo model's generated images show no recognisable land cover): shown with
+        every result and written into the output's tags. None when the folder says nothing."""
+        text = self.task_config(task).get("caveat")
+        return (str(text).strip() or None) if text else None
 
     def recommended_guidance(self, task: str) -> float:
         """Guidance for ``task`` when the job leaves it open: the model folder's ``diffusionsat.json``
@@ -172,6 +182,9 @@ class DiffusionSat:
         started = time.perf_counter()
         tags = self._tags(job, seed)
         tags.update(extra_tags or {})
+        caveat = self.caveat(job.task)
+        if caveat:  # travels with the file: whoever opens it later reads what the model cannot do
+            tags["DIFFUSIONSAT_MODEL_CAVEAT"] = caveat
         ctx = TaskContext(self, job, seed, progress, cancel, output, tags, cog)
         result = runners[job.task](ctx)
         look, warnings = None, []
@@ -188,7 +201,7 @@ class DiffusionSat:
             progress(1.0, "done")
         return JobResult(job.task, result.output, seed, time.perf_counter() - started, result.tiles, self.name,
                          result.uncertainty, look, result.grid, result.metadata, result.array, result.spread,
-                         getattr(result, "check", None), warnings)
+                         getattr(result, "check", None), warnings, caveat)
 
     def apply_threads(self, job) -> int:
         """Set torch's CPU threads for ``job``: its ``threads``, else the user's environment, else chosen from

@@ -269,6 +269,8 @@ def cmd_task(args) -> dict:
         progress.close()
     for warning in result.warnings:
         print(f"diffusionsat: warning: {warning}", file=sys.stderr)
+    if result.caveat:
+        print(f"diffusionsat: about this model: {result.caveat}", file=sys.stderr)
     summary = result.to_dict()
     if estimate is not None:
         summary["estimate_seconds"] = round(estimate.seconds, 2)

@@ -60,6 +60,8 @@ def main(argv=None) -> int:
         print(f"{label:15s} {seconds:6.1f} s  -> {result.output}")
         if getattr(result, "check", None):  # every task that checks itself says how it did
             print(f"{'':15s} quality: {result.check.get('summary')}")
+        if getattr(result, "caveat", None):  # and what the model folder says it cannot do
+            print(f"{'':15s} about this model: {result.caveat}")
         return result
 
     gen = timed("generate", lambda: model.generate(

@@ -64,7 +64,7 @@
         <translation>DiffusionSat benötigt Python-Pakete, die dieses QGIS nicht importieren kann: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="459"/>
+        <location filename="../plugin/pages/common.py" line="463"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -249,12 +249,12 @@
         <translation>Fertig in {} s (Seed {}): {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="457"/>
+        <location filename="../plugin/pages/common.py" line="461"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="460"/>
+        <location filename="../plugin/pages/common.py" line="464"/>
         <source>DiffusionSat error</source>
         <translation>DiffusionSat-Fehler</translation>
     </message>
@@ -264,7 +264,7 @@
         <translation>Abgebrochen: Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="483"/>
+        <location filename="../plugin/pages/common.py" line="487"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>Die Ausgabe {} konnte nicht als Layer geöffnet werden.</translation>
     </message>
@@ -709,12 +709,12 @@
         <translation>Sampling</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>Automatic</source>
         <translation>Automatisch</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
@@ -919,42 +919,42 @@
         <translation>Seed {}, {} s: {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="141"/>
+        <location filename="../plugin/processing/alg_common.py" line="144"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Modellordner (leer: das mitgelieferte Modell)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="144"/>
+        <location filename="../plugin/processing/alg_common.py" line="147"/>
         <source>Sampling steps</source>
         <translation>Sampling-Schritte</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="149"/>
+        <location filename="../plugin/processing/alg_common.py" line="152"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="151"/>
+        <location filename="../plugin/processing/alg_common.py" line="154"/>
         <source>Seed (-1: random)</source>
         <translation>Seed (-1: zufällig)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="159"/>
+        <location filename="../plugin/processing/alg_common.py" line="162"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Kachelgröße in Pixeln (0: die des Modells)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="161"/>
+        <location filename="../plugin/processing/alg_common.py" line="164"/>
         <source>Tile overlap in pixels</source>
         <translation>Kachelüberlappung in Pixeln</translation>
     </message>
@@ -1139,7 +1139,7 @@
         <translation>Unsicherheit (Streuung der Samples)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="153"/>
+        <location filename="../plugin/processing/alg_common.py" line="156"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Samples (mehr als eins: Mittelwert und Unsicherheit)</translation>
     </message>
@@ -1164,7 +1164,7 @@
         <translation>Empfehlung des Modells</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="146"/>
+        <location filename="../plugin/processing/alg_common.py" line="149"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Guidance-Skala (1 = aus, 0 = Empfehlung des Modells)</translation>
     </message>
@@ -1304,7 +1304,7 @@
         <translation>Voraussichtliche Dauer: {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="157"/>
+        <location filename="../plugin/processing/alg_common.py" line="160"/>
         <source>CPU threads (0: automatic)</source>
         <translation>CPU-Threads (0: automatisch)</translation>
     </message>
@@ -1622,6 +1622,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="49"/>
         <source>Around the holes: other dates {} dB, this date alone {} dB.</source>
         <translation>Rund um die Lücken: andere Aufnahmedaten {} dB, dieses Datum allein {} dB.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="128"/>
+        <source>About this model: {}</source>
+        <translation>Zu diesem Modell: {}</translation>
     </message>
 </context>
 </TS>

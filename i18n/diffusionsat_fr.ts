@@ -64,7 +64,7 @@
         <translation>DiffusionSat a besoin de paquets Python que ce QGIS ne peut pas importer : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="459"/>
+        <location filename="../plugin/pages/common.py" line="463"/>
         <source>Details…</source>
         <translation>Détails…</translation>
     </message>
@@ -249,12 +249,12 @@
         <translation>Terminé en {} s (graine {}) : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="457"/>
+        <location filename="../plugin/pages/common.py" line="461"/>
         <source>DiffusionSat {}</source>
         <translation>DiffusionSat {}</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="460"/>
+        <location filename="../plugin/pages/common.py" line="464"/>
         <source>DiffusionSat error</source>
         <translation>Erreur DiffusionSat</translation>
     </message>
@@ -264,7 +264,7 @@
         <translation>Annulé : rien n’a été écrit.</translation>
     </message>
     <message>
-        <location filename="../plugin/pages/common.py" line="483"/>
+        <location filename="../plugin/pages/common.py" line="487"/>
         <source>The output {} could not be opened as a layer.</source>
         <translation>La sortie {} n’a pas pu être ouverte comme couche.</translation>
     </message>
@@ -709,12 +709,12 @@
         <translation>Échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>CPU</source>
         <translation>Processeur (CPU)</translation>
     </message>
@@ -919,42 +919,42 @@
         <translation>Graine {}, {} s : {}</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="141"/>
+        <location filename="../plugin/processing/alg_common.py" line="144"/>
         <source>Model folder (empty: the bundled model)</source>
         <translation>Dossier du modèle (vide : le modèle fourni)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="144"/>
+        <location filename="../plugin/processing/alg_common.py" line="147"/>
         <source>Sampling steps</source>
         <translation>Étapes d’échantillonnage</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="149"/>
+        <location filename="../plugin/processing/alg_common.py" line="152"/>
         <source>Scheduler</source>
         <translation>Planificateur</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="151"/>
+        <location filename="../plugin/processing/alg_common.py" line="154"/>
         <source>Seed (-1: random)</source>
         <translation>Graine (-1 : aléatoire)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>Device</source>
         <translation>Périphérique</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="155"/>
+        <location filename="../plugin/processing/alg_common.py" line="158"/>
         <source>CUDA</source>
         <translation>CUDA</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="159"/>
+        <location filename="../plugin/processing/alg_common.py" line="162"/>
         <source>Tile size in pixels (0: the model&apos;s own)</source>
         <translation>Taille des tuiles en pixels (0 : celle du modèle)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="161"/>
+        <location filename="../plugin/processing/alg_common.py" line="164"/>
         <source>Tile overlap in pixels</source>
         <translation>Recouvrement des tuiles en pixels</translation>
     </message>
@@ -1139,7 +1139,7 @@
         <translation>Incertitude (dispersion des échantillons)</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="153"/>
+        <location filename="../plugin/processing/alg_common.py" line="156"/>
         <source>Samples (more than 1: mean and uncertainty)</source>
         <translation>Échantillons (plus d’un : moyenne et incertitude)</translation>
     </message>
@@ -1164,7 +1164,7 @@
         <translation>Recommandation du modèle</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="146"/>
+        <location filename="../plugin/processing/alg_common.py" line="149"/>
         <source>Guidance scale (1 = off, 0 = the model&apos;s recommendation)</source>
         <translation>Échelle de guidage (1 = désactivé, 0 = recommandation du modèle)</translation>
     </message>
@@ -1304,7 +1304,7 @@
         <translation>Durée prévue : {}.</translation>
     </message>
     <message>
-        <location filename="../plugin/processing/alg_common.py" line="157"/>
+        <location filename="../plugin/processing/alg_common.py" line="160"/>
         <source>CPU threads (0: automatic)</source>
         <translation>Threads CPU (0 : automatique)</translation>
     </message>
@@ -1622,6 +1622,11 @@
         <location filename="../plugin/pages/inpaint_page.py" line="49"/>
         <source>Around the holes: other dates {} dB, this date alone {} dB.</source>
         <translation>Autour des trous : autres dates {} dB, cette date seule {} dB.</translation>
+    </message>
+    <message>
+        <location filename="../plugin/processing/alg_common.py" line="128"/>
+        <source>About this model: {}</source>
+        <translation>À propos de ce modèle : {}</translation>
     </message>
 </context>
 </TS>

@@ -50,7 +50,9 @@ def test_generate_covers_the_extent_at_the_gsd(model, tmp_path):
         md = json.loads(tags["DIFFUSIONSAT_METADATA"])
         assert 15.0 < md["lon"] < 15.02 and 37.0 < md["lat"] < 37.1, md  # UTM 33N, 640 m east of 15° E
         assert len(tags["DIFFUSIONSAT_CHECKPOINT_SHA256"]) == 64
+        assert "DIFFUSIONSAT_MODEL_CAVEAT" not in tags  # this model folder says nothing about its outputs
         assert ds.read().std() > 0
+    assert res.caveat is None and "caveat" not in res.to_dict()
     assert res.quicklook.exists() and res.quicklook.suffix == ".png"
     assert seen and seen[-1] == 1.0 and all(b >= a for a, b in zip(seen, seen[1:]))
 

@@ -103,3 +103,17 @@ def test_info_and_models():
     models = summary(cli("--json", "models"))
     names = [m["name"] for m in models["models"]]
     assert "diffusionsat-mini" in names and "diffusionsat-512" in names
+
+
+def test_the_model_folders_caveat_is_said_and_tagged(tmp_path):
+    """The bundled model's diffusionsat.json says its generated images show no recognisable land cover: the
+    CLI says so on stderr, the JSON carries it, and so does the output file for whoever opens it later."""
+    out = tmp_path / "gen.tif"
+    bundled = str(ROOT / "resources" / "models" / "diffusionsat-mini")
+    proc = cli("generate", "--bbox", 500000, 4100000, 500640, 4100640, "--crs", "EPSG:32633", "--gsd", 10,
+               "-o", out, "--json", "--no-quicklook", "--model", bundled, "--steps", "2", "--seed", "3")
+    data = summary(proc)
+    assert "no recognisable" in data["caveat"]
+    assert f"about this model: {data['caveat']}" in proc.stderr
+    with rasterio.open(out) as ds:
+        assert ds.tags()["DIFFUSIONSAT_MODEL_CAVEAT"] == data["caveat"]

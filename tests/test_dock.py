@@ -515,6 +515,7 @@ def test_superres_adds_aligned_layers(dock, qtbot, outputs):
     assert isinstance(renderer, QgsMultiBandColorRenderer)
     assert renderer.redContrastEnhancement().maximumValue() > renderer.redContrastEnhancement().minimumValue()
     assert "seed 11" in page.status.text() and settings_mod.load().last_seed == 11
+    assert "About this model" not in page.status.text()  # no caveat for super-resolution: its check speaks
     assert page.progress.value() == 100 and page.run_button.isEnabled() and not page.cancel_button.isEnabled()
 
 
@@ -609,6 +610,8 @@ def test_generate_adds_a_layer_covering_the_extent(dock, qtbot, outputs):
     qtbot.waitUntil(lambda: page.running is None, timeout=300000)
     (layer,) = new_layers(before)
     assert layer.name().startswith("DiffusionSat generate ") and "seed 11" in page.status.text()
+    # the bundled model's own word on its generated images comes with the result (diffusionsat.json caveat)
+    assert "About this model" in page.status.text() and "no recognisable" in page.status.text()
     assert layer.crs().authid() == "EPSG:32633" and (layer.width(), layer.height()) == (64, 64)
     assert layer.extent() == QgsRectangle(465181.0, 5079254.0, 465821.0, 5079894.0)
     assert layer.rasterUnitsPerPixelX() == pytest.approx(10.0) and layer.bandCount() == 3

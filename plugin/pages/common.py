@@ -444,7 +444,11 @@ class TaskPage(QWidget):
         if uncertainty:  # between the result and its input
             self.add_layer(str(uncertainty), tr("{} uncertainty").format(name), stretch=False, above=source_id)
         seconds = float(getattr(result, "seconds", 0.0) or 0.0)
-        self.show_status(tr("Done in {} s (seed {}): {}").format(f"{seconds:.1f}", seed, result.output))
+        status = tr("Done in {} s (seed {}): {}").format(f"{seconds:.1f}", seed, result.output)
+        caveat = getattr(result, "caveat", None)  # the model folder's own word on what it cannot do
+        if caveat:
+            status += "\n" + tr("About this model: {}").format(caveat)
+        self.show_status(status)
         return layer
 
     def _error(self, message: str, details: Optional[str]):

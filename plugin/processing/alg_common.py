@@ -123,6 +123,9 @@ class DiffusionSatAlgorithm(QgsProcessingAlgorithm):
         check = getattr(result, "check", None)  # inpainting: the self-check's verdict, never silent
         if check and check.get("summary"):
             feedback.pushInfo(check["summary"])
+        caveat = getattr(result, "caveat", None)  # the model folder's own word on what it cannot do
+        if caveat:
+            feedback.pushWarning(tr("About this model: {}").format(caveat))
         outputs = {self.OUTPUT: str(result.output), "SEED": result.seed}
         uncertainty = getattr(result, "uncertainty", None)
         if uncertainty:
