@@ -18,10 +18,12 @@ pixels clear in the target and valid in that date (:mod:`.radiometric_match`). T
 
 Before anything is written the fill checks itself as single-date inpainting does (:mod:`.inpaint_check`):
 known target pixels shaped like each tile's hole are hidden, filled by the model, from the other dates and
-from this date alone (the single-date product's harmonic fill), and scored. A tile takes the best of the
-three (the model only where it beats both): other dates that differ from the target where it is known (a
-cloud or snow in them, changed ground) lose to this date's own fill there. The scores and the shares go
-into the tags and the result.
+from this date alone (the single-date product's harmonic fill), and scored; the ring of known pixels around
+each tile's own hole is filled and scored the two classical ways too (a cloud of another date over the hole
+shows there, not beside it). A tile takes the dates' fill or this date's own by their scores on both, and
+the model only where it beats the chosen one on the probes: other dates that differ from the target where
+it is known (a cloud or snow in them, changed ground) lose to this date's own fill there. The scores and the
+shares go into the tags and the result.
 """
 
 from __future__ import annotations
