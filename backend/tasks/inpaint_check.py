@@ -221,16 +221,16 @@ class CheckReport(Verdicts):
         self.masked = 0  # masked pixels of the raster
         self.classical_pixels = 0.0  # of them, filled classically (a pixel shared by tiles counts by share)
         self.classical_name = "classical"  # what the fallback is: the biharmonic fill, or "other dates"
-        # other dates only: their fill checked on the same probes against this date's own (harmonic) fill
+        # other dates only: their fill checked against this date's own (harmonic) fill (DatesCheck)
         self.one_date: Optional[DatesCheck] = None
         self.one_date_pixels = 0.0  # masked pixels given the one-date fill (counted as classical_pixels are)
 
     def use_other_dates(self, key: Tuple[int, int]) -> bool:
         """Other-dates inpainting, where the model is not used: whether the tile at ``key`` takes the other
-        dates' fill (else this date's own harmonic fill) -- its probes' verdict, else the pooled one. Unchecked
-        (check off, no probe anywhere) it is the dates', which beat the one-date fill on every unseen fold
-        (MODEL_CARD.md); the check is there for dates that differ from the target where it is clear (a cloud
-        or snow in another date, the ground changed)."""
+        dates' fill (else this date's own harmonic fill) -- the verdict of its probes and ring, else the pooled
+        one. Unchecked (check off, no probe anywhere) it is the dates', which beat the one-date fill on every
+        unseen fold (MODEL_CARD.md); the check is there for dates that differ from the target where it is
+        clear (a cloud or snow in another date, the ground changed)."""
         v = self.one_date.verdicts if self.one_date is not None else None
         if not self.enabled or v is None or not v.checked:
             return True
@@ -277,7 +277,8 @@ class CheckReport(Verdicts):
                       f"{ring.classical.psnr:.1f} dB" if ring.checked else "")
             return (f"model {self.model.psnr:.1f} dB, {name} {beside.model.psnr:.1f} dB, this date alone "
                     f"{beside.classical.psnr:.1f} dB on nearby known pixels{around}; {name} used for "
-                    f"{dates_share:.0f} %, this date's own fill for {100 * self.one_date_share:.0f} % of masked pixels")
+                    f"{dates_share:.0f} %, this date's own fill for {100 * self.one_date_share:.0f} % of masked "
+                    "pixels")
         return (f"model {self.model.psnr:.1f} dB, {name} {self.classical.psnr:.1f} dB on nearby known pixels; "
                 f"{share}")
 
@@ -322,4 +323,5 @@ class CheckReport(Verdicts):
         return tags
 
 
-__all__ = ["CheckReport", "DatesCheck", "Verdicts", "holed_tiles", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck", "find_probes", "model_wins"]
+__all__ = ["CheckReport", "DatesCheck", "Verdicts", "holed_tiles", "MAX_PROBES", "Probe", "RULE", "Score", "TileCheck",
+           "find_probes", "model_wins"]

@@ -136,7 +136,7 @@ def _fill_from_dates(ctx, inp, others, frame_md) -> TaskOutput:
             filled = classical(image, hole, frames, valid, order, invalid=~ok)
             if report.use_model(key):
                 filled = anchor(model_fill(frames, t, t.seed, tracker), filled, hole, DEFAULT_DESIGN)
-        else:  # the dates lost to this date's own fill on the tile's probes
+        else:  # the dates lost to this date's own fill on the tile's probes and ring
             filled = classical_fill(image, hole | ~ok)
         return units.to_input(filled), None
 
@@ -193,8 +193,9 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
 
 def _score_ring(window, mask, read_all, order, ring: TileCheck) -> None:
     """The tile's own hole widened by ``RING_PX``: the ring of known pixels is hidden too, filled from the other
-    dates (``ring.model``) and from this date alone (``ring.classical``), and scored. The probes beside the hole cannot see a cloud
-    of another date over the hole; where it spills onto the ring, this does (MODEL_CARD.md)."""
+    dates (``ring.model``) and from this date alone (``ring.classical``), and scored. The probes beside the
+    hole cannot see a cloud of another date over the hole; where it spills onto the ring, this does
+    (MODEL_CARD.md)."""
     from scipy.ndimage import binary_dilation
 
     _, ok, image, frames, valid = read_all(window)
