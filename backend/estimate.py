@@ -141,6 +141,7 @@ def estimate(model, job) -> Estimate:
     import torch
 
     from . import cpu_threads
+    from .tasks.common import check_enabled
 
     tiles, latent_px, _ = model_tile(model, job)
     unet_p, control_p = task_parameters(model.pipeline, job.task)
@@ -158,11 +159,11 @@ def estimate(model, job) -> Estimate:
         step_s += (step_s - step_s / (1.0 + control_p / max(1, unet_p))) * (len(job.frames) - 1)
     steps = int(job.sampling.steps)
     runs = 1
-    if job.task == "inpaint" and getattr(job, "fallback", True):
+    if job.task == "inpaint" and check_enabled(job):
         from .tasks.inpaint_check import MAX_PROBES
 
         runs += MAX_PROBES  # the self-check fills up to this many probes of each tile, each a model run
-    if job.task == "predict" and getattr(job, "fallback", True) and len(job.frames) >= 2:
+    if job.task == "predict" and check_enabled(job) and len(job.frames) >= 2:
         runs += 1  # the backtest predicts the most recent frame of each tile once (tasks/predict_check.py)
     per_tile = runs * (steps * step_s * (samples if job.task == "generate" else 1) + decode_s * samples * views)
     if job.task == "generate":  # windows run at every step; decoding is in larger tiles, about the same area

@@ -163,7 +163,7 @@ def _on_target(path: Path, target: Path) -> Tuple[np.ndarray, np.ndarray]:
     from backend.geo.grids import Grid
 
     with rasterio.open(target) as ds:
-        grid = Grid(ds.crs, ds.transform, ds.width, ds.height)
+        grid = Grid.from_dataset(ds)
     values, ok = _on_grid(path, grid, [1, 2, 3])
     return values.astype(np.float64), ok
 
@@ -178,6 +178,18 @@ def _write_crop(src_path: Path, window, out: Path, bands=(1, 2, 3)) -> None:
         profile.pop("photometric", None)
     with rasterio.open(out, "w", **profile) as dst:
         dst.write(data)
+
+
+def cloud_shapes(masks, size: int, seed: int, series_index: int) -> np.ndarray:
+    """A ``size`` px square of real cloud shapes (seeded): per 64 px block, a cloud from ``masks`` (a
+    ``CloudMaskBank``) with probability 0.6."""
+    rng = np.random.default_rng([seed, 17, series_index])
+    hole = np.zeros((size, size), bool)
+    for y in range(0, size, 64):
+        for x in range(0, size, 64):
+            if rng.random() < 0.6:
+                hole[y:y + 64, x:x + 64] = masks.sample(rng, (min(64, size - y), min(64, size - x))) > 0.5
+    return hole
 
 
 def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2) -> Dict[str, List[dict]]:
@@ -202,12 +214,7 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
             h, w = ds.height, ds.width
         s = min(size, h, w) // 32 * 32
         win = Window((w - s) // 2, (h - s) // 2, s, s)
-        rng = np.random.default_rng([int(args.seed), 17, si])
-        hole = np.zeros((s, s), bool)
-        for y in range(0, s, 64):
-            for x in range(0, s, 64):
-                if rng.random() < 0.6:
-                    hole[y:y + 64, x:x + 64] = masks.sample(rng, (min(64, s - y), min(64, s - x))) > 0.5
+        hole = cloud_shapes(masks, s, int(args.seed), si)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             _write_crop(target, win, tmp / "target.tif")
@@ -253,4 +260,5 @@ def eval_series_fill(folder, api, args, masks, size: int = 256, others: int = 2)
     return rows
 
 
-__all__ = ["MATCHED_CLEAR_ROW", "eval_series", "eval_series_fill", "find_series", "file_date", "match_bands"]
+__all__ = ["MATCHED_CLEAR_ROW", "cloud_shapes", "eval_series", "eval_series_fill", "find_series", "file_date",
+           "match_bands"]

@@ -48,6 +48,12 @@ class TileProgress:
         self.progress(min(1.0, fraction), f"{self.label}: tile {tile}/{self.total}")
 
 
+def check_enabled(job) -> bool:
+    """Whether a task checks itself against the classical method (and falls back to it): off only with
+    ``job.fallback=False`` (CLI ``--no-fallback``); jobs without a check (generation) have no such field."""
+    return bool(getattr(job, "fallback", True))
+
+
 def tile_and_overlap(job, native: int) -> tuple:
     """Tile size and overlap in output pixels: the job's, or the model's native size with an overlap of at
     most a quarter tile (small native tiles would otherwise spend most of their pixels on overlap)."""

@@ -31,8 +31,8 @@ from ..geo.masks import build_mask, require_mask_memory
 from ..geo.raster_metadata import metadata_from_raster
 from ..geo.scaling import resolve_mode, to_unit
 from ..tiling import ArraySource, RasterSource, plan_tiles
-from .common import (TaskContext, TaskOutput, TileProgress, pad_to, sample, sampling_kwargs, scaled_progress,
-                     tile_and_overlap, window_key)
+from .common import (TaskContext, TaskOutput, TileProgress, check_enabled, pad_to, sample, sampling_kwargs,
+                     scaled_progress, tile_and_overlap, window_key)
 from .inpaint_anchor import DEFAULT_DESIGN
 from .inpaint_area import area_window, run_in_area, work_area
 from .inpaint_check import CheckReport, Probe, find_probes, holed_tiles
@@ -80,8 +80,8 @@ def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile, report: C
     """The pre-pass of both inpaintings, over every tile with masked pixels: ``check_tile(tile, tracker)`` fills
     probes of known pixels both ways and scores them (a TileCheck, or None when there was nothing to score).
     It runs before the output is written because its scores go into the output's tags. ``report``: one made
-    by the caller (with ``fallback_enabled``) to record more than the TileChecks into; default a new one."""
-    report = report if report is not None else CheckReport(enabled=fallback_enabled(ctx))
+    by the caller (with ``check_enabled``) to record more than the TileChecks into; default a new one."""
+    report = report if report is not None else CheckReport(enabled=check_enabled(ctx.job))
     report.masked = int(mask.sum())
     started = time.perf_counter()
     holed = holed_tiles(mask, tiles)
@@ -96,11 +96,6 @@ def check_holes(ctx: TaskContext, mask: np.ndarray, tiles, check_tile, report: C
     report.count_classical(mask, [t.window for t in holed], window_key)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def fallback_enabled(ctx: TaskContext) -> bool:
-    """Whether the self-check runs (and its fallback applies): off with ``job.fallback=False``."""
-    return bool(getattr(ctx.job, "fallback", True))
 
 
 def self_check(ctx: TaskContext, source, mask: np.ndarray, tiles, units: ModelUnits, mode: str,

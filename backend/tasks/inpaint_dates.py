@@ -34,8 +34,9 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from .classical_fill import classical_fill
-from .common import TaskOutput, TileProgress, pad_to, sample, scaled_progress, to_chw, window_key
-from .inpaint import CHECK_SHARE, check_holes, fallback_enabled, hole_step, inpaint_plan, model_tiles
+from .common import (TaskOutput, TileProgress, check_enabled, pad_to, sample, scaled_progress, to_chw,
+                     window_key)
+from .inpaint import CHECK_SHARE, check_holes, hole_step, inpaint_plan, model_tiles
 from .inpaint_anchor import DEFAULT_DESIGN, anchor
 from .inpaint_check import CheckReport, DatesCheck, Score, TileCheck, find_probes
 from .predict import at_tile, open_dated, require_overlap
@@ -160,7 +161,7 @@ def _self_check(ctx, mask, tiles, read_all, model_fill, order) -> CheckReport:
     against the one chosen, on the probes."""
     from rasterio.windows import Window
 
-    report = CheckReport(enabled=fallback_enabled(ctx))
+    report = CheckReport(enabled=check_enabled(ctx.job))
     report.one_date = DatesCheck(enabled=report.enabled)
 
     def check_tile(t, tracker):

@@ -26,8 +26,8 @@ from ..geo.raster_metadata import metadata_from_raster
 from ..geo.read import open_raster, require_georeferenced
 from ..geo.scaling import resolve_mode, stretch, to_unit
 from ..tiling import RasterSource, plan_tiles
-from .common import (TaskContext, TaskOutput, TileProgress, pad_to, sample, scaled_progress, tile_and_overlap,
-                     to_chw, window_key)
+from .common import (TaskContext, TaskOutput, TileProgress, check_enabled, pad_to, sample, scaled_progress,
+                     tile_and_overlap, to_chw, window_key)
 from .inpaint import rgb_bands
 from .inpaint_check import Score, TileCheck
 from .model_units import ModelUnits
@@ -157,7 +157,7 @@ def backtest(ctx: TaskContext, sources, frame_md, order, tiles, mode, limits, ti
     older ones matched to the next most recent (the classical forecast one date back), both scored against the
     most recent frame (see :mod:`.predict_check`)."""
     job, pipe = ctx.job, ctx.model.pipeline
-    report = PredictCheck(enabled=bool(getattr(job, "fallback", True)), possible=len(sources) >= 2,
+    report = PredictCheck(enabled=check_enabled(job), possible=len(sources) >= 2,
                           total_tiles=len(tiles), latest_name=str(job.frames[order[0]][0]))
     if not report.enabled or not report.possible:
         return report

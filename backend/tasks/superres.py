@@ -41,8 +41,8 @@ import torch.nn.functional as F
 from ..geo.scaling import resolve_mode, stretch, to_unit
 from ..geo.raster_metadata import metadata_from_raster
 from ..tiling import RasterSource, plan_tiles, require_strip_memory
-from .common import (TaskContext, TaskOutput, TileProgress, sample_batch, scaled_progress, tile_and_overlap, to_chw,
-                     window_key)
+from .common import (TaskContext, TaskOutput, TileProgress, check_enabled, sample_batch, scaled_progress,
+                     tile_and_overlap, to_chw, window_key)
 from .raster_task import RasterPlan, TileInput, read_header, run_raster
 from .stretch import output_to_input_units, shared_limits, stretch_percentiles
 from .superres_check import bicubic_up, grid_notch, self_check
@@ -212,7 +212,7 @@ def _super_resolve(ctx: TaskContext, source, header, channels: int, factor: int,
     metadata = metadata_from_raster(job.input)
     # the self-check (tasks/superres_check.py) runs first: its scores go into the output's tags
     report = self_check(ctx, source, mode, factor, tile_in, overlap_in, metadata, super_unit, classical_unit,
-                        lambda x: stretch_units(x, limits), enabled=bool(getattr(job, "fallback", True)))
+                        lambda x: stretch_units(x, limits), enabled=check_enabled(job))
     tracker = TileProgress(scaled_progress(ctx.progress, report.progress_share, 1.0), "super-resolve")
     plan = RasterPlan([source], mode, header.dtype, tile_in, overlap_in, metadata, inputs=[job.input],
                       factor=factor, nodata=nodata, check_tags=report.tags(), check=report.to_dict())

@@ -12,8 +12,8 @@ pixels with SCL 0 or any band 0 are left out. Scores: accuracy, precision, recal
     python tests/benchmarks/bench_cloud_detectors.py ukis-csmask --data DIR   # needs ukis-csmask[cpu]
     python tests/benchmarks/bench_cloud_detectors.py s2cloudless --data DIR   # needs s2cloudless, sentinelhub, lightgbm
 
-``DIR``: the folder holding the product (the project's copy was in ``../shared/data``, which a clone does
-not have).
+``DIR``: the folder holding the product (the project's copy is in its shared imagery, which is not part of a
+clone; nothing is read unless it is given).
 """
 
 from __future__ import annotations

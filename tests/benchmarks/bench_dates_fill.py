@@ -3,8 +3,8 @@
     .venv/bin/python tests/benchmarks/bench_dates_fill.py --data DIR [--size 256] [--seeds 4]
 
 ``DIR`` holds the dated series (``naip_nd_series/``, ``landsat_pucallpa_series/``) and the cloud masks
-(``slovenia_s2_cloudmask_68dates.tif``, ``cloudmask_landsat5_512.npz``); the project's were in ``../shared/data``,
-which a clone does not have.
+(``slovenia_s2_cloudmask_68dates.tif``, ``cloudmask_landsat5_512.npz``): the project's shared imagery, which is
+not part of a clone; nothing is read unless it is given.
 
 The bar of issue 14 for prediction is the most recent frame "radiometrically matched on clear pixels". A
 forecast of a date nobody observed has no clear pixels of that date (``bench_predict_radiometry.py``); a cloudy
@@ -57,16 +57,6 @@ def centre(path: Path, size: int):
         return grid, ds.read([1, 2, 3], window=win).astype(np.float64) / 255.0
 
 
-def cloud_mask(masks, s: int, seed: int, series_index: int) -> np.ndarray:
-    rng = np.random.default_rng([seed, 17, series_index])  # the draws of eval_series_fill
-    hole = np.zeros((s, s), bool)
-    for y in range(0, s, 64):
-        for x in range(0, s, 64):
-            if rng.random() < 0.6:
-                hole[y:y + 64, x:x + 64] = masks.sample(rng, (min(64, s - y), min(64, s - x))) > 0.5
-    return hole
-
-
 def fills(truth: np.ndarray, hole: np.ndarray, frames: list, ok: list) -> dict:
     """Every candidate fill of ``hole``; ``frames`` closest date first, ``ok`` their valid pixels."""
     from backend.tasks.classical_fill import biharmonic_fill, classical_fill
@@ -91,7 +81,7 @@ def fills(truth: np.ndarray, hole: np.ndarray, frames: list, ok: list) -> dict:
 
 def main(argv=None) -> int:
     from training.evaluate import CloudMaskBank, _inpaint_scores
-    from training.evaluate_series import _on_grid
+    from training.evaluate_series import _on_grid, cloud_shapes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder holding the dated series and cloud masks")
@@ -116,7 +106,7 @@ def main(argv=None) -> int:
             ok = [np.asarray(v, bool) for _, v in reads]
             fold = f"{name.split('_')[0]} -> {target.stem[-8:]}"
             for seed in range(args.seeds):
-                hole = cloud_mask(masks, truth.shape[1], seed, si)
+                hole = cloud_shapes(masks, truth.shape[1], seed, si)  # the draws of eval_series_fill
                 if hole.mean() < 0.02:
                     continue
                 for key, img in fills(truth, hole, frames, ok).items():

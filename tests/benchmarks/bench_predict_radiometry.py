@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/benchmarks/bench_predict_radiometry.py --data DIR [--size 256]
 
-``DIR`` holds the dated series (``naip_nd_series/``, ``landsat_pucallpa_series/``; the project's were in
-``../shared/data``, which a clone does not have).
+``DIR`` holds the dated series (``naip_nd_series/``, ``landsat_pucallpa_series/``): the project's shared
+imagery, which is not part of a clone; nothing is read unless it is given.
 
 The bar of issue 14 for prediction is the most recent frame matched per band to the target itself (least
 squares on the pixels valid in both). For each dated series in ``--data`` (``naip_nd_series``,
