@@ -186,6 +186,22 @@ def test_tokenizer_is_clip_loadable(tmp_path):
     assert batch.shape == (2, 77) and int(batch[1, 2]) == tok.pad_token_id
 
 
+
+def test_trainers_tokenize_each_caption_once(tmp_path):
+    """The trainers' cached token ids equal a fresh tokenization in any order, with empty captions."""
+    import torch
+
+    from training.tokenizer import build_tokenizer, tokenize
+    from training.train_unet import UNetTask
+
+    task = UNetTask(tiny("unet"))
+    task.tokenizer = build_tokenizer(tmp_path / "tok", ["a landsat 8 satellite image in brazil",
+                                                        "an aerial image in colorado"])
+    caps = ["an aerial image in colorado", "", "a landsat 8 satellite image in brazil", "", "an aerial image in colorado"]
+    assert torch.equal(task.token_ids(caps), tokenize(task.tokenizer, caps))
+    assert torch.equal(task.token_ids(caps[::-1] + ["an image"]), tokenize(task.tokenizer, caps[::-1] + ["an image"]))
+    assert len(task._token_cache) == 4
+
 def test_sr_wald_pairs():
     from training.datasets.sentinel2 import S2SuperResolution, load_sources, make_pair
 
