@@ -333,6 +333,7 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
     fixed = bool(cfg.get("data", {}).get("fixed_batch", False))
     proc = accelerator.process_index
     history: List[float] = []
+    pending: List[torch.Tensor] = []  # losses still on the device: reading each one back would stall every step
     log_path = out_dir / "log.jsonl"
     t0 = time.time()
     for m in task.trainable.values():
@@ -358,10 +359,13 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
         if accelerator.sync_gradients and ema is not None:
             ema.update({n: accelerator.unwrap_model(m) for n, m in task.trainable.items()})
         step += 1
-        value = float(accelerator.gather(loss.detach().reshape(1)).mean())
-        if not math.isfinite(value):
-            raise FloatingPointError(f"loss is {value} at step {step}")
-        history.append(value)
+        pending.append(loss.detach().reshape(1))
+        due = step % int(tr["log_every"]) == 0 or step == total or (
+            int(tr["sample_every"]) and step % int(tr["sample_every"]) == 0) or (
+            int(tr["checkpoint_every"]) and step % int(tr["checkpoint_every"]) == 0)
+        if due or len(pending) >= FLUSH_EVERY:
+            _flush_losses(accelerator, pending, history, step)
+        value = history[-1] if history else float("nan")
         if accelerator.is_main_process:
             if step % int(tr["log_every"]) == 0 or step == total:
                 rec = {"step": step, "loss": value, "lr": lr_scheduler.get_last_lr()[0],
@@ -376,11 +380,29 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
                                  step, history)
                 for old in list_checkpoints(out_dir)[: -int(tr["keep_checkpoints"])]:
                     shutil.rmtree(old, ignore_errors=True)
+    _flush_losses(accelerator, pending, history, step)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process and step >= total and cfg.get("export", True):
         export_final(task, ema, out_dir / "final")
     return {"losses": history, "step": step, "out_dir": out_dir, "task": task, "ema": ema,
             "optimizer": optimizer, "lr_scheduler": lr_scheduler}
+
+
+FLUSH_EVERY = 50  # steps between reading the losses back (a non-finite loss stops the run at the latest then)
+
+
+def _flush_losses(accelerator, pending: List[torch.Tensor], history: List[float], step: int):
+    """Move the losses of the last steps from the device into ``history`` in one transfer; a non-finite one
+    stops the run, naming its step."""
+    if not pending:
+        return
+    values = accelerator.gather(torch.cat(pending)).reshape(-1, len(pending)).mean(0).tolist()
+    first = step - len(pending) + 1
+    pending.clear()
+    for i, value in enumerate(values):
+        if not math.isfinite(value):
+            raise FloatingPointError(f"loss is {value} at step {first + i}")
+    history.extend(values)
 
 
 def _ema_models(task: Task, ema: Optional[EMA]) -> Dict[str, torch.nn.Module]:
