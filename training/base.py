@@ -25,6 +25,7 @@ from .common import Task, resolve_path
 from .datasets.fmow import FMoWDataset
 from .datasets.geotiff import GeoTiffCrops
 from .datasets.raster import discover, load_source_specs
+from .diffusion import sample_posterior, to_device
 from .models import build_text_encoder, build_unet, build_vae, load_component
 from .tokenizer import build_tokenizer, tokenize
 
@@ -60,7 +61,8 @@ def rgb_dataset(data_cfg: dict, split: str):
 
 
 def to_tensor(x, device=None) -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+    t = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)
+    return t if device is None else to_device(t, device)
 
 
 class DiffusionTask(Task):
@@ -133,7 +135,7 @@ class DiffusionTask(Task):
         if drop > 0 and generator is not None:
             r = torch.rand(len(captions), generator=generator)
             captions = ["" if float(r[i]) < drop else c for i, c in enumerate(captions)]
-        ids = self.token_ids(captions).to(self.device)
+        ids = to_device(self.token_ids(captions), self.device)
         te = self.trainable.get("text_encoder") or self.frozen["text_encoder"]
         return te(ids)[0]
 
@@ -149,7 +151,7 @@ class DiffusionTask(Task):
     def encode_images(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         with torch.no_grad():
             dist = self.frozen["vae"].encode(images * 2.0 - 1.0).latent_dist
-            return dist.sample(generator=generator) * self.scaling_factor
+            return sample_posterior(dist, generator) * self.scaling_factor
 
     @torch.no_grad()
     def decode(self, latents: torch.Tensor) -> np.ndarray:

@@ -52,11 +52,28 @@ def min_snr_weights(snr: torch.Tensor, gamma: float, prediction_type: str) -> to
     raise ValueError(f"unknown prediction type {prediction_type!r}")
 
 
+def to_device(t: torch.Tensor, device) -> torch.Tensor:
+    """A CPU tensor on ``device``. To a GPU through pinned memory, without waiting: a copy from ordinary
+    memory first waits for every kernel already queued, so each training step would wait for the last one
+    instead of preparing the next batch while the GPU works."""
+    device = torch.device(device)
+    if device.type == "cuda" and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
+def sample_posterior(dist, generator: torch.Generator) -> torch.Tensor:
+    """A draw from the VAE's latent distribution, its noise from the (CPU) ``generator``: diffusers' own
+    ``sample`` moves that noise with a waiting copy."""
+    noise = torch.randn(dist.mean.shape, generator=generator, dtype=dist.mean.dtype)
+    return dist.mean + dist.std * to_device(noise, dist.mean.device)
+
+
 def noisy_inputs(scheduler, latents: torch.Tensor, generator: torch.Generator):
     """Draw noise and timesteps from ``generator``; return (noisy latents, timesteps, target)."""
     noise = torch.randn(latents.shape, generator=generator, dtype=latents.dtype)
     t = torch.randint(0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator).long()
-    noise, t = noise.to(latents.device), t.to(latents.device)
+    noise, t = to_device(noise, latents.device), to_device(t, latents.device)
     noisy = scheduler.add_noise(latents, noise, t)
     if scheduler.config.prediction_type == "v_prediction":
         target = scheduler.get_velocity(latents, noise, t)

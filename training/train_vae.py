@@ -19,6 +19,7 @@ import torch
 
 from .base import rgb_dataset, to_tensor
 from .common import Task, main, train_settings
+from .diffusion import sample_posterior
 from .models import build_vae, save_component
 
 
@@ -31,7 +32,7 @@ class _VAEStep(torch.nn.Module):
 
     def forward(self, x, generator=None):
         post = self.vae.encode(x).latent_dist
-        z = post.sample(generator=generator)
+        z = post.sample(generator=generator) if generator is None else sample_posterior(post, generator)
         return self.vae.decode(z).sample, post.kl()
 
 
