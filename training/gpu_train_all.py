@@ -20,7 +20,7 @@ later stage does not. ``DIR/train_log.txt`` is rewritten after every stage.
 Here, ``for f in DIR/*.tar.part-00; do cat "${f%00}"* | tar x; done`` puts ``runs/`` back; then
 ``python -m training.assemble --runs runs``.
 
-The first GPU session (session 7, H100) lost its weights: the ControlNet stage needed more than the
+The first GPU session (session 5, H100) lost its weights: the ControlNet stage needed more than the
 fixed allowance, the call's time limit killed the script before the one tar at its end. Hence the
 deadline and the per-stage output. The second (session 10, H200, ``--deadline 530``) brought every stage
 back in 495 s. Its fixed costs set ``OVERHEAD_S``: VAE 114 s for 74 s of training, UNet 188 s for 143 s,
