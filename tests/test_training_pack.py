@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "training" / "configs" / "tiny"
@@ -73,6 +74,18 @@ print(json.dumps(out))
     assert georeferenced >= 2  # the grid was exercised, not only scenes without a CRS
 
 
+
+def test_pack_images_are_lossless_webp_bit_for_bit(pack):
+    from training.datasets.pack import _CACHE, load_pack
+
+    folder, parts = pack
+    index = json.loads((folder / "index.json").read_text())
+    assert index["version"] == 2 and {r["image_format"] for r in index["rgb"]} == {"webp"}
+    _CACHE.pop(str(folder.resolve()), None)
+    for want, got in zip(parts["rgb"], load_pack(folder)["rgb"]):
+        np.testing.assert_array_equal(got.image, np.round(np.clip(want.image, 0, 1) * 255) / np.float32(255),
+                                      err_msg=want.name)
+
 def test_sample_pool_is_a_pure_function_of_the_seed(pack):
     from training.datasets.geotiff import GeoTiffCrops
     from training.pool import SamplePool
@@ -130,3 +143,28 @@ def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
     with safe_open(str(tmp_path / "bundle" / "unet" / "diffusion_pytorch_model.safetensors"), "pt") as fh:
         assert fh.get_tensor(next(iter(fh.keys()))).dtype.is_floating_point
         assert {str(fh.get_tensor(k).dtype) for k in fh.keys()} == {"torch.float16"}
+
+    # a later lent GPU continues that bundle: the UNet starts from it, its VAE stays, a ControlNet is retrained
+    from safetensors.torch import load_file, save_file
+
+    def weights(folder):
+        return load_file(str(next(Path(folder).glob("*.safetensors"))))
+
+    unet_file = next((tmp_path / "bundle" / "unet").glob("*.safetensors"))
+    marked = weights(unet_file.parent)
+    key = next(k for k in marked if k.endswith("conv_out.bias"))
+    marked[key] = torch.full_like(marked[key], 0.37)  # a value no fresh start has
+    save_file(marked, str(unet_file), metadata={"format": "pt"})
+    base = cmd[: cmd.index("--runs")] + ["--runs", str(tmp_path / "runs2")]
+    bad = subprocess.run(base[:3] + ["--out", str(tmp_path / "out3")] + base[5:] + ["--stages", "unet"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode != 0 and "needs --init" in bad.stderr
+    out2 = tmp_path / "out2"
+    res = subprocess.run(base[:3] + ["--out", str(out2)] + base[5:] + ["--stages", "unet,controlnet_sr",
+                         "--init", str(tmp_path / "bundle")], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert sorted(p.name.split(".")[0] for p in out2.glob("*.tar.part-00")) == ["controlnet_sr", "unet"]
+    final = tmp_path / "runs2" / "unet_tiny" / "final"
+    assert float((weights(final / "unet")[key].float() - 0.37).abs().max()) < 0.02  # 4 steps of lr 1e-3 from it
+    vae_a, vae_b = weights(tmp_path / "bundle" / "vae"), weights(final / "vae")
+    assert all(bool((vae_a[k].float() == vae_b[k].float()).all()) for k in vae_a)  # the bundle's VAE, unchanged

@@ -2,6 +2,7 @@
 
     python -m training.gpu_train_all --out DIR [--deadline 570] [--scale 1.0] [--cpu]
                                       [--configs training/configs/mini03 --suffix _mini --pack .gpu/pack]
+                                      [--stages unet,controlnet_sr,... --init MODEL_DIR]
 
 Runs on a machine that has PyTorch but no GDAL: the data come from a scene pack made here beforehand
 (``python -m training.make_pack --out .gpu/pack``). Stages, each a process of its own:
@@ -19,6 +20,11 @@ later stage does not. ``DIR/train_log.txt`` is rewritten after every stage.
 
 Here, ``for f in DIR/*.tar.part-00; do cat "${f%00}"* | tar x; done`` puts ``runs/`` back; then
 ``python -m training.assemble --runs runs``.
+
+``--init MODEL_DIR --stages unet,controlnet_sr,controlnet_inpaint,controlnet3d`` continues a model that an
+earlier lent GPU trained (its float16 weights, assembled here and carried along): the UNet, text encoder and
+tokenizer start from it, its VAE stays, and the ControlNets are trained anew on the continued UNet. So the
+GPU minutes of several sessions add up instead of each starting again from nothing.
 
 The first GPU session (session 5, H100) lost its weights: the ControlNet stage needed more than the
 fixed allowance, the call's time limit killed the script before the one tar at its end. Hence the
@@ -54,10 +60,21 @@ PACKING_S = 15.0  # float16 copies and tar pieces of the last stage (6 s on the 
 PIECE = 15 * 1024 * 1024
 
 
-def training_scale(configs: Path, suffix: str, deadline: float, scale: float) -> float:
+def selected_stages(names=None):
+    """STAGES restricted to ``names`` (all when None), order kept, empty stages dropped."""
+    if names is None:
+        return STAGES
+    unknown = set(names) - {n for st in STAGES for n, _ in st}
+    if unknown:
+        raise SystemExit(f"unknown stage(s) {sorted(unknown)}; the stages are "
+                         + ", ".join(n for st in STAGES for n, _ in st))
+    return [[(n, m) for n, m in st if n in names] for st in STAGES if any(n in names for n, _ in st)]
+
+
+def training_scale(configs: Path, suffix: str, deadline: float, scale: float, stages=None) -> float:
     """The factor on every ``max_seconds`` that makes the stages end before ``deadline``."""
     wanted, fixed = 0.0, PACKING_S
-    for stage in STAGES:
+    for stage in stages if stages is not None else STAGES:
         wanted += max(float(json.loads((configs / f"{n}{suffix}.json").read_text())["train"].get("max_seconds", 60))
                       for n, _ in stage) * scale
         fixed += max(OVERHEAD_S[n] for n, _ in stage)
@@ -70,11 +87,14 @@ def stage_config(name: str, args, factor: float, work: Path) -> Path:
     cfg = json.loads((Path(args.configs) / f"{name}{args.suffix}.json").read_text())
     runs = Path(args.runs)
     cfg["output_dir"] = str(runs / f"{name}{args.suffix}")
+    init = Path(args.init).resolve() if args.init else None
     if name != "vae":
         pre = cfg.setdefault("pretrained", {})
-        pre["vae"] = str(runs / f"vae{args.suffix}" / "final" / "vae")
+        pre["vae"] = str(runs / f"vae{args.suffix}" / "final" / "vae") if "vae" in args.names else str(init / "vae")
         if name != "unet":
-            pre["base"] = str(runs / f"unet{args.suffix}" / "final")
+            pre["base"] = str(runs / f"unet{args.suffix}" / "final") if "unet" in args.names else str(init)
+        elif init is not None:  # continue the UNet, text encoder and tokenizer of --init
+            pre["base"] = str(init)
     if args.pack:
         cfg["data"]["pack"] = str(Path(args.pack).resolve())
     tr = cfg["train"]
@@ -137,7 +157,26 @@ def main(argv=None) -> int:
     ap.add_argument("--suffix", default="_mini")
     ap.add_argument("--pack", default=None, help="scene pack (overrides the configs' data.pack)")
     ap.add_argument("--runs", default=str(REPO / ".gpu" / "runs"))
+    ap.add_argument("--stages", default=None,
+                    help="comma-separated stages to run (default all: vae, unet, controlnet_sr, controlnet_inpaint, "
+                         "controlnet3d); a stage left out is taken from --init")
+    ap.add_argument("--init", default=None,
+                    help="a model folder (an assembled bundle) to continue from: its unet/, text_encoder/ and "
+                         "tokenizer/ start the UNet, and it stands in for every stage not run (its vae/, its UNet)")
     args = ap.parse_args(argv)
+    stages = selected_stages(args.stages.split(",") if args.stages else None)
+    args.names = {n for st in stages for n, _ in st}
+    controlnets = {n for n, _ in STAGES[2]}
+    taken = ({"vae"} if args.names - {"vae"} and "vae" not in args.names else set()) | (
+        {"unet"} if args.names & controlnets and "unet" not in args.names else set())  # stages left out but needed
+    if taken and args.init is None:
+        ap.error(f"--stages without {', '.join(sorted(taken))} needs --init (a model folder to take it from)")
+    if args.init is not None and {"vae", "unet"} <= args.names:
+        ap.error("continuing the UNet of --init needs its own VAE: leave the vae stage out")
+    if args.init is not None:
+        for part in (["vae"] if "vae" not in args.names else []) + ["unet", "text_encoder", "tokenizer"]:
+            if not (Path(args.init) / part).is_dir():
+                ap.error(f"--init {args.init} has no {part}/")
     t_start = time.time()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,10 +184,10 @@ def main(argv=None) -> int:
     logs = Path(args.runs) / "_logs"
     work.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
-    names = [n for st in STAGES for n, _ in st]
-    factor = training_scale(Path(args.configs), args.suffix, args.deadline, args.scale)
+    names = [n for st in stages for n, _ in st]
+    factor = training_scale(Path(args.configs), args.suffix, args.deadline, args.scale, stages)
     summary = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "deadline_s": args.deadline,
-               "training_time_factor": round(factor, 3), "stages": {}}
+               "training_time_factor": round(factor, 3), "init": args.init, "stages": {}}
     try:
         import torch
 
@@ -158,7 +197,7 @@ def main(argv=None) -> int:
         summary["device"] = f"torch import failed: {exc}"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     failed = set()
-    for stage in STAGES:
+    for stage in stages:
         procs = []
         for name, module in stage:
             needs = {"vae"} if name == "unet" else ({"vae", "unet"} if name.startswith("controlnet") else set())
