@@ -126,6 +126,8 @@ def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     log = (out / "train_log.txt").read_text()
     assert all(f'"{n}"' in log for n in ("vae", "unet", "controlnet_sr", "controlnet_inpaint", "controlnet3d"))
+    unet = json.loads(log[: log.index("\n=====")])["stages"]["unet"]  # the float16 check ran on what was sent
+    assert 0 < unet["fp16_mean_diff"] <= unet["fp16_max_diff"] < 0.05, unet
     back = tmp_path / "back"
     back.mkdir()
     for first in sorted(out.glob("*.tar.part-00")):
