@@ -33,8 +33,9 @@ back in 495 s. Its fixed costs set ``OVERHEAD_S``: VAE 114 s for 74 s of trainin
 the three ControlNets 180-187 s for 128 s; packing took 6 s (the UNet's allowance has 10 s more for the
 float16 check: ``fp16_check``, reported in the log). Its UNet saw 1129 steps of 256 samples, too few
 for generation, so the configs now give the UNet most of the time (VAE 60 s, UNet 300 s, ControlNets
-130 s, before the scaling) and batches of 512 (a step of 256 took 125 ms, far more than this small model's
-arithmetic needs on an H200: per-step overhead, not measured in parts), and the trainers no longer wait for the GPU at each step.
+130 s, before the scaling) and batches of 512 (a step of 256 took 125 ms, far more than this small
+model's arithmetic needs on an H200: per-step overhead, not measured in parts), and the trainers no longer
+wait for the GPU at each step.
 """
 
 from __future__ import annotations
