@@ -99,6 +99,29 @@ def test_sample_pool_is_a_pure_function_of_the_seed(pack):
     batch = a.batch(np.random.default_rng(0), 5)
     assert batch["image"].shape == (5, 3, 32, 32) and batch["image"].dtype == np.float32
     assert len(batch["caption"]) == 5
+    # kept on a device (here the CPU's torch tensors: the GPU path's code), the same draw gives the same batch
+    kept = b.to("cpu").batch(np.random.default_rng(0), 5)
+    assert set(kept) == set(batch) and kept["caption"] == batch["caption"]
+    for key, value in batch.items():
+        if isinstance(value, np.ndarray):
+            assert kept[key].dtype == torch.float32
+            np.testing.assert_array_equal(kept[key].numpy(), value)
+
+
+def test_trainer_runs_from_a_pool_kept_on_the_device(pack, tmp_path):
+    from training.common import load_config, run
+    from training.train_controlnet_sr import SRTask
+    from training.train_unet import UNetTask
+
+    for name, cls in (("unet", UNetTask), ("controlnet_sr", SRTask)):
+        cfg = load_config(TINY / f"{name}_tiny.json")
+        cfg["data"]["pack"] = str(pack[0])
+        cfg["train"].update(pool_size=48, pool_workers=1, max_steps=3, checkpoint_every=0, log_every=100)
+        cfg["export"] = False
+        if name != "unet":
+            cfg.setdefault("pretrained", {}).pop("base", None)
+        res = run(cls(cfg), out_dir=tmp_path / name, log=lambda s: None)
+        assert len(res["losses"]) == 3 and all(np.isfinite(res["losses"])), (name, res["losses"])
 
 
 def test_training_time_fits_the_deadline():

@@ -61,6 +61,8 @@ def rgb_dataset(data_cfg: dict, split: str):
 
 
 def to_tensor(x, device=None) -> torch.Tensor:
+    if isinstance(x, torch.Tensor):  # a batch of a pool kept on the device (training.pool)
+        return x.to(device=device if device is not None else x.device, dtype=torch.float32)
     t = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)
     return t if device is None else to_device(t, device)
 

@@ -328,6 +328,8 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
 
         tp = time.time()
         data = SamplePool(data, int(tr["pool_size"]), int(tr.get("pool_workers", 4)), seed)
+        if tr.get("pool_on_device", True):  # batches gathered where the model runs (on a GPU: no copies)
+            data.to(accelerator.device)
         log(f"sample pool: {data.size} samples in {time.time() - tp:.1f} s")
     max_seconds = float(tr.get("max_seconds") or 0)  # a time budget (a lent GPU's minutes) ends the run early
     fixed = bool(cfg.get("data", {}).get("fixed_batch", False))
