@@ -197,7 +197,8 @@ def test_trainers_tokenize_each_caption_once(tmp_path):
     task = UNetTask(tiny("unet"))
     task.tokenizer = build_tokenizer(tmp_path / "tok", ["a landsat 8 satellite image in brazil",
                                                         "an aerial image in colorado"])
-    caps = ["an aerial image in colorado", "", "a landsat 8 satellite image in brazil", "", "an aerial image in colorado"]
+    caps = ["an aerial image in colorado", "", "a landsat 8 satellite image in brazil", "",
+            "an aerial image in colorado"]
     assert torch.equal(task.token_ids(caps), tokenize(task.tokenizer, caps))
     assert torch.equal(task.token_ids(caps[::-1] + ["an image"]), tokenize(task.tokenizer, caps[::-1] + ["an image"]))
     assert len(task._token_cache) == 4

@@ -69,7 +69,7 @@ def selected_stages(names=None):
         return STAGES
     unknown = set(names) - {n for st in STAGES for n, _ in st}
     if unknown:
-        raise SystemExit(f"unknown stage(s) {sorted(unknown)}; the stages are "
+        raise ValueError(f"unknown stage(s) {sorted(unknown)}; the stages are "
                          + ", ".join(n for st in STAGES for n, _ in st))
     return [[(n, m) for n, m in st if n in names] for st in STAGES if any(n in names for n, _ in st)]
 
@@ -202,7 +202,10 @@ def main(argv=None) -> int:
                     help="a model folder (an assembled bundle) to continue from: its unet/, text_encoder/ and "
                          "tokenizer/ start the UNet, and it stands in for every stage not run (its vae/, its UNet)")
     args = ap.parse_args(argv)
-    stages = selected_stages(args.stages.split(",") if args.stages else None)
+    try:
+        stages = selected_stages(args.stages.split(",") if args.stages else None)
+    except ValueError as exc:
+        ap.error(str(exc))
     args.names = {n for st in stages for n, _ in st}
     controlnets = {n for n, _ in STAGES[2]}
     taken = ({"vae"} if args.names - {"vae"} and "vae" not in args.names else set()) | (

@@ -4,7 +4,8 @@ The datasets build each sample in Python (crop, zoom, cloud shape, metadata), ab
 a CPU that is nothing next to the model, on a GPU it is most of the step. ``train.pool_size`` > 0 draws
 that many samples once, in ``train.pool_workers`` forked processes (each chunk from its own seeded
 generator, so the pool is a pure function of the seed), stores images in float16, and then serves
-batches by random index -- from the GPU's memory once the trainer has moved it there (:meth:`SamplePool.to`). The pool trades the endless variety of random crops for speed: keep it large
+batches by random index -- from the GPU's memory once the trainer has moved it there
+(:meth:`SamplePool.to`). The pool trades the endless variety of random crops for speed: keep it large
 (tens of thousands of samples) so that a short GPU run sees each sample only a few times.
 """
 

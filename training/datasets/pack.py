@@ -4,7 +4,8 @@ A GPU machine lent for a few minutes has PyTorch but no rasterio / pyproj, and n
 there. :func:`save_pack` writes what the trainers read -- RGB scenes, multi-date stacks, Sentinel-2
 super-resolution sources, cloud-mask layers -- into one folder (``arrays.npz`` + ``index.json``; no
 pickles), after the geo layer has done its work here: images already scaled to [0, 1] (stored as 8 bits --
-three-band ones as lossless WebP -- or float16 for the reflectance bands of the SR sources), and each georeferenced scene's CRS replaced by a
+three-band ones as lossless WebP -- or float16 for the reflectance bands of the SR sources), and each
+georeferenced scene's CRS replaced by a
 :class:`GeoGrid` of centre lon/lat and GSD sampled every ``step`` pixels, which gives a crop's metadata by
 bilinear interpolation (lon/lat within ~1e-6 degree of the pyproj value for UTM scenes of a few km).
 
