@@ -124,6 +124,52 @@ def test_trainer_runs_from_a_pool_kept_on_the_device(pack, tmp_path):
         assert len(res["losses"]) == 3 and all(np.isfinite(res["losses"])), (name, res["losses"])
 
 
+def test_latent_pool_trains_as_the_image_pool_does(pack, tmp_path):
+    """``train.latent_pool`` encodes the pool once; each step still samples the posterior with the same noise
+    draw, so the losses are those of encoding every batch anew (up to the VAE's batch-size rounding)."""
+    from training.common import load_config, run
+    from training.train_controlnet_sr import SRTask
+    from training.train_unet import UNetTask
+
+    for name, cls in (("unet", UNetTask), ("controlnet_sr", SRTask)):
+        losses = {}
+        for latent in (False, True):
+            cfg = load_config(TINY / f"{name}_tiny.json")
+            cfg["data"]["pack"] = str(pack[0])
+            cfg["train"].update(pool_size=40, pool_workers=1, max_steps=3, checkpoint_every=0, log_every=100,
+                                latent_pool=latent)
+            cfg["export"] = False
+            if name != "unet":
+                cfg.setdefault("pretrained", {}).pop("base", None)
+            task = cls(cfg)
+            losses[latent] = run(task, out_dir=tmp_path / f"{name}{latent}", log=lambda s: None)["losses"]
+        assert len(losses[True]) == 3
+        np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4, err_msg=name)
+
+
+def test_encode_pool_keeps_posteriors_not_images(pack):
+    from training.common import load_config
+    from training.datasets.geotiff import GeoTiffCrops
+    from training.pool import SamplePool
+    from training.train_unet import UNetTask
+
+    cfg = load_config(TINY / "unet_tiny.json")
+    task = UNetTask(cfg)
+    task.setup_frozen_vae()
+    data = GeoTiffCrops(pack[1]["rgb"], size=32, zooms=(1,), min_holdout=16)
+    pool = SamplePool(data, 20, workers=1, seed=1)
+    images = pool.arrays["image"].astype(np.float32)
+    task.encode_pool(pool, chunk=8, log=lambda s: None)
+    assert "image" not in pool.arrays and pool.arrays["latent_mean"].shape == (20, 4, 4, 4)
+    with torch.no_grad():
+        dist = task.frozen["vae"].encode(torch.as_tensor(images[13:14]) * 2 - 1).latent_dist
+    np.testing.assert_allclose(pool.arrays["latent_mean"][13:14], dist.mean.numpy(), atol=1e-5)
+    np.testing.assert_allclose(pool.arrays["latent_std"][13:14], dist.std.numpy(), atol=1e-5)
+    batch = pool.batch(np.random.default_rng(0), 4)
+    lat = task.batch_latents(batch, torch.Generator().manual_seed(0))
+    assert lat.shape == (4, 4, 4, 4) and torch.isfinite(lat).all()
+
+
 def test_training_time_fits_the_deadline():
     from training.gpu_train_all import OVERHEAD_S, PACKING_S, STAGES, training_scale
 

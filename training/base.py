@@ -14,6 +14,7 @@ Config sections used here (see ``training/configs/*.json``):
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -154,6 +155,37 @@ class DiffusionTask(Task):
         with torch.no_grad():
             dist = self.frozen["vae"].encode(images * 2.0 - 1.0).latent_dist
             return sample_posterior(dist, generator) * self.scaling_factor
+
+    def batch_latents(self, batch: dict, generator: torch.Generator) -> torch.Tensor:
+        """The batch's images as scaled latents: drawn from the posterior stored by :meth:`encode_pool` when the
+        pool holds one (the same noise draw from ``generator`` as :meth:`encode_images`), else encoded now."""
+        if "latent_mean" not in batch:
+            return self.encode_images(to_tensor(batch["image"], self.device), generator)
+        mean = to_tensor(batch["latent_mean"], self.device)
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
+        return (mean + to_tensor(batch["latent_std"], self.device) * to_device(noise, mean.device)) * self.scaling_factor
+
+    @torch.no_grad()
+    def encode_pool(self, pool, chunk: int = 256, log=print):
+        """Replace the pool's images by their VAE posteriors (mean and std), encoded once (``train.latent_pool``).
+
+        The VAE is frozen, so encoding the same crop at every step is wasted work: on a 2-core CPU it took
+        twice as long as the UNet's step itself (64 px crops, the 0.3 VAE). The posterior is still sampled
+        afresh at each step (:meth:`batch_latents`)."""
+        vae = self.frozen["vae"]
+        dev = next(vae.parameters()).device
+        images = pool.arrays.pop("image")
+        means, stds, t0 = [], [], time.time()
+        for i in range(0, len(images), chunk):
+            x = torch.as_tensor(images[i:i + chunk]).float().to(dev)
+            dist = vae.encode(x * 2.0 - 1.0).latent_dist
+            means.append(dist.mean.float().cpu().numpy())
+            stds.append(dist.std.float().cpu().numpy())
+            if i // chunk % 20 == 0:
+                log(f"latent pool: {i + len(x)} / {len(images)} encoded in {time.time() - t0:.0f} s")
+        pool.arrays["latent_mean"] = np.concatenate(means)
+        pool.arrays["latent_std"] = np.concatenate(stds)
+        pool.tensors = None  # moved to the device again by the caller
 
     @torch.no_grad()
     def decode(self, latents: torch.Tensor) -> np.ndarray:

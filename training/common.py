@@ -328,6 +328,8 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
 
         tp = time.time()
         data = SamplePool(data, int(tr["pool_size"]), int(tr.get("pool_workers", 4)), seed)
+        if tr.get("latent_pool") and hasattr(task, "encode_pool"):  # the frozen VAE's work done once
+            task.encode_pool(data, log=log)
         if tr.get("pool_on_device", True):  # batches gathered where the model runs (on a GPU: no copies)
             data.to(accelerator.device)
         log(f"sample pool: {data.size} samples in {time.time() - tp:.1f} s")

@@ -45,7 +45,7 @@ class ControlNetTask(DiffusionTask):
 
     def loss(self, batch, generator):
         dev = self.device
-        latents = self.encode_images(to_tensor(batch["image"], dev), generator)
+        latents = self.batch_latents(batch, generator)
         drop = float(train_settings(self.cfg).get("caption_dropout", 0.0))
         with torch.no_grad():
             ehs = self.text_embeddings(batch["caption"], generator, drop)

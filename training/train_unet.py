@@ -41,7 +41,7 @@ class UNetTask(DiffusionTask):
 
     def loss(self, batch, generator):
         dev = self.device
-        latents = self.encode_images(to_tensor(batch["image"], dev), generator)
+        latents = self.batch_latents(batch, generator)
         drop = float(train_settings(self.cfg).get("caption_dropout", 0.1))
         ehs = self.text_embeddings(batch["caption"], generator, drop)
         md = to_tensor(batch["metadata"], dev)
