@@ -66,6 +66,24 @@ def test_baselines():
     assert up.shape == img.shape and M.sr_consistency(up, low, 4) > 30
 
 
+def test_sample_grid_stats_tell_blobs_speckle_and_the_real_kind():
+    from training.sample_grid import sample_stats
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:64, 0:64]
+    fields = ((x // 10 + y // 13) % 2).astype(float)  # field-like blocks with edges every 10-13 px
+    real = np.stack([0.3 + 0.3 * fields, 0.5 - 0.2 * fields, 0.2 + 0.1 * fields]) + rng.normal(0, 0.01, (3, 64, 64))
+    same = sample_stats(real, [real])
+    assert same["colour"] == 0 and same["texture"] == pytest.approx(1) and same["structure"] == pytest.approx(1)
+    blob = np.broadcast_to(real.mean(axis=(1, 2), keepdims=True), real.shape) + 0.05 * np.sin(x / 20.0)
+    flat = sample_stats(real, [blob])
+    assert flat["colour"] < 0.05 and flat["texture"] < 0.1 and flat["structure"] < 0.5
+    speckle = sample_stats(real, [real.mean() + rng.normal(0, 0.3, real.shape)])
+    assert speckle["texture"] > 3 and speckle["colour"] > 0.05
+    shifted = sample_stats(real, [np.roll(real, (7, 5), axis=(1, 2)) + 0.1])
+    assert shifted["colour"] == pytest.approx(0.1, abs=0.01) and 0.7 < shifted["texture"] < 1.3
+
+
 def test_min_snr_weights_match_x0_space_derivation():
     from training.diffusion import compute_snr, make_train_scheduler, min_snr_weights
 
