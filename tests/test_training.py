@@ -82,6 +82,8 @@ def test_sample_grid_stats_tell_blobs_speckle_and_the_real_kind():
     assert speckle["texture"] > 3 and speckle["colour"] > 0.05
     shifted = sample_stats(real, [np.roll(real, (7, 5), axis=(1, 2)) + 0.1])
     assert shifted["colour"] == pytest.approx(0.1, abs=0.01) and 0.7 < shifted["texture"] < 1.3
+    smaller = sample_stats(real[:, :32, :48], [real])  # a real crop narrower than the samples
+    assert smaller["colour"] < 0.05 and 0.7 < smaller["texture"] < 1.3
 
 
 def test_min_snr_weights_match_x0_space_derivation():
