@@ -145,6 +145,10 @@ def test_latent_pool_trains_as_the_image_pool_does(pack, tmp_path):
             losses[latent] = run(task, out_dir=tmp_path / f"{name}{latent}", log=lambda s: None)["losses"]
         assert len(losses[True]) == 3
         np.testing.assert_allclose(losses[True], losses[False], rtol=1e-4, err_msg=name)
+    cfg = load_config(TINY / "unet_tiny.json")
+    cfg["train"].update(latent_pool=True, max_steps=1)
+    with pytest.raises(ValueError, match="pool_size"):
+        run(UNetTask(cfg), out_dir=tmp_path / "nopool", log=lambda s: None)
 
 
 def test_encode_pool_keeps_posteriors_not_images(pack):

@@ -163,7 +163,8 @@ class DiffusionTask(Task):
             return self.encode_images(to_tensor(batch["image"], self.device), generator)
         mean = to_tensor(batch["latent_mean"], self.device)
         noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
-        return (mean + to_tensor(batch["latent_std"], self.device) * to_device(noise, mean.device)) * self.scaling_factor
+        std = to_tensor(batch["latent_std"], self.device)
+        return (mean + std * to_device(noise, mean.device)) * self.scaling_factor
 
     @torch.no_grad()
     def encode_pool(self, pool, chunk: int = 256, log=print):

@@ -323,6 +323,8 @@ def run(task: Task, out_dir=None, resume: bool = False, max_steps: Optional[int]
             log(f"no checkpoint in {out_dir / 'checkpoints'}; starting from scratch")
 
     data = task.make_data("train")
+    if tr.get("latent_pool") and int(tr.get("pool_size", 0)) <= 0:
+        raise ValueError("train.latent_pool encodes the sample pool once: it needs train.pool_size > 0")
     if int(tr.get("pool_size", 0)) > 0:  # GPU runs: samples drawn up front in parallel (training.pool)
         from .pool import SamplePool
 
