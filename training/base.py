@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional
 
 import numpy as np
@@ -161,10 +162,9 @@ class DiffusionTask(Task):
         pool holds one (the same noise draw from ``generator`` as :meth:`encode_images`), else encoded now."""
         if "latent_mean" not in batch:
             return self.encode_images(to_tensor(batch["image"], self.device), generator)
-        mean = to_tensor(batch["latent_mean"], self.device)
-        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
-        std = to_tensor(batch["latent_std"], self.device)
-        return (mean + std * to_device(noise, mean.device)) * self.scaling_factor
+        dist = SimpleNamespace(mean=to_tensor(batch["latent_mean"], self.device),
+                               std=to_tensor(batch["latent_std"], self.device))
+        return sample_posterior(dist, generator) * self.scaling_factor
 
     @torch.no_grad()
     def encode_pool(self, pool, chunk: int = 256, log=print):
