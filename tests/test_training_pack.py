@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +190,7 @@ def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
     from safetensors import safe_open
 
     from training.assemble import assemble
+    from training.gpu_call import unpack_pieces
 
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "training.gpu_train_all", "--out", str(out), "--cpu", "--deadline", "200",
@@ -202,17 +202,7 @@ def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
     unet = json.loads(log[: log.index("\n=====")])["stages"]["unet"]  # the float16 check ran on what was sent
     assert 0 < unet["fp16_mean_diff"] <= unet["fp16_max_diff"] < 0.05, unet
     back = tmp_path / "back"
-    back.mkdir()
-    for first in sorted(out.glob("*.tar.part-00")):
-        stem = first.name[: -len("00")]
-        data = b"".join(p.read_bytes() for p in sorted(out.glob(stem + "*")))
-        (back / "x.tar").write_bytes(data)
-        with tarfile.open(back / "x.tar") as tar:
-            for member in tar.getmembers():  # plain files, relative paths (Python 3.11.2 has no filter=)
-                assert member.isfile() and not Path(member.name).is_absolute() and ".." not in member.name
-                target = back / member.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(tar.extractfile(member).read())
+    assert sorted(unpack_pieces(out, back)) == ["controlnet3d", "controlnet_inpaint", "controlnet_sr", "unet"]
     report = assemble(back / "runs", tmp_path / "bundle", suffix="_tiny")
     assert all(report["controlnets"].values())
     with safe_open(str(tmp_path / "bundle" / "unet" / "diffusion_pytorch_model.safetensors"), "pt") as fh:
