@@ -86,6 +86,27 @@ def test_sample_grid_stats_tell_blobs_speckle_and_the_real_kind():
     assert smaller["colour"] < 0.05 and 0.7 < smaller["texture"] < 1.3
 
 
+def test_evaluate_vae_scores_the_bundled_vae_on_a_real_scene():
+    from backend.model_layout import folder_of
+    from training.datasets.raster import load_scene
+    from training.evaluate_vae import evaluate, spread_tiles, vae_folder
+    from training.models import load_component
+
+    scene = load_scene(DATA / "haiti_rgbn_5m_crop.tif", {"bands": [1, 2, 3], "scaling": "uint8"})
+    h, w = scene.image.shape[1:]
+    xy = spread_tiles(scene, 32, 4)
+    assert len(xy) == 4 and all(0 <= x <= w - 32 and 0 <= y <= h - 32 for x, y in xy)
+    assert xy[0] == (0, 0) and xy[-1] == (w - 32, h - 32)  # spread over the whole scene, corners included
+    model = ROOT / "resources" / "models" / "diffusionsat-mini"
+    assert vae_folder(model) == model / folder_of("vae") and vae_folder(model / "vae") == model / "vae"
+    vae = load_component(vae_folder(model), "vae").eval()
+    res = evaluate(vae, [scene], 32, 4)
+    r = res[scene.name]
+    assert r["tiles"] == 4 and res["mean"]["psnr"] == pytest.approx(r["psnr"])
+    assert 12 < r["psnr"] < 40 and 0.2 < r["ssim"] < 1  # a real, imperfect reconstruction
+    assert 0.3 < r["texture"] < 1.5 and 0.3 < r["structure"] < 2
+
+
 def test_min_snr_weights_match_x0_space_derivation():
     from training.diffusion import compute_snr, make_train_scheduler, min_snr_weights
 
