@@ -83,6 +83,34 @@ def test_conditioning_downsampling_rule():
     assert cn.control_downsampling == 4
 
 
+def test_conditioning_rule_on_a_x4_vae_and_mismatches_refused():
+    """Our mini models on a x4 VAE: ``conditioning_vae_factor`` 4 (absent from released configs: 8)."""
+    import torch
+
+    from backend.models.controlnet import conditioning_strides
+    from training.models import build_controlnet, build_unet
+
+    assert conditioning_strides(2, 1, 4) == [2, 2] and conditioning_strides(2, 2, 4) == [2, 1]
+    assert conditioning_strides(3, 2) == conditioning_strides(3, 2, 8)  # the default is the released rule
+    unet = build_unet({"sample_size": 8, "block_out_channels": [32, 32], "layers_per_block": 1,
+                       "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+                       "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "attention_head_dim": 2,
+                       "cross_attention_dim": 16, "norm_num_groups": 8, "use_metadata": True, "num_metadata": 7})
+    sr = build_controlnet(unet, "2d", 10, 2, (8, 16, 16), vae_factor=4)
+    assert sr.config.conditioning_vae_factor == 4 and sr.control_downsampling == 2
+    out = sr(torch.zeros(1, 4, 16, 16), torch.tensor([10]), torch.zeros(1, 3, 16),
+             controlnet_cond=torch.zeros(1, 10, 32, 32), metadata=torch.zeros(1, 7))  # a 64 px image, its control at 32
+    assert out.down_block_res_samples[0].shape[-2:] == (16, 16)
+    inpaint = build_controlnet(unet, "2d", 4, 1, (8, 16, 16), vae_factor=4)
+    assert inpaint.control_downsampling == 4
+    assert build_controlnet(unet, "3d", 3, 1, (8, 16, 16), vae_factor=4) is not None
+    assert build_controlnet(unet, "2d", 10, 2, (8, 16, 16, 16), vae_factor=4).control_downsampling == 2  # stride 1
+    with pytest.raises(ValueError, match="down-samples the control by 2, not the 4"):
+        build_controlnet(unet, "2d", 4, 1, (8, 16), vae_factor=4)  # one level too few
+    with pytest.raises(ValueError, match="down-samples the control by 8, not the 4"):
+        build_controlnet(unet, "3d", 3, 1, (8, 16, 16, 16), vae_factor=4)
+
+
 def test_from_unet_reproduces_the_fixture_configs_and_copies_weights():
     from backend.checkpoints import load_model
     from backend.models import SatControlNetModel, SatControlNetModel3D

@@ -173,10 +173,11 @@ def test_encode_pool_keeps_posteriors_not_images(pack):
     assert lat.shape == (4, 4, 4, 4) and torch.isfinite(lat).all()
 
 
-def test_training_time_fits_the_deadline():
+@pytest.mark.parametrize("plan", ["mini03", "mini04"])
+def test_training_time_fits_the_deadline(plan):
     from training.gpu_train_all import OVERHEAD_S, PACKING_S, STAGES, training_scale
 
-    configs = ROOT / "training" / "configs" / "mini03"
+    configs = ROOT / "training" / "configs" / plan
     f = training_scale(configs, "_mini", 570.0, 1.0)
     planned = PACKING_S
     for stage in STAGES:
@@ -233,3 +234,56 @@ def test_gpu_driver_brings_back_float16_weights_that_load(pack, tmp_path):
     assert float((weights(final / "unet")[key].float() - 0.37).abs().max()) < 0.02  # 4 steps of lr 1e-3 from it
     vae_a, vae_b = weights(tmp_path / "bundle" / "vae"), weights(final / "vae")
     assert all(bool((vae_a[k].float() == vae_b[k].float()).all()) for k in vae_a)  # the bundle's VAE, unchanged
+
+
+def test_a_model_on_a_x4_vae_trains_assembles_and_runs_every_task(pack, tmp_path, capsys):
+    """DiffusionSat-mini 0.4's shape (configs/mini04): a x4 VAE, ControlNet conditioning CNNs one level
+    shorter; the lent-GPU driver trains it, the pieces come back, and every task of the CLI runs on it."""
+    from backend.cli import main as cli
+    from training.assemble import assemble
+    from training.gpu_call import unpack_pieces
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    for f in TINY.glob("*_tiny.json"):
+        cfg = json.loads(f.read_text())
+        if "vae" in cfg:
+            cfg["vae"].update(block_out_channels=[8, 8, 8], down_block_types=["DownEncoderBlock2D"] * 3,
+                              up_block_types=["UpDecoderBlock2D"] * 3)
+        if "controlnet" in cfg:
+            ch = cfg["controlnet"].get("conditioning_embedding_out_channels", [16, 32, 96, 256])
+            cfg["controlnet"]["conditioning_embedding_out_channels"] = ch[:-1]
+        (configs / f.name).write_text(json.dumps(cfg))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "training.gpu_train_all", "--out", str(out), "--cpu", "--deadline", "200",
+           "--configs", str(configs), "--suffix", "_tiny", "--pack", str(pack[0]), "--runs", str(tmp_path / "runs")]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    unpack_pieces(out, tmp_path / "back")
+    bundle = tmp_path / "bundle"
+    assert all(assemble(tmp_path / "back" / "runs", bundle, suffix="_tiny")["controlnets"].values())
+    assert json.loads((bundle / "vae" / "config.json").read_text())["block_out_channels"] == [8, 8, 8]
+    sr_cfg = json.loads((bundle / "controlnet" / "config.json").read_text())
+    assert sr_cfg["conditioning_vae_factor"] == 4
+
+    samples = ROOT / "resources" / "samples"
+    frames = [str(samples / "slovenia_s2l1c_frame2_rgb.tif"), str(samples / "slovenia_s2l1c_frame3_rgb.tif") + ":2017-06-01"]
+    runs = {
+        "generate": ["generate", "--bbox", "465181", "5079245", "465821", "5079885", "--crs", "EPSG:32633", "--gsd", "10",
+                     "--prompt", "a satellite image"],
+        "super-resolve": ["super-resolve", str(samples / "slovenia_s2l1c_13band.tif")],
+        "inpaint": ["inpaint", str(samples / "slovenia_s2l1c_frame2_rgb.tif"), "--mask-raster",
+                    str(samples / "slovenia_cloudmask.tif"), "--no-fallback"],
+        "predict": ["predict", *frames, "--target-date", "2017-08-15", "--no-fallback"],
+    }
+    import rasterio
+
+    for name, argv in runs.items():
+        target = tmp_path / f"{name}.tif"
+        rc = cli(["--quiet", argv[0], "--model", str(bundle), *argv[1:], "-o", str(target), "--steps", "2"])
+        assert rc == 0, (name, capsys.readouterr())
+        with rasterio.open(target) as ds:
+            data = ds.read(masked=True)
+            assert np.isfinite(data.compressed()).all() and data.count() > 0, name
+    with rasterio.open(tmp_path / "generate.tif") as ds:
+        assert (ds.width, ds.height) == (64, 64)  # 640 m at 10 m: a multiple of the VAE's 4

@@ -39,7 +39,8 @@ class ControlNetTask(DiffusionTask):
             cn = build_controlnet(self.frozen["unet"], self.kind,
                                   int(cn_cfg.get("conditioning_in_channels", self.conditioning_in_channels)),
                                   int(cn_cfg.get("conditioning_scale", self.conditioning_scale)),
-                                  tuple(cn_cfg.get("conditioning_embedding_out_channels", (16, 32, 96, 256))))
+                                  tuple(cn_cfg.get("conditioning_embedding_out_channels", (16, 32, 96, 256))),
+                                  vae_factor=2 ** (len(self.frozen["vae"].config.block_out_channels) - 1))
         self.trainable["controlnet"] = cn
         self.noise_scheduler = make_train_scheduler(self.prediction_type())
 

@@ -155,6 +155,10 @@ def main(argv=None) -> int:
     print("unpacked:", ", ".join(unpack_pieces(Path(args.pieces), Path(args.into))))
     report = assemble(Path(args.into) / "runs", Path(args.out))
     print(json.dumps(report, indent=1, default=str))
+    settings = Path(args.out) / "diffusionsat.json"
+    if not settings.exists():  # the product settings (the stretch it was trained on, tile size, guidance)
+        shutil.copyfile(REPO / LEFT_OUT[1] / "diffusionsat.json", settings)
+        print(f"{settings}: the bundled model's product settings (its caveat names that model: edit it to ship)")
     log = Path(args.pieces) / "train_log.txt"
     if log.is_file():
         print(log.read_text()[:3000])

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import torch
 
 SD21_SCHEDULER = {
@@ -63,12 +64,25 @@ def build_unet(config: dict):
 
 
 def build_controlnet(unet, kind: str, conditioning_in_channels: int, conditioning_scale: int = 1,
-                     conditioning_embedding_out_channels=(16, 32, 96, 256)):
+                     conditioning_embedding_out_channels=(16, 32, 96, 256), vae_factor: int = 8):
+    """A ControlNet copied from ``unet`` whose conditioning CNN brings a control image at 1/``conditioning_scale``
+    of the image's size to the latent of a VAE of ``vae_factor``."""
+    from backend.models.controlnet import conditioning_strides
+
     _, CN2D, CN3D = model_classes()
+    levels = len(conditioning_embedding_out_channels) - 1
+    down = (int(np.prod(conditioning_strides(levels, conditioning_scale, vae_factor))) if kind == "2d"
+            else 2 ** levels)  # the 3-D CNN halves at every level
+    if down * conditioning_scale != vae_factor:
+        raise ValueError(f"a {kind} ControlNet with conditioning_embedding_out_channels "
+                         f"{list(conditioning_embedding_out_channels)} and conditioning_scale {conditioning_scale} "
+                         f"down-samples the control by {down}, not the {vae_factor // conditioning_scale} that a "
+                         f"x{vae_factor} VAE needs")
     if kind == "2d":
         return CN2D.from_unet(unet, conditioning_in_channels=conditioning_in_channels,
                               conditioning_scale=conditioning_scale,
-                              conditioning_embedding_out_channels=tuple(conditioning_embedding_out_channels))
+                              conditioning_embedding_out_channels=tuple(conditioning_embedding_out_channels),
+                              conditioning_vae_factor=vae_factor)
     if kind == "3d":
         return CN3D.from_unet(unet, conditioning_in_channels=conditioning_in_channels, use_temporal_transformer=True,
                               conditioning_embedding_out_channels=tuple(conditioning_embedding_out_channels))

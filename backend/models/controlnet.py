@@ -11,6 +11,8 @@ fixtures, section 2):
   only while a running ``scale`` (starting at config ``conditioning_scale``, doubling after each
   such conv until it reaches 8) is < 8. ``conditioning_scale=1`` gives x8 (control image at image
   resolution), ``2`` gives x4 (control image at half resolution, the fMoW super-resolution model).
+  The 8 is the released VAE's factor; config ``conditioning_vae_factor`` (ours, default 8, absent from
+  released configs) sets it for a model on another VAE (a x4 mini VAE: ``conditioning_scale=2`` is x2).
 
 The config keys are the released ones (``conditioning_in_channels``, int ``conditioning_scale``,
 ``use_metadata``, ``num_metadata`` ...), so released ``controlnet/config.json`` files load as they are.
@@ -41,13 +43,14 @@ class SatControlNetOutput(BaseOutput):
     mid_block_res_sample: torch.Tensor
 
 
-def conditioning_strides(num_levels: int, conditioning_scale: int) -> list:
-    """Strides of the down-sampling convs of the 2-D conditioning CNN (released integer rule)."""
+def conditioning_strides(num_levels: int, conditioning_scale: int, vae_factor: int = 8) -> list:
+    """Strides of the down-sampling convs of the 2-D conditioning CNN (released integer rule, whose VAE
+    factor is 8)."""
     strides = []
     scale = conditioning_scale
     for _ in range(num_levels):
-        strides.append(2 if scale < 8 else 1)
-        if scale != 8:
+        strides.append(2 if scale < vae_factor else 1)
+        if scale != vae_factor:
             scale = int(scale * 2)
     return strides
 
@@ -56,11 +59,11 @@ class SatConditioningEmbedding(nn.Module):
     """Conditioning CNN: conv_in, pairs of (conv, down-sampling conv), zero-initialised conv_out; SiLU between."""
 
     def __init__(self, conditioning_embedding_channels: int, conditioning_channels: int = 3,
-                 block_out_channels=(16, 32, 96, 256), scale: int = 1):
+                 block_out_channels=(16, 32, 96, 256), scale: int = 1, vae_factor: int = 8):
         super().__init__()
         self.conv_in = nn.Conv2d(conditioning_channels, block_out_channels[0], kernel_size=3, padding=1)
         self.blocks = nn.ModuleList([])
-        strides = conditioning_strides(len(block_out_channels) - 1, scale)
+        strides = conditioning_strides(len(block_out_channels) - 1, scale, vae_factor)
         for i, stride in enumerate(strides):
             c_in, c_out = block_out_channels[i], block_out_channels[i + 1]
             self.blocks.append(nn.Conv2d(c_in, c_in, kernel_size=3, padding=1))
@@ -293,6 +296,7 @@ class SatControlNetModel(_SatControlNetMixin, ModelMixin, AttentionMixin, Config
         conditioning_scale: int = 1,
         use_metadata: bool = True,
         num_metadata: int = 7,
+        conditioning_vae_factor: int = 8,
     ):
         super().__init__()
         self._check_common(down_block_types, block_out_channels, only_cross_attention, attention_head_dim,
@@ -306,6 +310,7 @@ class SatControlNetModel(_SatControlNetMixin, ModelMixin, AttentionMixin, Config
             conditioning_channels=conditioning_in_channels,
             block_out_channels=conditioning_embedding_out_channels,
             scale=int(conditioning_scale),
+            vae_factor=int(conditioning_vae_factor),
         )
 
         def zero_conv(c):
@@ -323,7 +328,8 @@ class SatControlNetModel(_SatControlNetMixin, ModelMixin, AttentionMixin, Config
     @classmethod
     def from_unet(cls, unet, conditioning_in_channels: int = 3, conditioning_scale: int = 1,
                   controlnet_conditioning_channel_order: str = "rgb",
-                  conditioning_embedding_out_channels=(16, 32, 96, 256), load_weights_from_unet: bool = True):
+                  conditioning_embedding_out_channels=(16, 32, 96, 256), load_weights_from_unet: bool = True,
+                  conditioning_vae_factor: int = 8):
         """Build from a :class:`SatUNet`, copying conv_in, time/metadata embeddings, down and mid blocks."""
         model = cls(
             **cls._config_from_unet(unet),
@@ -331,6 +337,7 @@ class SatControlNetModel(_SatControlNetMixin, ModelMixin, AttentionMixin, Config
             conditioning_embedding_out_channels=conditioning_embedding_out_channels,
             conditioning_in_channels=conditioning_in_channels,
             conditioning_scale=conditioning_scale,
+            conditioning_vae_factor=conditioning_vae_factor,
         )
         if load_weights_from_unet:
             model._copy_from_unet(unet)
@@ -396,7 +403,8 @@ class SatControlNetModel(_SatControlNetMixin, ModelMixin, AttentionMixin, Config
         """How much smaller than the control image the latent is (8 / 4 / ... by the integer rule)."""
         out = 1
         for s in conditioning_strides(len(self.config.conditioning_embedding_out_channels) - 1,
-                                      int(self.config.conditioning_scale)):
+                                      int(self.config.conditioning_scale),
+                                      int(getattr(self.config, "conditioning_vae_factor", 8))):
             out *= s
         return out
 
