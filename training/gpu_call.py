@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     print(json.dumps(report, indent=1, default=str))
     settings = Path(args.out) / "diffusionsat.json"
     if not settings.exists():  # the product settings (the stretch it was trained on, tile size, guidance)
-        shutil.copyfile(REPO / LEFT_OUT[1] / "diffusionsat.json", settings)
+        settings.write_text(_git(REPO, "show", f"HEAD:{LEFT_OUT[1]}/diffusionsat.json"))  # also before restore
         print(f"{settings}: the bundled model's product settings (its caveat names that model: edit it to ship)")
     log = Path(args.pieces) / "train_log.txt"
     if log.is_file():
