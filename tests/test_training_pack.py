@@ -267,10 +267,11 @@ def test_a_model_on_a_x4_vae_trains_assembles_and_runs_every_task(pack, tmp_path
     assert sr_cfg["conditioning_vae_factor"] == 4
 
     samples = ROOT / "resources" / "samples"
-    frames = [str(samples / "slovenia_s2l1c_frame2_rgb.tif"), str(samples / "slovenia_s2l1c_frame3_rgb.tif") + ":2017-06-01"]
+    frames = [str(samples / "slovenia_s2l1c_frame2_rgb.tif"),
+              str(samples / "slovenia_s2l1c_frame3_rgb.tif") + ":2017-06-01"]
     runs = {
-        "generate": ["generate", "--bbox", "465181", "5079245", "465821", "5079885", "--crs", "EPSG:32633", "--gsd", "10",
-                     "--prompt", "a satellite image"],
+        "generate": ["generate", "--bbox", "465181", "5079245", "465821", "5079885", "--crs", "EPSG:32633",
+                     "--gsd", "10", "--prompt", "a satellite image"],
         "super-resolve": ["super-resolve", str(samples / "slovenia_s2l1c_13band.tif")],
         "inpaint": ["inpaint", str(samples / "slovenia_s2l1c_frame2_rgb.tif"), "--mask-raster",
                     str(samples / "slovenia_cloudmask.tif"), "--no-fallback"],
