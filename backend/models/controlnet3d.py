@@ -3,7 +3,8 @@
 Follows the released ``ControlNetModel3D`` (parity README sections 2 and 8):
 
 * control input ``(B, C, T, H, W)``; a Conv3d conditioning CNN (kernel 3, down-sampling convs
-  kernel (1,3,3) stride (1,2,2): always x8) embeds it to ``(B, C0, T, h, w)``;
+  kernel (1,3,3) stride (1,2,2), one per level: x8 with the released four channel counts, x4 with three
+  for a x4 VAE) embeds it to ``(B, C0, T, h, w)``;
 * the 2-D encoder (down + mid blocks) runs on the frame-major batch ``B*T`` (row ``b*T + t``):
   latent ``conv_in`` output repeated T times + frame embedding; timestep, target-metadata embedding
   and text states repeated T times; frame t's control metadata (``cond_metadata[..., t]``) through
@@ -34,7 +35,7 @@ from .temporal import TransformerTemporalModel, clamp_mixing
 
 
 class SatConditioningEmbedding3D(nn.Module):
-    """Conv3d conditioning CNN of the temporal ControlNet (x8 spatial down-sampling, frames kept)."""
+    """Conv3d conditioning CNN of the temporal ControlNet (x2 spatial down-sampling per level, frames kept)."""
 
     def __init__(self, conditioning_embedding_channels: int, conditioning_channels: int = 3,
                  block_out_channels=(16, 32, 96, 256)):
