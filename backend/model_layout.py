@@ -50,6 +50,12 @@ def folder_of(component: str) -> str:
     return FOLDERS[component]
 
 
+def vae_factor(vae_config) -> int:
+    """How much smaller a VAE's latent is than its image: x2 per level after the first (8 for SD's VAE)."""
+    channels = vae_config["block_out_channels"] if isinstance(vae_config, Mapping) else vae_config.block_out_channels
+    return 2 ** (len(channels) - 1)
+
+
 def index_entry(component) -> list:
     """``[library, class]`` for ``model_index.json``; our own classes get library ``null`` as the
     released pipelines write them (no generic loader can import them)."""

@@ -60,3 +60,12 @@ def test_checkpoint_hash_of_the_bundled_model_is_unchanged():
     assert model.checkpoint_sha256("inpaint") == _hash_of(MINI / "unet", MINI / layout.INPAINT_FOLDER)
     assert model.checkpoint_sha256("superres") == _hash_of(MINI / "unet", MINI / "controlnet")
     assert model.checkpoint_sha256("predict") == _hash_of(MINI / "unet", MINI / "controlnet3d")
+
+
+def test_vae_factor_from_a_config_dict_or_object():
+    from types import SimpleNamespace
+
+    from backend.model_layout import vae_factor
+
+    assert vae_factor({"block_out_channels": [128, 256, 512, 512]}) == 8  # SD 2.1's VAE
+    assert vae_factor(SimpleNamespace(block_out_channels=(48, 96, 128))) == 4

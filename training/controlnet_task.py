@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from backend.model_layout import vae_factor
+
 from .base import DiffusionTask, to_tensor
 from .common import resolve_path, train_settings
 from .diffusion import diffusion_loss, make_train_scheduler, noisy_inputs
@@ -40,7 +42,7 @@ class ControlNetTask(DiffusionTask):
                                   int(cn_cfg.get("conditioning_in_channels", self.conditioning_in_channels)),
                                   int(cn_cfg.get("conditioning_scale", self.conditioning_scale)),
                                   tuple(cn_cfg.get("conditioning_embedding_out_channels", (16, 32, 96, 256))),
-                                  vae_factor=2 ** (len(self.frozen["vae"].config.block_out_channels) - 1))
+                                  vae_factor=vae_factor(self.frozen["vae"].config))
         self.trainable["controlnet"] = cn
         self.noise_scheduler = make_train_scheduler(self.prediction_type())
 

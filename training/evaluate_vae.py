@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from backend.model_layout import vae_factor
+
 from . import metrics as M
 from .evaluate import SHARED_DATA
-from .models import load_component
+from .models import count_parameters, load_component
 from .sample_grid import heldout_scenes, sample_stats
 
 
@@ -84,8 +86,7 @@ def main(argv=None) -> int:
     for path in args.vae:
         vae = load_component(vae_folder(path), "vae").eval()
         res = evaluate(vae, scenes, args.size, args.tiles)
-        n_par = sum(q.numel() for q in vae.parameters())
-        print(f"{path} ({n_par / 1e6:.2f} M parameters, x{2 ** (len(vae.config.block_out_channels) - 1)}, "
+        print(f"{path} ({count_parameters(vae) / 1e6:.2f} M parameters, x{vae_factor(vae.config)}, "
               f"{vae.config.latent_channels} latent channels)")
         for name, r in res.items():
             tiles = f", {r['tiles']} tiles" if "tiles" in r else ""

@@ -330,7 +330,7 @@ class PipelineBase:
 
     @property
     def vae_scale_factor(self) -> int:
-        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+        return layout.vae_factor(self.vae.config)
 
     @property
     def default_size(self) -> int:
